@@ -1,0 +1,47 @@
+# Qiancun: the two commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+COUNTY ?= 330523
+
+.PHONY: install run test migrate data messages check bench backup restore clean
+
+# Create .venv and install the project with its dev extra (again only when pyproject.toml changes).
+install: $(STAMP)
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip setuptools wheel
+	$(PIP) install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# The shipped Zhejiang divisions and the sample programme of 安吉县 (both idempotent).
+data: migrate
+	$(PY) manage.py import_divisions
+	$(PY) manage.py seed_demo --county $(COUNTY)
+
+run: data
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Regenerate the translation catalogue after changing interface strings.
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache staticfiles
