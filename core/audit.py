@@ -1,0 +1,116 @@
+"""The audit trail: every service that changes a tracked record calls
+``record()`` inside its own transaction, so the change and its audit row
+commit or roll back together.
+
+The request's IP address and id reach services through a context variable set
+by ``core.middleware.RequestContextMiddleware``, so services never take a
+request argument.
+"""
+from __future__ import annotations
+
+import contextvars
+import datetime
+import decimal
+import uuid
+from contextlib import contextmanager
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
+
+from .models import AuditAction, AuditEntry
+
+_request_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("qiancun_request_ip", default=None)
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("qiancun_request_id", default=None)
+
+# Fields never copied into the audit trail.
+SECRET_FIELDS = {"password", "key", "token"}
+
+
+@contextmanager
+def request_context(*, ip: str | None, request_id: str | None = None):
+    ip_token = _request_ip.set(ip)
+    id_token = _request_id.set(request_id or uuid.uuid4().hex)
+    try:
+        yield
+    finally:
+        _request_ip.reset(ip_token)
+        _request_id.reset(id_token)
+
+
+def current_ip() -> str | None:
+    return _request_ip.get()
+
+
+def current_request_id() -> str | None:
+    return _request_id.get()
+
+
+def _plain(value):
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
+    """The object's concrete field values, JSON-ready (foreign keys as ids)."""
+    result = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in SECRET_FIELDS or field.name in ("created_at", "updated_at"):
+            continue
+        value = getattr(obj, field.attname)
+        if isinstance(field, models.DecimalField) and value is not None:
+            # One spelling per amount, whether it came from a form or the database.
+            value = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-field.decimal_places))
+        result[field.name] = _plain(value)
+    return result
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [before, after]} for every field whose value changed."""
+    keys = before.keys() | after.keys()
+    return {key: [before.get(key), after.get(key)] for key in sorted(keys) if before.get(key) != after.get(key)}
+
+
+def record(*, actor, action: str, obj: models.Model, changes: dict | None = None, note: str = "") -> AuditEntry:
+    """Write one audit row for a change of ``obj`` made by ``actor``.
+
+    Must be called inside the transaction that makes the change.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must run inside the transaction that makes the change")
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        ip=current_ip(),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes or {},
+        note=note,
+    )
+
+
+def record_create(*, actor, obj: models.Model, note: str = "") -> AuditEntry:
+    return record(actor=actor, action=AuditAction.CREATE, obj=obj, changes=diff({}, snapshot(obj)), note=note)
+
+
+def history(obj: models.Model):
+    """The audit rows of one object, newest first, with their actors."""
+    return (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )

@@ -1,0 +1,25 @@
+"""Print the demo logins (what `make run` shows before serving)."""
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from core.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS
+
+
+class Command(BaseCommand):
+    help = "List the demo users that exist in this database, with their roles and the demo password."
+
+    def handle(self, *args, **options):
+        existing = set(
+            get_user_model().objects.filter(username__in=[u for u, *_ in DEMO_USERS] + [DEMO_SUPERUSER[0]])
+            .values_list("username", flat=True)
+        )
+        if not existing:
+            self.stdout.write("No demo users in this database (run `python manage.py seed_demo`).")
+            return
+        self.stdout.write("")
+        self.stdout.write("Qiancun is starting at http://127.0.0.1:8000/  (sample data, 示例数据)")
+        self.stdout.write(f"Demo logins, all with the password {DEMO_PASSWORD}:")
+        for username, role, region, name in [*DEMO_USERS, (DEMO_SUPERUSER[0], "superuser", "", DEMO_SUPERUSER[1])]:
+            if username in existing:
+                self.stdout.write(f"  {username:<24} {role:<18} {region:<10} {name}")
+        self.stdout.write("")

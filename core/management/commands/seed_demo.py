@@ -1,0 +1,64 @@
+"""python manage.py seed_demo [--county 330523] [--seed N]"""
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.demo import (
+    DEFAULT_COUNTY,
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    DEMO_SUPERUSER,
+    DEMO_USERS,
+    REFERENCE_DATE,
+    SAMPLE_MARK,
+    DemoDataMissing,
+    seed_demo,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed a sample programme (projects, funding, assessments, demo users) on the real villages of a county "
+        "loaded by import_divisions. Every figure is invented sample data. Deterministic for a seed; a second "
+        "run for the same county writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--county", default=DEFAULT_COUNTY, metavar="CODE",
+            help=f"six-digit county code (default {DEFAULT_COUNTY}, 安吉县)",
+        )
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+
+    def handle(self, *args, county, seed, verbosity, **options):
+        started = time.monotonic()
+        try:
+            counts = seed_demo(county_code=county, seed=seed)
+        except DemoDataMissing as exc:
+            raise CommandError(str(exc)) from exc
+        elapsed = time.monotonic() - started
+        created = counts.pop("created")
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"Seeded the sample programme of county {county} in {elapsed:.2f} s."))
+        else:
+            self.stdout.write(
+                self.style.WARNING(f"County {county} already has its sample programme: nothing written.")
+            )
+        if verbosity >= 1:
+            width = max(len(key) for key in counts)
+            for key, value in counts.items():
+                self.stdout.write(f"  {key:<{width}} {value:>8,}")
+        self.stdout.write(
+            self.style.WARNING(
+                f"All projects, amounts, scores and names are sample data ({SAMPLE_MARK}), "
+                f"dated as of {REFERENCE_DATE:%Y-%m-%d}: not real figures."
+            )
+        )
+        if verbosity >= 1:
+            self.stdout.write(
+                f"Demo users (password {DEMO_PASSWORD!r}, for demonstrations only; "
+                "accounts that existed before were left unchanged):"
+            )
+            for username, role, region, name in DEMO_USERS:
+                self.stdout.write(f"  {username:<24} {role:<18} {region:<10} {name}")
+            self.stdout.write(f"  {DEMO_SUPERUSER[0]:<24} {'superuser':<18} {'':<10} {DEMO_SUPERUSER[1]}")

@@ -1,0 +1,125 @@
+"""Shared bases and the project's user model."""
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import In
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """The portal's user. A custom model from the first migration so that later
+    fields (phone, office) never need a user-model swap."""
+
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        swappable = "AUTH_USER_MODEL"
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    TOWNSHIP_OFFICIAL = "township_official", _("township official")
+    COUNTY_STAFF = "county_staff", _("county staff")
+    SUPERVISOR = "supervisor", _("supervisor")
+    API_CLIENT = "api_client", _("API client")
+
+
+# The region levels each role may be held for, as the length of the region's code
+# (2 province, 4 city, 6 county, 9 township).
+ROLE_CODE_LENGTHS: dict[str, tuple[int, ...]] = {
+    Role.TOWNSHIP_OFFICIAL: (9,),
+    Role.COUNTY_STAFF: (6,),
+    Role.SUPERVISOR: (2, 4),
+    Role.API_CLIENT: (2, 4, 6, 9),
+}
+
+
+class RoleAssignment(models.Model):
+    """A role held for a region: it reaches the region and everything below it."""
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(
+        "villages.Region", on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("region")
+    )
+    granted_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("granted by")
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "role", "region"]
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "region"], name="role_assignment_unique"),
+            # A role is held at its level only: the region's code length fixes the level.
+            models.CheckConstraint(
+                name="role_assignment_region_level",
+                condition=reduce(
+                    or_,
+                    [
+                        models.Q(role=role) & models.Q(In(Length("region"), list(lengths)))
+                        for role, lengths in ROLE_CODE_LENGTHS.items()
+                    ],
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.region_id}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("updated")
+    DELETE = "delete", _("deleted")
+    TRANSITION = "transition", _("status changed")
+    GRANT = "grant", _("role granted")
+    REVOKE = "revoke", _("role revoked")
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, from where: written by the service that makes
+    the change, in the same transaction. Never edited or deleted through the
+    portal (and, on PostgreSQL, a trigger refuses UPDATE and DELETE)."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=12, choices=AuditAction.choices)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name=_("object type")
+    )
+    object_id = models.CharField(_("object id"), max_length=32)
+    object_repr = models.CharField(_("object"), max_length=200)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, help_text=_("{field: [before, after]}"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="audit_object_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=[a.value for a in AuditAction]), name="audit_action_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_repr}"

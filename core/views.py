@@ -1,0 +1,106 @@
+"""Shared view bases: the login gate for HTML pages, scoped lists and
+details (404 outside the user's scope), and the one place where domain
+errors become form errors and messages."""
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+
+from .exceptions import DomainError, NotPermitted
+from .scoping import HTML_ROLES, is_unrestricted, roles_of
+
+
+class PortalAccessMixin(LoginRequiredMixin):
+    """HTML pages are for staff roles; an api_client-only account is refused (403)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not is_unrestricted(request.user):
+            roles = roles_of(request.user)
+            if roles and not (roles & HTML_ROLES):
+                raise PermissionDenied(_("This account may use the API only."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+def portal_view(view):
+    """The PortalAccessMixin gate for function views."""
+
+    class _Gate(PortalAccessMixin, View):
+        def get(self, request, *args, **kwargs):
+            return view(request, *args, **kwargs)
+
+        post = get
+
+    gated = _Gate.as_view()
+    gated.__name__ = view.__name__
+    gated.__doc__ = view.__doc__
+    return gated
+
+
+class ScopedListView(PortalAccessMixin, FilterView):
+    """A list: `selector(user=...)` (already restricted by the gate) + a FilterSet."""
+
+    selector = None
+    paginate_by = 50
+    strict = False
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["querystring"] = query.urlencode()
+        return context
+
+
+class ScopedDetailView(PortalAccessMixin, DetailView):
+    """A detail page; an object outside the user's scope is a 404."""
+
+    selector = None
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
+
+
+def apply_domain_error(request, form, error: DomainError) -> None:
+    """Show a refused service call: field errors on their fields, the rest as a
+    message. A refusal of permission is not shown but raised (403)."""
+    if isinstance(error, NotPermitted):
+        raise error
+    for field, field_messages in error.field_errors.items():
+        for message in field_messages:
+            if form is not None and field in form.fields:
+                form.add_error(field, message)
+            else:
+                messages.error(request, message)
+    if not error.field_errors or form is None:
+        messages.error(request, error.message)
+    elif form is not None:
+        form.add_error(None, error.message)
+
+
+class HomeView(PortalAccessMixin, TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        from projects.selectors import todo_for
+        from villages.selectors import home_regions, home_villages
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["regions"] = home_regions(user=user)
+        context["villages"] = home_villages(user=user)
+        context["todo"] = todo_for(user=user)
+        return context
+
+
+home = HomeView.as_view()
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
