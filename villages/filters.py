@@ -1,0 +1,27 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.filters import RegionCodeFilter
+
+from .models import Village, VillageCategory, VillageKind
+
+
+class VillageFilterSet(django_filters.FilterSet):
+    region = RegionCodeFilter(path="code")
+    category = django_filters.ChoiceFilter(choices=VillageCategory.choices, label=_("category"))
+    kind = django_filters.ChoiceFilter(choices=VillageKind.choices, label=_("kind"))
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
+
+    class Meta:
+        model = Village
+        fields = ["region", "category", "kind"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.isdigit():
+            return queryset.filter(code__startswith=value)
+        return queryset.filter(Q(short_name__contains=value) | Q(name__contains=value))

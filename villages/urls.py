@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "villages"
+urlpatterns = [
+    path("", views.VillageListView.as_view(), name="list"),
+    path("<str:code>/", views.VillageDetailView.as_view(), name="detail"),
+]
