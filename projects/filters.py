@@ -1,0 +1,60 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.filters import RegionCodeFilter
+
+from .models import DONE_STATUSES, OPEN_STATUSES, ProgressReport, Project, ProjectStatus, ProjectType
+
+
+def overdue_q(today=None) -> Q:
+    """Planned end passed and not completed (approved, under construction or suspended)."""
+    return Q(planned_end__lt=today or timezone.localdate(), status__in=OPEN_STATUSES)
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    region = RegionCodeFilter(path="village__code")
+    village = django_filters.CharFilter(field_name="village_id", label=_("Village code"))
+    status = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices, label=_("status"))
+    type = django_filters.MultipleChoiceFilter(choices=ProjectType.choices, label=_("project type"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    planned_end_after = django_filters.DateFilter(field_name="planned_end", lookup_expr="gte", label=_("Planned end from"))
+    planned_end_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte", label=_("Planned end to"))
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("updated_at", "updated"), ("planned_end", "planned_end"), ("budget", "budget"), ("percent_complete", "progress")),
+        label=_("Order by"),
+    )
+
+    class Meta:
+        model = Project
+        fields = ["region", "village", "status", "type"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.isdigit():
+            return queryset.filter(Q(pk=int(value)) | Q(village__code__startswith=value))
+        return queryset.filter(Q(name__contains=value) | Q(village__short_name__contains=value))
+
+
+class ProgressReportFilterSet(django_filters.FilterSet):
+    region = RegionCodeFilter(path="project__village__code")
+    project = django_filters.NumberFilter(field_name="project_id", label=_("Project"))
+    date_after = django_filters.DateFilter(field_name="report_date", lookup_expr="gte", label=_("From"))
+    date_before = django_filters.DateFilter(field_name="report_date", lookup_expr="lte", label=_("To"))
+
+    class Meta:
+        model = ProgressReport
+        fields = ["region", "project"]
+
+
+__all__ = ["ProjectFilterSet", "ProgressReportFilterSet", "overdue_q", "DONE_STATUSES"]

@@ -1,0 +1,65 @@
+"""Forms check the shape of input only; the rules live in projects.services."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MaintenanceBody, ProgressReport, Project
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ProjectForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Project
+        fields = [
+            "type", "name", "description", "budget", "planned_start", "planned_end", "responsible_person", "responsible_phone",
+        ]
+        widgets = {"planned_start": DATE, "planned_end": DATE, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The planned end must not be before the planned start."))
+        return data
+
+    def _post_clean(self):
+        # Model validation runs in the service (with the version check); the form only checks shapes.
+        pass
+
+
+class ProjectCreateForm(ProjectForm):
+    village = forms.CharField(
+        label=_("Village code"), max_length=12, min_length=12,
+        widget=forms.TextInput(attrs={"list": "village-codes", "inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    class Meta(ProjectForm.Meta):
+        fields = ["village", *ProjectForm.Meta.fields]
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    maintenance_body = forms.ChoiceField(
+        label=_("maintenance body"), choices=[("", "—"), *MaintenanceBody.choices], required=False
+    )
+    maintenance_owner = forms.CharField(label=_("maintenance owner"), max_length=120, required=False)
+    property_owner = forms.CharField(label=_("property owner"), max_length=120, required=False)
+
+
+class ProgressReportForm(forms.ModelForm):
+    class Meta:
+        model = ProgressReport
+        fields = ["report_date", "percent_complete", "amount_spent", "narrative", "problems", "correction_reason"]
+        widgets = {
+            "report_date": DATE,
+            "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100, "inputmode": "numeric"}),
+            "amount_spent": forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
+            "narrative": forms.Textarea(attrs={"rows": 3}),
+            "problems": forms.Textarea(attrs={"rows": 2}),
+            "correction_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def _post_clean(self):
+        pass

@@ -1,0 +1,280 @@
+"""Renovation projects (整治项目), their lifecycle, progress reports and photos."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.constraints import choices_check, non_negative
+from core.models import TimeStampedModel
+
+
+class ProjectType(models.TextChoices):
+    """The programme's own list, easiest first (先易后难)."""
+
+    GARBAGE = "garbage", _("garbage collection and sorting")
+    SEWAGE = "sewage", _("sewage treatment")
+    TOILET = "toilet", _("toilet revolution")
+    DRINKING_WATER = "drinking_water", _("safe drinking water")
+    ROAD = "road", _("road hardening")
+    GREENING = "greening", _("greening")
+    LIGHTING = "lighting", _("lighting")
+    APPEARANCE = "appearance", _("village appearance")
+    COURTYARD = "courtyard", _("beautiful courtyards")
+    HOUSING = "housing", _("dilapidated housing renovation")
+    WATER_CONSERVANCY = "water_conservancy", _("rural water conservancy")
+    PUBLIC_FACILITIES = "public_facilities", _("public service facilities")
+    CULTURE_HALL = "culture_hall", _("village culture hall")
+    DIGITAL = "digital", _("digital village")
+    INDUSTRY = "industry", _("industry cultivation")
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    RETURNED = "returned", _("returned")
+    APPROVED = "approved", _("approved")
+    UNDER_CONSTRUCTION = "under_construction", _("under construction")
+    COMPLETED = "completed", _("completed")
+    ACCEPTED = "accepted", _("accepted")
+    SUSPENDED = "suspended", _("suspended")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# The lifecycle: which status may follow which. Services enforce it; the
+# timeline (ProjectTransition) records every move.
+TRANSITIONS: dict[str, set[str]] = {
+    ProjectStatus.DRAFT: {ProjectStatus.SUBMITTED, ProjectStatus.CANCELLED},
+    ProjectStatus.SUBMITTED: {ProjectStatus.APPROVED, ProjectStatus.RETURNED},
+    ProjectStatus.RETURNED: {ProjectStatus.SUBMITTED, ProjectStatus.CANCELLED},
+    ProjectStatus.APPROVED: {ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.SUSPENDED, ProjectStatus.CANCELLED},
+    ProjectStatus.UNDER_CONSTRUCTION: {ProjectStatus.COMPLETED, ProjectStatus.SUSPENDED, ProjectStatus.CANCELLED},
+    ProjectStatus.SUSPENDED: {ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.CANCELLED},
+    ProjectStatus.COMPLETED: {ProjectStatus.ACCEPTED, ProjectStatus.UNDER_CONSTRUCTION},
+    ProjectStatus.ACCEPTED: set(),
+    ProjectStatus.CANCELLED: set(),
+}
+
+# Statuses in which work is (or should be) going on: overdue when past the planned end.
+OPEN_STATUSES = (
+    ProjectStatus.APPROVED,
+    ProjectStatus.UNDER_CONSTRUCTION,
+    ProjectStatus.SUSPENDED,
+)
+DONE_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED)
+
+
+class MaintenanceBody(models.TextChoices):
+    """管护主体: who looks after the facility once it is accepted (建管并重)."""
+
+    VILLAGE_COLLECTIVE = "village_collective", _("village collective")
+    CONTRACTED_COMPANY = "contracted_company", _("contracted company")
+    TOWNSHIP_DEPARTMENT = "township_department", _("township department")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def within(self, code: str):
+        """Projects of every village below the region (no join: the village key is its code)."""
+        return self.filter(village__code__startswith=code)
+
+
+class Project(TimeStampedModel):
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="projects", verbose_name=_("village")
+    )
+    type = models.CharField(_("project type"), max_length=20, choices=ProjectType.choices)
+    name = models.CharField(_("project name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    responsible_person = models.CharField(_("responsible person"), max_length=64)
+    responsible_phone = models.CharField(_("responsible person's phone"), max_length=32, blank=True)
+    # Long-term maintenance (长效管护), set at acceptance.
+    property_owner = models.CharField(_("property owner"), max_length=120, blank=True)
+    maintenance_body = models.CharField(
+        _("maintenance body"), max_length=20, choices=MaintenanceBody.choices, blank=True
+    )
+    maintenance_owner = models.CharField(
+        _("maintenance owner"), max_length=120, blank=True,
+        help_text=_("The one named person answerable for the asset (road chief, etc.)."),
+    )
+    # Denormalised from the latest progress report, maintained by the service that adds reports.
+    percent_complete = models.PositiveSmallIntegerField(_("percent complete"), default=0)
+    last_reported_on = models.DateField(_("last progress report"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        indexes = [
+            models.Index(fields=["status", "type"], name="project_status_type_idx"),
+            models.Index(fields=["type"], name="project_type_idx"),
+            models.Index(fields=["planned_end", "status"], name="project_planned_end_idx"),
+            models.Index(fields=["last_reported_on"], name="project_last_reported_idx"),
+            models.Index(fields=["village", "status"], name="project_village_status_idx"),
+        ]
+        constraints = [
+            choices_check("type", ProjectType.choices, "project_type_valid"),
+            choices_check("status", ProjectStatus.choices, "project_status_valid"),
+            choices_check("maintenance_body", MaintenanceBody.choices, "project_maintenance_body_valid", allow_blank=True),
+            non_negative("budget", "project_budget_non_negative"),
+            models.CheckConstraint(condition=models.Q(percent_complete__lte=100), name="project_percent_le_100"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="project_version_positive"),
+            models.CheckConstraint(
+                condition=models.Q(planned_end__gte=models.F("planned_start")), name="project_planned_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(actual_end__isnull=True)
+                | models.Q(actual_start__isnull=False, actual_end__gte=models.F("actual_start")),
+                name="project_actual_dates_ordered",
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="project_name_not_blank"),
+            # Completed and accepted projects have an actual end date.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=DONE_STATUSES) | models.Q(actual_end__isnull=False),
+                name="project_done_has_actual_end",
+            ),
+            # An accepted facility has a named maintenance body and owner (建管并重).
+            models.CheckConstraint(
+                condition=~models.Q(status=ProjectStatus.ACCEPTED)
+                | (~models.Q(maintenance_body="") & ~models.Q(maintenance_owner="")),
+                name="project_accepted_has_maintenance",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectTransition(models.Model):
+    """One move in a project's lifecycle: the project's timeline."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("project"))
+    from_status = models.CharField(_("from"), max_length=20, choices=ProjectStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=ProjectStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), db_index=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["project", "at", "id"]
+        verbose_name = _("project status change")
+        verbose_name_plural = _("project status changes")
+        constraints = [
+            choices_check("from_status", ProjectStatus.choices, "transition_from_valid", allow_blank=True),
+            choices_check("to_status", ProjectStatus.choices, "transition_to_valid"),
+            models.CheckConstraint(condition=~models.Q(from_status=models.F("to_status")), name="transition_changes_status"),
+            # Returning a project requires a reason (退回理由).
+            models.CheckConstraint(
+                condition=~models.Q(to_status=ProjectStatus.RETURNED) | ~models.Q(reason=""),
+                name="transition_return_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class ProgressReport(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="progress_reports", verbose_name=_("project")
+    )
+    report_date = models.DateField(_("report date"))
+    percent_complete = models.PositiveSmallIntegerField(_("percent complete"))
+    amount_spent = models.DecimalField(_("amount spent to date (yuan)"), max_digits=14, decimal_places=2)
+    narrative = models.TextField(_("progress narrative"), blank=True)
+    problems = models.TextField(_("problems"), blank=True)
+    correction_reason = models.TextField(
+        _("correction reason"), blank=True,
+        help_text=_("Required when the percentage is below the previous report's."),
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("reporter"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-report_date", "-id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        indexes = [
+            models.Index(fields=["project", "report_date"], name="progress_project_date_idx"),
+            models.Index(fields=["report_date"], name="progress_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(percent_complete__lte=100), name="progress_percent_le_100"),
+            non_negative("amount_spent", "progress_amount_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} {self.report_date} {self.percent_complete}%"
+
+
+def photo_upload_to(instance, filename):
+    return f"progress/{instance.report.report_date:%Y/%m}/{filename}"
+
+
+def thumbnail_upload_to(instance, filename):
+    return f"progress/{instance.report.report_date:%Y/%m}/thumbs/{filename}"
+
+
+class ProgressPhoto(models.Model):
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="photos", verbose_name=_("report"))
+    image = models.ImageField(_("photo"), upload_to=photo_upload_to, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_upload_to, blank=True)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=32)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"))
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    # From EXIF where present.
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    gps_latitude = models.DecimalField(_("GPS latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    gps_longitude = models.DecimalField(_("GPS longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "id"]
+        verbose_name = _("progress photo")
+        verbose_name_plural = _("progress photos")
+        constraints = [
+            choices_check(
+                "content_type",
+                [("image/jpeg", "JPEG"), ("image/png", "PNG"), ("image/webp", "WebP")],
+                "photo_content_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(size_bytes__gt=0, size_bytes__lte=10 * 1024 * 1024), name="photo_size_within_limit"
+            ),
+            models.CheckConstraint(
+                name="photo_gps_valid",
+                condition=models.Q(gps_latitude__isnull=True, gps_longitude__isnull=True)
+                | models.Q(
+                    gps_latitude__isnull=False, gps_longitude__isnull=False,
+                    gps_latitude__gte=-90, gps_latitude__lte=90, gps_longitude__gte=-180, gps_longitude__lte=180,
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.image.name

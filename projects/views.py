@@ -1,0 +1,129 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import audit, scoping
+from core.exceptions import DomainError, NotPermitted, StaleVersion
+from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from villages.models import Village
+
+from . import selectors, services
+from .filters import ProgressReportFilterSet, ProjectFilterSet
+from .forms import ProgressReportForm, ProjectCreateForm, ProjectForm, TransitionForm
+
+
+class ProjectListView(ScopedListView):
+    selector = selectors.project_list
+    filterset_class = ProjectFilterSet
+    template_name = "projects/project_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_create=scoping.can_anywhere(self.request.user, "project.create"), **kwargs)
+
+
+class ProgressReportListView(ScopedListView):
+    selector = selectors.progress_report_list
+    filterset_class = ProgressReportFilterSet
+    template_name = "projects/progress_list.html"
+
+
+class ProjectDetailView(ScopedDetailView):
+    selector = selectors.project_detail
+    template_name = "projects/project_detail.html"
+    context_object_name = "project"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, project = self.request.user, self.object
+        context["actions"] = services.available_actions(user, project)
+        context["transition_form"] = TransitionForm()
+        context["can_edit"] = scoping.can(user, "project.edit", project) and project.status not in services.CLOSED_STATUSES
+        context["can_report"] = scoping.can(user, "progress.create", project)
+        context["history"] = audit.history(project)[:50]
+        return context
+
+
+def _scoped_project(request, pk):
+    return get_object_or_404(selectors.project_list(user=request.user), pk=pk)
+
+
+@portal_view
+def project_create(request):
+    if not scoping.can_anywhere(request.user, "project.create"):
+        raise NotPermitted("project.create")
+    form = ProjectCreateForm(request.POST or None, initial={"village": request.GET.get("village", "")})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("village", "version")}
+        village = get_object_or_404(
+            scoping.restrict(Village.objects.all(), request.user, "project.create"), code=form.cleaned_data["village"]
+        )
+        try:
+            project = services.project_create(actor=request.user, village=village, data=data)
+        except DomainError as error:
+            apply_domain_error(request, form, error)
+        else:
+            messages.success(request, _("Project created as a draft."))
+            return redirect("projects:detail", pk=project.pk)
+    villages = scoping.restrict(Village.objects.only("code", "short_name"), request.user, "project.create")[:300]
+    return render(request, "projects/project_form.html", {"form": form, "villages": villages, "creating": True})
+
+
+@portal_view
+def project_edit(request, pk):
+    project = _scoped_project(request, pk)
+    if not scoping.can(request.user, "project.edit", project):
+        raise NotPermitted("project.edit")
+    form = ProjectForm(request.POST or None, instance=project, initial={"version": project.version})
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.project_update(
+                actor=request.user, project=project, data=data, expected_version=form.cleaned_data.get("version") or 0
+            )
+        except StaleVersion as error:
+            conflict = error
+            apply_domain_error(request, None, error)
+        except DomainError as error:
+            apply_domain_error(request, form, error)
+        else:
+            messages.success(request, _("Project saved."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/project_form.html", {"form": form, "project": project, "conflict": conflict})
+
+
+@portal_view
+@require_POST
+def project_action(request, pk, action):
+    project = _scoped_project(request, pk)
+    form = TransitionForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    try:
+        services.project_transition(
+            actor=request.user, project=project, action=action, reason=data.get("reason", ""),
+            maintenance={k: data.get(k, "") for k in ("maintenance_body", "maintenance_owner", "property_owner")},
+        )
+    except DomainError as error:
+        apply_domain_error(request, None, error)
+    else:
+        messages.success(request, _("Status changed."))
+    return redirect("projects:detail", pk=project.pk)
+
+
+@portal_view
+def progress_create(request, pk):
+    project = _scoped_project(request, pk)
+    if not scoping.can(request.user, "progress.create", project):
+        raise NotPermitted("progress.create")
+    form = ProgressReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.progress_report_create(actor=request.user, project=project, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(request, form, error)
+        else:
+            messages.success(request, _("Progress reported."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/progress_form.html", {"form": form, "project": project})
