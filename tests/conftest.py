@@ -1,0 +1,41 @@
+"""Shared pytest fixtures and the rule that, in CI, a missing service fails.
+
+Tests that need PostgreSQL, Redis, a Celery worker or Chromium call
+``need_service(name, available, why)``. Locally that skips when the service
+is missing; with QIANCUN_REQUIRE_SERVICES=1 (set by .ci/run) it fails, so CI
+can never go green by skipping.
+"""
+import os
+
+import pytest
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("QIANCUN_REQUIRE_SERVICES") == "1"
+
+
+def need_service(name: str, available: bool, why: str = "") -> None:
+    if available:
+        return
+    message = f"needs {name}{': ' + why if why else ''}"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message} (QIANCUN_REQUIRE_SERVICES=1 turns this skip into a failure)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres(db):
+    """Use in tests that only make sense on PostgreSQL (row locks, COPY, window functions at scale)."""
+    need_service("PostgreSQL", connection.vendor == "postgresql", "DATABASE_URL is not a PostgreSQL URL")
+    return connection
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 costs most of a second per hash; tests don't need it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

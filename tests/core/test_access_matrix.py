@@ -1,0 +1,186 @@
+"""The access matrix, enforced: every URL of the project × every kind of user.
+
+`test_every_url_has_an_entry` walks the URL configuration and fails when a
+route has no row in ACCESS, so a new page cannot ship unguarded. Each row
+gives, for every user kind, the expected status; for writes, a refused
+request must leave the database exactly as it was.
+"""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core.models import AuditEntry, Role, RoleAssignment
+from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition
+from tests.factories import ProjectFactory, VillageFactory, region
+
+USERS = ("anonymous", "official", "neighbour", "county", "other_county", "supervisor", "api_client")
+PASSWORD = "correct-horse-battery-staple"
+
+# user kind → (role, region) granted to it
+GRANTS = {
+    "official": (Role.TOWNSHIP_OFFICIAL, "330523108"),  # 天荒坪镇, where the village is
+    "neighbour": (Role.TOWNSHIP_OFFICIAL, "330523001"),  # 递铺街道, same county
+    "county": (Role.COUNTY_STAFF, "330523"),  # 安吉县
+    "other_county": (Role.COUNTY_STAFF, "330522"),  # 长兴县
+    "supervisor": (Role.SUPERVISOR, "3305"),  # 湖州市
+    "api_client": (Role.API_CLIENT, "33"),
+}
+
+
+def statuses(anonymous, official, neighbour, county, other_county, supervisor, api_client):
+    return dict(zip(USERS, (anonymous, official, neighbour, county, other_county, supervisor, api_client)))
+
+
+# Shorthands for the common rows. 302 for the anonymous user is the redirect to the login page.
+READ_ANY = statuses(302, 200, 200, 200, 200, 200, 403)  # a page every portal role may open
+READ_OBJECT = statuses(302, 200, 404, 200, 404, 200, 403)  # an object of 天荒坪镇
+EDIT_OBJECT = statuses(302, 302, 404, 403, 404, 403, 403)  # a township official's write on it
+COUNTY_ACTION = statuses(302, 403, 404, 302, 404, 403, 403)  # county staff's write on it
+
+# route name → list of (method, url maker, expected statuses, is_write)
+ACCESS = {
+    "home": [("get", lambda w: reverse("home"), READ_ANY, False)],
+    "login": [("get", lambda w: reverse("login"), statuses(200, 302, 302, 302, 302, 302, 302), False)],
+    "logout": [
+        ("post", lambda w: reverse("logout"), statuses(302, 302, 302, 302, 302, 302, 302), False),
+        ("get", lambda w: reverse("logout"), statuses(405, 405, 405, 405, 405, 405, 405), False),
+    ],
+    "set_language": [("post", lambda w: reverse("set_language"), statuses(302, 302, 302, 302, 302, 302, 302), False)],
+    "villages:list": [("get", lambda w: reverse("villages:list"), READ_ANY, False)],
+    "villages:detail": [("get", lambda w: reverse("villages:detail", args=[w["village"].code]), READ_OBJECT, False)],
+    "projects:list": [("get", lambda w: reverse("projects:list"), READ_ANY, False)],
+    "projects:progress_list": [("get", lambda w: reverse("projects:progress_list"), READ_ANY, False)],
+    "projects:detail": [("get", lambda w: reverse("projects:detail", args=[w["submitted"].pk]), READ_OBJECT, False)],
+    "projects:create": [
+        ("get", lambda w: reverse("projects:create"), statuses(302, 200, 200, 403, 403, 403, 403), False),
+        ("post", lambda w: reverse("projects:create"), statuses(302, 302, 404, 403, 403, 403, 403), True),
+    ],
+    "projects:edit": [
+        ("get", lambda w: reverse("projects:edit", args=[w["draft"].pk]), statuses(302, 200, 404, 403, 404, 403, 403), False),
+        ("post", lambda w: reverse("projects:edit", args=[w["draft"].pk]), EDIT_OBJECT, True),
+    ],
+    "projects:action": [
+        ("post", lambda w: reverse("projects:action", args=[w["draft"].pk, "submit"]), EDIT_OBJECT, True),
+        ("post", lambda w: reverse("projects:action", args=[w["submitted"].pk, "approve"]), COUNTY_ACTION, True),
+        ("post", lambda w: reverse("projects:action", args=[w["submitted"].pk, "return"]), COUNTY_ACTION, True),
+        ("post", lambda w: reverse("projects:action", args=[w["building"].pk, "suspend"]), COUNTY_ACTION, True),
+    ],
+    "projects:progress_create": [
+        ("get", lambda w: reverse("projects:progress_create", args=[w["building"].pk]), statuses(302, 200, 404, 403, 404, 403, 403), False),
+        ("post", lambda w: reverse("projects:progress_create", args=[w["building"].pk]), EDIT_OBJECT, True),
+    ],
+}
+# The admin site is for superusers; none of the portal roles is staff, so
+# every admin URL sends them to the admin login (checked over all of them).
+NAMESPACES_COVERED_ELSEWHERE = {"admin": "test_admin_is_closed_to_portal_roles"}
+
+POST_DATA = {
+    "projects:create": lambda w: {
+        "village": w["village"].code, "type": "road", "name": "村道硬化工程", "budget": "300000",
+        "planned_start": "2025-03-01", "planned_end": "2025-10-31", "responsible_person": "李明",
+    },
+    "projects:edit": lambda w: {
+        "type": "sewage", "name": "污水管网改造（修改）", "budget": "520000", "planned_start": "2024-03-01",
+        "planned_end": "2024-12-31", "responsible_person": "张建国", "version": w["draft"].version,
+    },
+    "projects:action": lambda w: {"reason": "材料不全，请补充预算依据。"},
+    "projects:progress_create": lambda w: {
+        "report_date": "2025-05-10", "percent_complete": "55", "amount_spent": "120000", "narrative": "完成管网铺设",
+    },
+}
+
+
+def _route_names(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = pattern.namespace
+            if namespace in NAMESPACES_COVERED_ELSEWHERE:
+                continue
+            yield from _route_names(pattern, f"{prefix}{namespace}:" if namespace else prefix)
+        elif isinstance(pattern, URLPattern):
+            yield f"{prefix}{pattern.name}" if pattern.name else f"{prefix}<unnamed {pattern.pattern}>"
+
+
+def test_every_url_has_an_entry():
+    names = set(_route_names())
+    missing = sorted(names - set(ACCESS))
+    assert not missing, f"URLs without an entry in the access table: {missing}"
+    stale = sorted(set(ACCESS) - names)
+    assert not stale, f"entries for URLs that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(db):
+    village = VillageFactory(code="330523108204", name="余村村委会")
+    VillageFactory(township_code="330523001", code="330523001211", name="鲁家村委会")
+    region("330522")
+    base = dict(village=village, planned_start=datetime.date(2024, 3, 1), planned_end=datetime.date(2026, 12, 31))
+    world = {
+        "village": village,
+        "draft": ProjectFactory(status=ProjectStatus.DRAFT, **base),
+        "submitted": ProjectFactory(status=ProjectStatus.SUBMITTED, **base),
+        "building": ProjectFactory(
+            status=ProjectStatus.UNDER_CONSTRUCTION, actual_start=datetime.date(2024, 3, 5), budget=Decimal("500000"), **base
+        ),
+    }
+    User = get_user_model()
+    for kind, (role, code) in GRANTS.items():
+        user = User.objects.create_user(kind, password=PASSWORD)
+        RoleAssignment.objects.create(user=user, role=role, region=region(code))
+    return world
+
+
+def _state():
+    """Everything a refused write must leave as it was."""
+    return (
+        list(Project.objects.order_by("pk").values()),
+        ProgressReport.objects.count(),
+        ProjectTransition.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+CASES = [
+    (name, index, user)
+    for name, rows in ACCESS.items()
+    for index in range(len(rows))
+    for user in USERS
+]
+
+
+@pytest.mark.parametrize("name, index, user", CASES, ids=[f"{n}[{i}]-{u}" for n, i, u in CASES])
+def test_access(client, world, name, index, user, settings):
+    method, make_url, expected, is_write = ACCESS[name][index]
+    if user != "anonymous":
+        client.force_login(get_user_model().objects.get(username=user))
+    url = make_url(world)
+    data = POST_DATA.get(name, lambda w: {})(world) if method == "post" else None
+    before = _state()
+    response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
+    assert response.status_code == expected[user], (name, user, response.status_code)
+    if not is_write:
+        return
+    allowed = user != "anonymous" and expected[user] == 302
+    if allowed:
+        assert _state() != before, f"an allowed {method.upper()} {url} by {user} changed nothing"
+    else:
+        assert _state() == before, f"a refused {method.upper()} {url} by {user} changed the database"
+
+
+@pytest.mark.parametrize("user", [u for u in USERS if u != "anonymous"])
+def test_admin_is_closed_to_portal_roles(client, world, user):
+    from django.contrib import admin
+
+    client.force_login(get_user_model().objects.get(username=user))
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        opts = model._meta
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    urls.append(reverse("admin:projects_project_change", args=[world["draft"].pk]))
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], url

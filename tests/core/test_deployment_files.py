@@ -1,0 +1,40 @@
+"""docker-compose.yml cannot run here (no Docker engine): check it against the settings."""
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_the_five_services():
+    assert set(_compose()["services"]) == {"web", "worker", "beat", "postgres", "redis"}
+
+
+def test_app_services_use_the_settings_variables_and_commands():
+    services = _compose()["services"]
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+        for variable in env:
+            assert f'"{variable}"' in settings_source, f"{name} sets {variable}, which settings.py never reads"
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "gunicorn config.wsgi:application" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A config worker")
+    assert services["beat"]["command"].startswith("celery -A config beat")
+    db = services["postgres"]["environment"]
+    url = services["web"]["environment"]["DATABASE_URL"]
+    assert url == f"postgres://{db['POSTGRES_USER']}:{db['POSTGRES_PASSWORD']}@postgres:5432/{db['POSTGRES_DB']}"
+
+
+def test_env_example_names_only_variables_settings_reads():
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        line = line.lstrip("# ").strip()
+        if "=" in line and line.split("=", 1)[0].isupper():
+            assert f'"{line.split("=", 1)[0]}"' in settings_source, line

@@ -1,0 +1,439 @@
+"""seed_demo: the sample programme of a county, on the real villages already loaded."""
+import math
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.test import RequestFactory
+
+from assessment.models import (
+    PASSING_GRADES,
+    Assessment,
+    AssessmentScheme,
+    AssessmentStatus,
+    FollowUp,
+    FollowUpStatus,
+    IndicatorCategory,
+    IndicatorScore,
+)
+from core.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, REFERENCE_DATE, SAMPLE_MARK, seed_demo
+from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+from projects.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    ProgressReport,
+    Project,
+    ProjectStatus,
+    ProjectTransition,
+    ProjectType,
+)
+from tests.factories import region
+from villages.models import Village, VillageKind, kind_for_code, short_name_for
+
+COUNTY = "330523"
+YUCUN, LUJIACUN = "330523108204", "330523001211"
+# Real rows of the 2023 statistical division codes (villages/data/divisions).
+ANJI_VILLAGES = {
+    "330523108": [
+        ("330523108200", "白水湾村委会"), ("330523108201", "井村村委会"), ("330523108203", "山河村委会"),
+        ("330523108204", "余村村委会"), ("330523108207", "大溪村委会"), ("330523108208", "西鹤村委会"),
+        ("330523108209", "马吉村委会"), ("330523108210", "银坑村委会"), ("330523108211", "五鹤村委会"),
+        ("330523108212", "港口村委会"), ("330523108213", "横路村委会"),
+    ],
+    "330523001": [
+        ("330523001002", "苕秀社区居委会"), ("330523001012", "桃城社区居委会"),  # residents' committees
+        ("330523001203", "吉庆桥村委会"), ("330523001205", "康山村委会"), ("330523001211", "鲁家村委会"),
+        ("330523001212", "南北庄村委会"), ("330523001213", "义士塔村委会"), ("330523001218", "荷花塘村委会"),
+        ("330523001219", "银湾村委会"), ("330523001220", "赵家上村委会"), ("330523001221", "东山垓村委会"),
+        ("330523001222", "青龙村委会"), ("330523001245", "双河村委会"),
+    ],
+}
+BUILT = (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED, ProjectStatus.SUSPENDED)
+
+
+def load_villages(divisions: dict) -> None:
+    for township_code, rows in divisions.items():
+        township = region(township_code)
+        for code, name in rows:
+            Village.objects.create(
+                code=code, name=name, short_name=short_name_for(name), township=township, kind=kind_for_code(code)
+            )
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def anji(db):
+    load_villages(ANJI_VILLAGES)
+
+
+@pytest.fixture
+def seeded(anji, fast_passwords):
+    return seed_demo(county_code=COUNTY)
+
+
+def committees(county=COUNTY):
+    return Village.objects.within(county).filter(kind=VillageKind.VILLAGE_COMMITTEE)
+
+
+# --- Projects -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_projects_of_every_type_and_status_on_the_real_villages(seeded):
+    projects = Project.objects.within(COUNTY)
+    assert set(projects.values_list("type", flat=True)) == set(ProjectType.values)
+    assert set(projects.values_list("status", flat=True)) == set(ProjectStatus.values)
+    assert projects.filter(village__township_id="330523108").exists()  # 天荒坪镇
+    assert projects.filter(village__township_id="330523001").exists()  # 递铺街道
+    assert projects.filter(village_id=YUCUN).count() >= 3
+    assert projects.filter(village_id=LUJIACUN).count() >= 3
+    assert not projects.exclude(village__kind=VillageKind.VILLAGE_COMMITTEE).exists()
+    with_projects = projects.values("village").distinct().count()
+    assert 0.5 * committees().count() <= with_projects < committees().count()
+    for project in projects.select_related("village"):
+        assert SAMPLE_MARK in project.description
+        assert project.name.startswith(project.village.short_name)
+        assert Decimal(50_000) <= project.budget <= Decimal(3_000_000)
+        assert 2 <= len(project.responsible_person) <= 3
+    assert seeded["created"] is True
+    assert seeded["projects"] == projects.count()
+
+
+@pytest.mark.django_db
+def test_timelines_follow_the_lifecycle_from_draft_to_the_current_status(seeded):
+    timelines = defaultdict(list)
+    for move in ProjectTransition.objects.order_by("project", "at", "id"):
+        timelines[move.project_id].append(move)
+    projects = Project.objects.within(COUNTY)
+    assert set(timelines) == set(projects.values_list("pk", flat=True))
+    for project in projects:
+        moves = timelines[project.pk]
+        assert (moves[0].from_status, moves[0].to_status) == ("", ProjectStatus.DRAFT)
+        for previous, move in zip(moves, moves[1:]):
+            assert move.from_status == previous.to_status
+            assert move.to_status in TRANSITIONS[move.from_status], (project.name, move)
+            assert move.at > previous.at
+        assert moves[-1].to_status == project.status
+        assert moves[-1].at.date() <= REFERENCE_DATE
+        assert moves[0].at.date() < project.planned_start <= project.planned_end
+        assert moves[-1].actor_id is not None
+    returned = ProjectTransition.objects.filter(to_status=ProjectStatus.RETURNED)
+    assert returned.exists() and not returned.filter(reason="").exists()
+
+
+@pytest.mark.django_db
+def test_progress_histories_match_the_projects(seeded):
+    for project in Project.objects.within(COUNTY):
+        reports = list(project.progress_reports.order_by("report_date", "id"))
+        if project.status not in BUILT:
+            assert reports == [] and project.percent_complete == 0 and project.last_reported_on is None
+            assert project.actual_start is None
+            continue
+        assert reports, project.name
+        dates = [r.report_date for r in reports]
+        assert dates == sorted(set(dates))
+        assert project.actual_start <= dates[0] and dates[-1] <= REFERENCE_DATE
+        percents = [r.percent_complete for r in reports]
+        spent = [r.amount_spent for r in reports]
+        assert percents == sorted(percents) and spent == sorted(spent)
+        assert spent[-1] <= project.budget
+        assert (project.percent_complete, project.last_reported_on) == (percents[-1], dates[-1])
+        if project.status in DONE_STATUSES:
+            assert percents[-1] == 100 and dates[-1] == project.actual_end
+        else:
+            assert percents[-1] < 100 and project.actual_end is None
+        if project.status == ProjectStatus.ACCEPTED:
+            assert project.maintenance_body and project.maintenance_owner and project.property_owner
+
+
+@pytest.mark.django_db
+def test_some_projects_are_overdue_silent_or_returned(seeded):
+    projects = Project.objects.within(COUNTY)
+    assert projects.filter(status__in=OPEN_STATUSES, planned_end__lt=REFERENCE_DATE).exists()
+    assert projects.filter(
+        status=ProjectStatus.UNDER_CONSTRUCTION, last_reported_on__lt=REFERENCE_DATE - timedelta(days=30)
+    ).exists()
+    assert projects.filter(status=ProjectStatus.UNDER_CONSTRUCTION, planned_end__gte=REFERENCE_DATE).exists()
+    assert projects.filter(status=ProjectStatus.RETURNED).count() >= 2
+
+
+# --- Funding --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_funding_of_every_kind_and_mechanism(seeded):
+    sources = FundingSource.objects.all()
+    assert set(sources.values_list("kind", flat=True)) == set(SourceKind.values)
+    assert set(sources.values_list("mechanism", flat=True)) == set(Mechanism.values)
+    for source in sources:
+        assert source.note.startswith(SAMPLE_MARK)
+        administered_by = {SourceKind.PROVINCIAL_SPECIAL: "33", SourceKind.CITY_MATCHING: "3305"}
+        assert source.region_id == administered_by.get(source.kind, COUNTY)
+        if source.village_id:
+            assert source.kind in (SourceKind.VILLAGE_COLLECTIVE, SourceKind.FARMER, SourceKind.SOCIAL_DONATION)
+    assert set(Mechanism.values) == set(
+        Disbursement.objects.values_list("allocation__source__mechanism", flat=True).distinct()
+    )
+
+
+@pytest.mark.django_db
+def test_the_ledger_never_exceeds_a_total(seeded):
+    for source in FundingSource.objects.annotate(allocated=Sum("allocations__amount")):
+        assert (source.allocated or 0) <= source.total_amount, source.name
+        gross = source.allocations.filter(amount__gt=0).aggregate(total=Sum("amount"))["total"] or 0
+        assert gross <= source.total_amount  # never over-committed, not even before the reversal
+    allocations = Allocation.objects.select_related("source", "project").annotate(paid=Sum("disbursements__amount"))
+    for allocation in allocations:
+        assert (allocation.paid or 0) <= max(allocation.amount, 0)
+        project, source = allocation.project, allocation.source
+        assert project.status in (set(ProjectStatus.values) - {ProjectStatus.DRAFT, ProjectStatus.SUBMITTED,
+                                                               ProjectStatus.RETURNED, ProjectStatus.CANCELLED})
+        assert project.village_id.startswith(source.region_id)
+        assert source.village_id in (None, project.village_id)
+        assert allocation.allocated_on <= REFERENCE_DATE
+    for payment in Disbursement.objects.select_related("allocation"):
+        assert payment.voucher_no and payment.amount > 0
+        assert payment.allocation.allocated_on <= payment.paid_on <= REFERENCE_DATE
+
+
+@pytest.mark.django_db
+def test_one_allocation_is_reversed_with_a_reason(seeded):
+    reversal = Allocation.objects.get(reverses__isnull=False)
+    original = reversal.reverses
+    assert reversal.amount == -original.amount and reversal.reason
+    assert not original.disbursements.exists()
+    rebooked = Allocation.objects.filter(
+        source=original.source, project=original.project, reverses__isnull=True, reversal__isnull=True
+    )
+    assert rebooked.filter(amount=original.amount - 100_000).exists()
+
+
+@pytest.mark.django_db
+def test_payments_follow_the_mechanism(seeded):
+    later = Disbursement.objects.filter(allocation__source__mechanism=Mechanism.BUILD_THEN_SUBSIDIZE)
+    assert later.exists()
+    for payment in later.select_related("allocation__project"):
+        project = payment.allocation.project
+        assert project.status == ProjectStatus.ACCEPTED
+        accepted = project.transitions.get(to_status=ProjectStatus.ACCEPTED)
+        assert payment.paid_on >= accepted.at.date()
+    rewards = Disbursement.objects.filter(allocation__source__mechanism=Mechanism.REWARD_IN_LIEU)
+    assert rewards.exists()
+    for payment in rewards.select_related("allocation__project", "allocation__source"):
+        assessment = Assessment.objects.get(
+            village_id=payment.allocation.project.village_id, period=str(payment.allocation.source.fiscal_year)
+        )
+        assert assessment.passed
+        assert payment.paid_on >= assessment.finalised_at.date()
+    withheld = Allocation.objects.filter(
+        source__mechanism=Mechanism.REWARD_IN_LIEU,
+        project__village__assessments__period="2025",
+        project__village__assessments__grade="fail",
+    )
+    assert withheld.exists() and not Disbursement.objects.filter(allocation__in=withheld).exists()
+
+
+# --- Assessment -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_finalised_assessment_of_every_village_committee(seeded):
+    scheme = AssessmentScheme.objects.get(region_id=COUNTY, year=2025)
+    indicators = list(scheme.indicators.all())
+    assert {i.category for i in indicators} == set(IndicatorCategory.values)
+    assert sum(i.max_score for i in indicators) == 100
+    assessments = Assessment.objects.filter(scheme=scheme, period="2025")
+    assert set(assessments.values_list("village_id", flat=True)) == set(committees().values_list("code", flat=True))
+    assert Assessment.objects.filter(period="2024").count() == committees().count()
+    for assessment in Assessment.objects.select_related("scheme").annotate(points=Sum("scores__score")):
+        assert assessment.status == AssessmentStatus.FINALISED and assessment.finalised_at
+        assert assessment.total_score == assessment.points
+        assert assessment.grade == assessment.scheme.grade_for(assessment.total_score)
+        assert assessment.scores.count() == len(indicators)
+    for score in IndicatorScore.objects.select_related("indicator"):
+        assert 0 <= score.score <= score.max_score == score.indicator.max_score
+    grades = set(assessments.values_list("grade", flat=True))
+    assert len(grades) >= 3 and grades & set(PASSING_GRADES)
+
+
+@pytest.mark.django_db
+def test_follow_ups_are_exactly_the_bottom_group(seeded):
+    for scheme in AssessmentScheme.objects.filter(region_id=COUNTY):
+        assessments = list(scheme.assessments.all())
+        totals = sorted(a.total_score for a in assessments)
+        size = max(scheme.bottom_min, math.ceil(len(totals) * scheme.bottom_percent / 100))
+        cutoff = totals[size - 1]
+        expected = {a.pk: 1 + sum(t > a.total_score for t in totals) for a in assessments if a.total_score <= cutoff}
+        follow_ups = FollowUp.objects.filter(assessment__scheme=scheme)
+        assert {f.assessment_id: f.rank for f in follow_ups} == expected
+        for follow_up in follow_ups:
+            assert follow_up.ranked_among == len(assessments)
+            assert follow_up.village_id == follow_up.assessment.village_id
+            if scheme.year == 2025:
+                assert follow_up.status == FollowUpStatus.OPEN and follow_up.due_date > REFERENCE_DATE
+            else:
+                assert follow_up.status == FollowUpStatus.CLOSED and follow_up.reinspected_on
+
+
+# --- Users ----------------------------------------------------------------------
+
+
+def log_in(username, password):
+    """Through the configured backends (django-axes wants the request)."""
+    return authenticate(RequestFactory().post("/accounts/login/"), username=username, password=password)
+
+
+@pytest.mark.django_db
+def test_demo_users_can_log_in(seeded):
+    for username, _role, _region, name in DEMO_USERS + [(DEMO_SUPERUSER[0], "", "", DEMO_SUPERUSER[1])]:
+        user = log_in(username, DEMO_PASSWORD)
+        assert user is not None and user.first_name == name
+    assert get_user_model().objects.get(username="admin").is_superuser
+    assert len(DEMO_PASSWORD) >= 12
+    county_staff = get_user_model().objects.get(username="county_anji")
+    assert ProjectTransition.objects.filter(actor=county_staff, to_status=ProjectStatus.APPROVED).exists()
+
+
+@pytest.mark.django_db
+def test_demo_users_hold_their_roles(seeded):
+    from core.models import AuditEntry, RoleAssignment
+
+    held = set(RoleAssignment.objects.values_list("user__username", "role", "region_id"))
+    assert held == {(username, role, region) for username, role, region, _name in DEMO_USERS}
+    assert ("township_tianhuangping", "township_official", "330523108") in held
+    assert ("township_dipu", "township_official", "330523001") in held
+    assert ("supervisor_huzhou", "supervisor", "3305") in held
+    assert AuditEntry.objects.filter(action="grant").count() == len(DEMO_USERS)
+
+
+@pytest.mark.django_db
+def test_existing_accounts_are_left_alone(anji, fast_passwords):
+    get_user_model().objects.create_user("admin", password="another-long-password")
+    seed_demo(county_code=COUNTY)
+    assert log_in("admin", "another-long-password") is not None
+    assert not get_user_model().objects.get(username="admin").is_superuser
+
+
+# --- Runs -----------------------------------------------------------------------
+
+MODELS = [Project, ProjectTransition, ProgressReport, FundingSource, Allocation, Disbursement, AssessmentScheme,
+          Assessment, IndicatorScore, FollowUp, get_user_model()]
+
+
+def database_state():
+    counts = {model.__name__: model.objects.count() for model in MODELS}
+    latest = {
+        model.__name__: model.objects.aggregate(latest=Max("updated_at"))["latest"]
+        for model in (Project, FundingSource, AssessmentScheme, Assessment, FollowUp)
+    }
+    return counts, latest, Project.objects.aggregate(total=Sum("budget"))["total"]
+
+
+@pytest.mark.django_db
+def test_second_run_changes_nothing(seeded):
+    before = database_state()
+    again = seed_demo(county_code=COUNTY)
+    assert again.pop("created") is False
+    assert again == {key: value for key, value in seeded.items() if key != "created"}
+    assert database_state() == before
+    out = StringIO()
+    call_command("seed_demo", county=COUNTY, stdout=out)
+    assert "nothing written" in out.getvalue()
+    assert database_state() == before
+
+
+class _Rollback(Exception):
+    pass
+
+
+def fingerprint():
+    def rows(queryset, *fields):
+        return sorted(tuple(str(value) for value in row) for row in queryset.values_list(*fields))
+
+    return [
+        rows(Project.objects.all(), "village_id", "type", "status", "name", "budget", "planned_start", "planned_end",
+             "actual_start", "actual_end", "percent_complete", "last_reported_on", "responsible_person",
+             "maintenance_owner", "created_at", "updated_at"),
+        rows(ProjectTransition.objects.all(), "project__name", "from_status", "to_status", "at", "reason",
+             "actor__username"),
+        rows(ProgressReport.objects.all(), "project__name", "report_date", "percent_complete", "amount_spent",
+             "narrative", "problems"),
+        rows(FundingSource.objects.all(), "name", "kind", "mechanism", "region_id", "village_id", "fiscal_year",
+             "total_amount", "document_no"),
+        rows(Allocation.objects.all(), "source__name", "project__name", "amount", "allocated_on", "reason"),
+        rows(Disbursement.objects.all(), "allocation__source__name", "allocation__project__name", "amount",
+             "paid_on", "voucher_no"),
+        rows(Assessment.objects.all(), "period", "village_id", "total_score", "grade", "finalised_at"),
+        rows(IndicatorScore.objects.all(), "assessment__period", "assessment__village_id", "indicator__name", "score"),
+        rows(FollowUp.objects.all(), "assessment__period", "village_id", "rank", "ranked_among", "due_date", "status"),
+    ]
+
+
+def seed_and_forget(seed):
+    """Seed inside a savepoint, take the fingerprint, roll everything back."""
+    try:
+        with transaction.atomic():
+            seed_demo(county_code=COUNTY, seed=seed)
+            taken = fingerprint()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert not Project.objects.exists() and not get_user_model().objects.exists()
+    return taken
+
+
+@pytest.mark.django_db
+def test_same_seed_same_programme(anji, fast_passwords):
+    first = seed_and_forget(2003)
+    assert first == seed_and_forget(2003)
+    assert first != seed_and_forget(7)
+
+
+@pytest.mark.django_db
+def test_a_small_county_without_model_villages_gets_the_whole_programme(db, fast_passwords):
+    load_villages({"330522101": [("330522101201", "洪桥村委会"), ("330522101202", "亭子桥村委会"),
+                                 ("330522101203", "古龙村委会")]})
+    counts = seed_demo(county_code="330522", seed=11)
+    projects = Project.objects.within("330522")
+    assert counts["projects"] == projects.count()
+    assert set(projects.values_list("type", flat=True)) == set(ProjectType.values)
+    assert set(projects.values_list("status", flat=True)) == set(ProjectStatus.values)
+    assert set(FundingSource.objects.values_list("kind", flat=True)) == set(SourceKind.values)
+    assert FollowUp.objects.filter(assessment__period="2025").count() >= 3  # bottom_min
+    assert counts["assessments"] == 2 * 3
+
+
+# --- Command --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_command_says_the_figures_are_sample_data(anji, fast_passwords):
+    out = StringIO()
+    call_command("seed_demo", "--county", COUNTY, "--seed", "5", stdout=out)
+    output = out.getvalue()
+    assert SAMPLE_MARK in output and "sample data" in output
+    assert "county_anji" in output and DEMO_PASSWORD in output
+    assert Project.objects.within(COUNTY).exists()
+
+
+@pytest.mark.django_db
+def test_missing_divisions_are_a_command_error(db):
+    with pytest.raises(CommandError, match="import_divisions"):
+        call_command("seed_demo")
+    region("330523001")  # the county, but none of its villages
+    with pytest.raises(CommandError, match="import_divisions"):
+        call_command("seed_demo", county=COUNTY)
+    with pytest.raises(CommandError, match="county code"):
+        call_command("seed_demo", county="33")
+    assert not Project.objects.exists() and not get_user_model().objects.exists()

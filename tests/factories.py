@@ -1,0 +1,170 @@
+"""factory_boy factories for every model, on real-looking division codes.
+
+The default chain is the real one: 浙江省 33 → 湖州市 3305 → 安吉县 330523 →
+天荒坪镇 330523108, and villages get codes 330523108200, ...201, ...
+"""
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from factory.django import DjangoModelFactory
+
+from assessment.models import Assessment, AssessmentScheme, Indicator, IndicatorCategory, IndicatorScore, SchemeKind
+from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
+from villages.models import Region, RegionLevel, Village, VillageCategory, kind_for_code, short_name_for
+
+REAL_NAMES = {
+    "33": "浙江省",
+    "3305": "湖州市",
+    "330523": "安吉县",
+    "330523108": "天荒坪镇",
+    "330523001": "递铺街道",
+    "3301": "杭州市",
+    "330127": "淳安县",
+    "330522": "长兴县",
+    "330522001": "雉城街道",
+}
+LEVEL_FOR_LENGTH = {2: RegionLevel.PROVINCE, 4: RegionLevel.CITY, 6: RegionLevel.COUNTY, 9: RegionLevel.TOWNSHIP}
+
+
+def region(code: str, name: str | None = None) -> Region:
+    """Get or create the region with this code and every region above it."""
+    parent = None
+    for length in (2, 4, 6, 9):
+        if length > len(code):
+            break
+        part = code[:length]
+        parent, _ = Region.objects.get_or_create(
+            code=part,
+            defaults={
+                "name": (name if part == code and name else REAL_NAMES.get(part, f"区划{part}")),
+                "level": LEVEL_FOR_LENGTH[length],
+                "parent": parent,
+            },
+        )
+    return parent
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct-horse-battery-staple")
+
+
+class VillageFactory(DjangoModelFactory):
+    class Meta:
+        model = Village
+        django_get_or_create = ("code",)
+
+    class Params:
+        township_code = "330523108"
+
+    township = factory.LazyAttribute(lambda o: region(o.township_code))
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.township.code}{200 + n % 200:03d}")
+    name = factory.Sequence(lambda n: f"试点{n}村村委会")
+    short_name = factory.LazyAttribute(lambda o: short_name_for(o.name))
+    kind = factory.LazyAttribute(lambda o: kind_for_code(o.code))
+    category = VillageCategory.RENOVATION
+    population = 1200
+    households = 400
+
+
+class ProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    village = factory.SubFactory(VillageFactory)
+    type = ProjectType.SEWAGE
+    name = factory.Sequence(lambda n: f"污水治理工程{n}")
+    budget = Decimal("500000.00")
+    planned_start = datetime.date(2024, 3, 1)
+    planned_end = datetime.date(2024, 12, 31)
+    status = ProjectStatus.DRAFT
+    responsible_person = "张建国"
+
+
+class ProgressReportFactory(DjangoModelFactory):
+    class Meta:
+        model = ProgressReport
+
+    project = factory.SubFactory(ProjectFactory, status=ProjectStatus.UNDER_CONSTRUCTION, actual_start=datetime.date(2024, 3, 5))
+    report_date = datetime.date(2024, 6, 1)
+    percent_complete = 40
+    amount_spent = Decimal("150000.00")
+    narrative = "管网铺设完成四成。"
+
+
+class FundingSourceFactory(DjangoModelFactory):
+    class Meta:
+        model = FundingSource
+
+    name = factory.Sequence(lambda n: f"县级财政预算{n}")
+    kind = SourceKind.COUNTY_BUDGET
+    mechanism = Mechanism.DIRECT_GRANT
+    region = factory.LazyFunction(lambda: region("330523"))
+    fiscal_year = 2024
+    total_amount = Decimal("1000000.00")
+
+
+class AllocationFactory(DjangoModelFactory):
+    class Meta:
+        model = Allocation
+
+    source = factory.SubFactory(FundingSourceFactory)
+    project = factory.SubFactory(ProjectFactory, status=ProjectStatus.APPROVED)
+    amount = Decimal("100000.00")
+    allocated_on = datetime.date(2024, 4, 1)
+
+
+class DisbursementFactory(DjangoModelFactory):
+    class Meta:
+        model = Disbursement
+
+    allocation = factory.SubFactory(AllocationFactory)
+    amount = Decimal("50000.00")
+    paid_on = datetime.date(2024, 5, 1)
+    voucher_no = factory.Sequence(lambda n: f"AJ2024-{n:05d}")
+
+
+class AssessmentSchemeFactory(DjangoModelFactory):
+    class Meta:
+        model = AssessmentScheme
+
+    name = factory.Sequence(lambda n: f"年度村庄整治考核{n}")
+    kind = SchemeKind.ANNUAL
+    year = 2024
+    region = factory.LazyFunction(lambda: region("330523"))
+
+
+class IndicatorFactory(DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    scheme = factory.SubFactory(AssessmentSchemeFactory)
+    category = IndicatorCategory.ENVIRONMENT
+    name = factory.Sequence(lambda n: f"垃圾分类覆盖率{n}")
+    max_score = Decimal("20")
+
+
+class AssessmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    scheme = factory.SubFactory(AssessmentSchemeFactory)
+    village = factory.SubFactory(VillageFactory)
+    period = "2024"
+
+
+class IndicatorScoreFactory(DjangoModelFactory):
+    class Meta:
+        model = IndicatorScore
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    indicator = factory.SubFactory(IndicatorFactory, scheme=factory.SelfAttribute("..assessment.scheme"))
+    score = Decimal("15")
+    max_score = factory.SelfAttribute("indicator.max_score")
