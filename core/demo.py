@@ -916,7 +916,7 @@ def _seed_round(rng, county, villages, actors, year, finalised_on, closed, quali
         assessments.append(assessment)
     Assessment.objects.bulk_create(assessments, batch_size=500)
     IndicatorScore.objects.bulk_create(scores, batch_size=1000)
-    follow_ups = _follow_ups(rng, scheme, assessments, finalised_on, closed)
+    _follow_ups(rng, scheme, assessments, finalised_on, closed)
     scheme.created_at = scheme.updated_at = _noon(date(year, 3, 1))
     _backdate(AssessmentScheme, [scheme], created_at=True, updated_at=True)
     return _RoundResult(

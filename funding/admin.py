@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ScopedAdmin, LedgerAdmin
+from core.admin import LedgerAdmin, ScopedAdmin
 
 from .models import Allocation, Disbursement, FundingSource
 

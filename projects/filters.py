@@ -48,13 +48,14 @@ class ProjectFilterSet(django_filters.FilterSet):
 
 class ProgressReportFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="project__village__code")
+    village = django_filters.CharFilter(field_name="project__village_id", label=_("Village code"))
     project = django_filters.NumberFilter(field_name="project_id", label=_("Project"))
     date_after = django_filters.DateFilter(field_name="report_date", lookup_expr="gte", label=_("From"))
     date_before = django_filters.DateFilter(field_name="report_date", lookup_expr="lte", label=_("To"))
 
     class Meta:
         model = ProgressReport
-        fields = ["region", "project"]
+        fields = ["region", "village", "project"]
 
 
 __all__ = ["ProjectFilterSet", "ProgressReportFilterSet", "overdue_q", "DONE_STATUSES"]

@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MultipleFileField, MultipleFileInput
+
 from .models import MaintenanceBody, ProgressReport, Project
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -60,6 +62,13 @@ class ProgressReportForm(forms.ModelForm):
             "problems": forms.Textarea(attrs={"rows": 2}),
             "correction_reason": forms.Textarea(attrs={"rows": 2}),
         }
+
+    # Content, size and count are checked by the service (projects.photos), the same for the API.
+    photos = MultipleFileField(
+        label=_("photos"), required=False,
+        help_text=_("Up to 9 photos (JPEG, PNG or WebP), at most 10 MB each."),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "data-max-files": 9, "data-max-bytes": 10 * 1024 * 1024}),
+    )
 
     def _post_clean(self):
         pass

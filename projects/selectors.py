@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.scoping import restrict
 
 from .filters import overdue_q
-from .models import ProgressReport, Project, ProjectStatus, ProjectTransition
+from .models import ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectTransition
 
 STALE_AFTER_DAYS = 30
 
@@ -31,6 +31,10 @@ def progress_report_list(*, user) -> QuerySet:
     return restrict(
         ProgressReport.objects.select_related("project", "project__village", "reporter").prefetch_related("photos"), user
     )
+
+
+def photo_list(*, user) -> QuerySet:
+    return restrict(ProgressPhoto.objects.all(), user)
 
 
 def stale_q(today: datetime.date | None = None):

@@ -20,7 +20,9 @@ from core import audit, scoping
 from core.exceptions import IllegalTransition, InvalidInput, StaleVersion
 from core.models import AuditAction, AuditEntry
 
-from .models import TRANSITIONS, ProgressReport, Project, ProjectStatus, ProjectTransition
+from . import photos as photo_processing
+from .models import TRANSITIONS, ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectTransition
+from .photos import MAX_PHOTOS, PhotoRejected
 
 S = ProjectStatus
 
@@ -203,12 +205,46 @@ def project_transition(
     return current
 
 
-@transaction.atomic
 def progress_report_create(
     *, actor, project: Project, report_date: datetime.date, percent_complete: int, amount_spent: Decimal,
-    narrative: str = "", problems: str = "", correction_reason: str = "",
+    narrative: str = "", problems: str = "", correction_reason: str = "", photos=(),
 ) -> ProgressReport:
-    """Add a progress report; keeps the project's percent and last report date."""
+    """Add a progress report with up to nine photos; keeps the project's percent and last report date.
+
+    Photos are checked and re-encoded before anything is written (projects.photos); a
+    refused photo refuses the whole report. Files stored before a rollback are removed.
+    """
+    photos = list(photos or ())
+    processed, photo_errors = [], []
+    if len(photos) > MAX_PHOTOS:
+        photo_errors.append(_("At most %(max)s photos per report; %(count)s were chosen.") % {"max": MAX_PHOTOS, "count": len(photos)})
+    else:
+        for number, upload in enumerate(photos, 1):
+            try:
+                processed.append(photo_processing.process(upload))
+            except PhotoRejected as rejected:
+                photo_errors.append(
+                    _("Photo %(number)s (“%(name)s”): %(reason)s")
+                    % {"number": number, "name": getattr(upload, "name", ""), "reason": rejected}
+                )
+    stored: list = []
+    try:
+        return _progress_report_write(
+            actor=actor, project=project, report_date=report_date, percent_complete=percent_complete,
+            amount_spent=amount_spent, narrative=narrative, problems=problems, correction_reason=correction_reason,
+            processed=processed, photo_errors=photo_errors, stored=stored,
+        )
+    except BaseException:
+        for file_field in stored:
+            file_field.storage.delete(file_field.name)
+        raise
+
+
+@transaction.atomic
+def _progress_report_write(
+    *, actor, project, report_date, percent_complete, amount_spent, narrative, problems, correction_reason,
+    processed, photo_errors, stored,
+) -> ProgressReport:
     scoping.require(actor, "progress.create", project)
     current = _lock(project)
     errors = {}
@@ -233,15 +269,29 @@ def progress_report_create(
         errors["percent_complete"] = _(
             "Lower than the previous report (%(previous)s%%): give a correction reason to lower it."
         ) % {"previous": previous.percent_complete}
+    if photo_errors:
+        errors["photos"] = photo_errors
     if errors:
         raise InvalidInput(field_errors=errors)
     report = ProgressReport.objects.create(
         project=current, report_date=report_date, percent_complete=percent_complete, amount_spent=amount_spent,
         narrative=narrative, problems=problems, correction_reason=correction_reason, reporter=actor,
     )
+    audit.record_create(actor=actor, obj=report)
+    for item in processed:
+        photo = ProgressPhoto(
+            report=report, content_type=item.content_type, size_bytes=item.size_bytes, caption="",
+            taken_at=item.taken_at, gps_latitude=item.gps_latitude, gps_longitude=item.gps_longitude,
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        photo.image.save(item.image.name, item.image, save=False)
+        stored.append(photo.image)
+        photo.thumbnail.save(item.thumbnail.name, item.thumbnail, save=False)
+        stored.append(photo.thumbnail)
+        photo.save()
+        audit.record_create(actor=actor, obj=photo, note=item.original_name[:200])
     latest = current.progress_reports.order_by("-report_date", "-id").first()
     current.percent_complete = latest.percent_complete
     current.last_reported_on = latest.report_date
     current.save(update_fields=["percent_complete", "last_reported_on", "updated_at"])
-    audit.record_create(actor=actor, obj=report)
     return report

@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/actions/<slug:action>/", views.project_action, name="action"),
     path("<int:pk>/progress/new/", views.progress_create, name="progress_create"),
     path("progress/", views.ProgressReportListView.as_view(), name="progress_list"),
+    path("photos/<int:pk>/", views.photo_file, name="photo"),
+    path("photos/<int:pk>/thumbnail/", views.photo_file, {"variant": "thumbnail"}, name="photo_thumbnail"),
 ]

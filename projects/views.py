@@ -1,5 +1,8 @@
 from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,6 +14,7 @@ from villages.models import Village
 from . import selectors, services
 from .filters import ProgressReportFilterSet, ProjectFilterSet
 from .forms import ProgressReportForm, ProjectCreateForm, ProjectForm, TransitionForm
+from .models import Project
 
 
 class ProjectListView(ScopedListView):
@@ -83,14 +87,38 @@ def project_edit(request, pk):
                 actor=request.user, project=project, data=data, expected_version=form.cleaned_data.get("version") or 0
             )
         except StaleVersion as error:
-            conflict = error
+            # Keep what this user typed; show what the others changed; saving again
+            # (now against the current version) is a deliberate choice, not an accident.
+            conflict = _conflict_rows(error)
             apply_domain_error(request, None, error)
+            form.data = form.data.copy()
+            form.data["version"] = error.context["current_version"]
         except DomainError as error:
             apply_domain_error(request, form, error)
         else:
             messages.success(request, _("Project saved."))
             return redirect("projects:detail", pk=project.pk)
     return render(request, "projects/project_form.html", {"form": form, "project": project, "conflict": conflict})
+
+
+HIDDEN_CHANGE_FIELDS = {"version", "updated_by"}
+
+
+def _conflict_rows(error: StaleVersion) -> list[dict]:
+    """The changes made meanwhile, with field labels instead of column names."""
+    rows = []
+    for entry in error.context.get("changes", []):
+        fields = []
+        for name, (before, after) in entry["changes"].items():
+            if name in HIDDEN_CHANGE_FIELDS:
+                continue
+            try:
+                label = Project._meta.get_field(name).verbose_name
+            except FieldDoesNotExist:
+                label = name
+            fields.append({"label": label, "before": before, "after": after})
+        rows.append({"actor": entry["actor"], "at": parse_datetime(entry["at"]), "fields": fields})
+    return rows
 
 
 @portal_view
@@ -119,11 +147,32 @@ def progress_create(request, pk):
         raise NotPermitted("progress.create")
     form = ProgressReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            services.progress_report_create(actor=request.user, project=project, **form.cleaned_data)
+            services.progress_report_create(actor=request.user, project=project, **data)
         except DomainError as error:
             apply_domain_error(request, form, error)
         else:
             messages.success(request, _("Progress reported."))
             return redirect("projects:detail", pk=project.pk)
     return render(request, "projects/progress_form.html", {"form": form, "project": project})
+
+
+@portal_view
+def photo_file(request, pk, variant="image"):
+    """A progress photo or its thumbnail, through the gate (media is never served unguarded)."""
+    photo = get_object_or_404(selectors.photo_list(user=request.user), pk=pk)
+    file_field = photo.thumbnail if variant == "thumbnail" and photo.thumbnail else photo.image
+    try:
+        handle = file_field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = photo.content_type if file_field is photo.image else _thumb_type(file_field.name)
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _thumb_type(name: str) -> str:
+    return "image/webp" if name.endswith(".webp") else "image/jpeg"

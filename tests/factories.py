@@ -12,7 +12,7 @@ from factory.django import DjangoModelFactory
 
 from assessment.models import Assessment, AssessmentScheme, Indicator, IndicatorCategory, IndicatorScore, SchemeKind
 from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
-from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
+from projects.models import ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectType
 from villages.models import Region, RegionLevel, Village, VillageCategory, kind_for_code, short_name_for
 
 REAL_NAMES = {
@@ -56,6 +56,16 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery-staple")
 
 
+def user_with(username: str, *grants: tuple[str, str]):
+    """A user holding the given (role, region code) grants."""
+    from core.models import RoleAssignment
+
+    user = UserFactory(username=username)
+    for role, code in grants:
+        RoleAssignment.objects.get_or_create(user=user, role=role, region=region(code))
+    return user
+
+
 class VillageFactory(DjangoModelFactory):
     class Meta:
         model = Village
@@ -97,6 +107,17 @@ class ProgressReportFactory(DjangoModelFactory):
     percent_complete = 40
     amount_spent = Decimal("150000.00")
     narrative = "管网铺设完成四成。"
+
+
+class ProgressPhotoFactory(DjangoModelFactory):
+    class Meta:
+        model = ProgressPhoto
+
+    report = factory.SubFactory(ProgressReportFactory)
+    image = factory.django.ImageField(width=64, height=48, format="JPEG", filename="site.jpg")
+    thumbnail = factory.django.ImageField(width=32, height=24, format="JPEG", filename="site-thumb.jpg")
+    content_type = "image/jpeg"
+    size_bytes = factory.LazyAttribute(lambda o: o.image.size if hasattr(o.image, "size") else 1000)
 
 
 class FundingSourceFactory(DjangoModelFactory):

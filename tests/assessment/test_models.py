@@ -47,7 +47,7 @@ def test_one_assessment_per_scheme_village_period():
 @pytest.mark.django_db
 def test_finalised_assessment_needs_total_grade_and_time():
     _refused(AssessmentFactory, status="finalised")
-    AssessmentFactory(status="finalised", total_score=Decimal("82.5"), grade=Grade.GOOD, finalised_at=datetime.datetime(2025, 1, 5, tzinfo=datetime.timezone.utc))
+    AssessmentFactory(status="finalised", total_score=Decimal("82.5"), grade=Grade.GOOD, finalised_at=datetime.datetime(2025, 1, 5, tzinfo=datetime.UTC))
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.models import AuditEntry, Role, RoleAssignment
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition
-from tests.factories import ProjectFactory, VillageFactory, region
+from tests.factories import ProgressPhotoFactory, ProgressReportFactory, ProjectFactory, VillageFactory, region
 
 USERS = ("anonymous", "official", "neighbour", "county", "other_county", "supervisor", "api_client")
 PASSWORD = "correct-horse-battery-staple"
@@ -67,6 +67,10 @@ ACCESS = {
         ("post", lambda w: reverse("projects:action", args=[w["submitted"].pk, "approve"]), COUNTY_ACTION, True),
         ("post", lambda w: reverse("projects:action", args=[w["submitted"].pk, "return"]), COUNTY_ACTION, True),
         ("post", lambda w: reverse("projects:action", args=[w["building"].pk, "suspend"]), COUNTY_ACTION, True),
+    ],
+    "projects:photo": [("get", lambda w: reverse("projects:photo", args=[w["photo"].pk]), READ_OBJECT, False)],
+    "projects:photo_thumbnail": [
+        ("get", lambda w: reverse("projects:photo_thumbnail", args=[w["photo"].pk]), READ_OBJECT, False)
     ],
     "projects:progress_create": [
         ("get", lambda w: reverse("projects:progress_create", args=[w["building"].pk]), statuses(302, 200, 404, 403, 404, 403, 403), False),
@@ -127,6 +131,7 @@ def world(db):
             status=ProjectStatus.UNDER_CONSTRUCTION, actual_start=datetime.date(2024, 3, 5), budget=Decimal("500000"), **base
         ),
     }
+    world["photo"] = ProgressPhotoFactory(report=ProgressReportFactory(project=world["building"]))
     User = get_user_model()
     for kind, (role, code) in GRANTS.items():
         user = User.objects.create_user(kind, password=PASSWORD)

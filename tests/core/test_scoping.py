@@ -1,5 +1,4 @@
 """The gate: which rows each role sees and may act on, for every model it knows."""
-import datetime
 
 import pytest
 from django.apps import apps
@@ -18,7 +17,7 @@ from tests.factories import (
     VillageFactory,
     region,
 )
-from villages.models import Region, Village
+from villages.models import Village
 
 
 def _user(name, *grants):

@@ -9,8 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import need_service
 
 ROOT = Path(__file__).resolve().parents[2]

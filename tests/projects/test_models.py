@@ -66,7 +66,7 @@ def test_progress_report_constraints(fields):
 @pytest.mark.django_db
 def test_transition_constraints():
     project = ProjectFactory()
-    now = datetime.datetime(2024, 3, 1, tzinfo=datetime.timezone.utc)
+    now = datetime.datetime(2024, 3, 1, tzinfo=datetime.UTC)
     with pytest.raises(IntegrityError), transaction.atomic():
         ProjectTransition.objects.create(project=project, from_status="submitted", to_status="returned", at=now)
     with pytest.raises(IntegrityError), transaction.atomic():
