@@ -5,6 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from PIL import Image
 
 from projects import photos
@@ -98,7 +99,9 @@ def test_more_than_ten_megabytes_is_refused():
 def test_decompression_bomb_is_refused_at_the_warning():
     data = bomb_png()
     assert len(data) < 1024 * 1024  # small on the wire
-    with pytest.raises(PhotoRejected, match="pixels"):
+    with translation.override("en"), pytest.raises(PhotoRejected, match="too many pixels"):
+        photos.process(upload(name="bomb.png", data=data, content_type="image/png"))
+    with translation.override("zh-hans"), pytest.raises(PhotoRejected, match="像素过多"):
         photos.process(upload(name="bomb.png", data=data, content_type="image/png"))
 
 
