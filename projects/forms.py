@@ -6,7 +6,8 @@ from core.forms import MultipleFileField, MultipleFileInput
 
 from .models import MaintenanceBody, ProgressReport, Project
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# An HTML date input only understands ISO dates, whatever the language.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ProjectForm(forms.ModelForm):

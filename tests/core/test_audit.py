@@ -81,7 +81,10 @@ def test_project_page_shows_its_history(client, official, village):
     client.force_login(official)
     page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert "村道硬化二期" in page and "pan" in page
-    assert "<code>name</code>: 村道硬化 → 村道硬化二期" in page
+    # Field and choice labels, not column names; bookkeeping columns (version, updated_by) left out.
+    assert "项目名称: 村道硬化 → 村道硬化二期" in page
+    assert "状态: — → 草稿" in page
+    assert "version" not in page.split("变更记录")[-1]
 
 
 def test_admin_shows_the_trail_read_only(client, official, village):
@@ -110,3 +113,22 @@ def test_admin_edits_of_domain_rows_are_audited(client, village):
     assert response.status_code == 302, response.content[:2000]
     entry = audit.history(village).first()
     assert entry.actor == root and entry.changes["population"][1] == 1234
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_the_trail_and_the_guard_stays(official, village):
+    """A deliberate wipe of the database (flush, as between browser tests) also empties the
+    trail, as TRUNCATE does on PostgreSQL; afterwards deleting one row is refused again."""
+    from django.core.management import call_command
+
+    services.project_create(actor=official, village=village, data=DATA)
+    assert AuditEntry.objects.exists()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEntry.objects.exists()
+    official = get_user_model().objects.create_user("again", password="x" * 12)
+    RoleAssignment.objects.create(user=official, role=Role.TOWNSHIP_OFFICIAL, region=region("330523108"))
+    project = services.project_create(actor=official, village=VillageFactory(code="330523108204"), data=DATA)
+    entry = AuditEntry.objects.get(object_id=str(project.pk))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
