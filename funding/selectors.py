@@ -1,0 +1,155 @@
+"""Reads of the ledger: balances and programme figures, computed in SQL.
+
+Every function goes through the gate and costs a fixed number of queries,
+whatever the number of rows: figures for one area are three aggregates
+(projects, allocations, disbursements); figures for the children of an area
+(the townships of a county, the villages of a township) are the same three
+queries grouped by the leading digits of the village code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Substr
+
+from core.scoping import restrict
+from projects.models import Project, ProjectStatus
+
+from .models import GOVERNMENT_KINDS, Allocation, Disbursement, FundingSource
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+GOV = Q(source__kind__in=GOVERNMENT_KINDS)
+
+
+def _sum_of(queryset: QuerySet, key: str) -> Subquery:
+    return Coalesce(
+        Subquery(queryset.values(key).annotate(total=Sum("amount")).values("total")[:1], output_field=MONEY),
+        Value(ZERO, output_field=MONEY),
+    )
+
+
+def source_list(*, user) -> QuerySet:
+    """Sources the user may see, with allocated, disbursed and balance (subqueries, no row multiplication)."""
+    return (
+        restrict(FundingSource.objects.select_related("region", "village"), user)
+        .annotate(
+            allocated=_sum_of(Allocation.objects.filter(source=OuterRef("pk")), "source"),
+            disbursed=_sum_of(Disbursement.objects.filter(allocation__source=OuterRef("pk")), "allocation__source"),
+        )
+    )
+
+
+def allocation_list(*, user) -> QuerySet:
+    return (
+        restrict(Allocation.objects.select_related("source", "project", "project__village", "reverses", "created_by"), user)
+        .annotate(
+            disbursed=_sum_of(Disbursement.objects.filter(allocation=OuterRef("pk")), "allocation"),
+            reversed_amount=_sum_of(Allocation.objects.filter(reverses=OuterRef("pk")), "reverses"),
+        )
+    )
+
+
+def disbursement_list(*, user) -> QuerySet:
+    return restrict(
+        Disbursement.objects.select_related(
+            "allocation", "allocation__source", "allocation__project", "allocation__project__village", "reverses", "created_by"
+        ),
+        user,
+    )
+
+
+@dataclass
+class Figures:
+    """The money of one area (or project)."""
+
+    code: str = ""
+    name: str = ""
+    budget: Decimal = ZERO
+    allocated: Decimal = ZERO
+    allocated_government: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    disbursed_government: Decimal = ZERO
+    projects: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def allocated_non_government(self) -> Decimal:
+        return self.allocated - self.allocated_government
+
+    @property
+    def funding_gap(self) -> Decimal:
+        return self.budget - self.allocated
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        """Disbursed ÷ allocated, as a fraction (None when nothing is allocated)."""
+        return (self.disbursed / self.allocated).quantize(Decimal("0.0001")) if self.allocated else None
+
+    @property
+    def leverage_ratio(self) -> Decimal | None:
+        """Non-government ÷ government money allocated (None without government money)."""
+        if not self.allocated_government:
+            return None
+        return (self.allocated_non_government / self.allocated_government).quantize(Decimal("0.0001"))
+
+
+def _totals(queryset: QuerySet, prefix: str = "") -> dict:
+    gov = Q(**{f"{prefix}source__kind__in": GOVERNMENT_KINDS})
+    return queryset.aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
+                              government=Coalesce(Sum("amount", filter=gov), ZERO, output_field=MONEY))
+
+
+def figures_for_area(*, user, code: str = "", project: Project | None = None) -> Figures:
+    """Figures for a region or village code (everything below it), or for one project. Three queries."""
+    projects = restrict(Project.objects.exclude(status=ProjectStatus.CANCELLED), user)
+    allocations = restrict(Allocation.objects.all(), user)
+    disbursements = restrict(Disbursement.objects.all(), user)
+    if project is not None:
+        projects = projects.filter(pk=project.pk)
+        allocations = allocations.filter(project=project)
+        disbursements = disbursements.filter(allocation__project=project)
+    elif code:
+        projects = projects.filter(village__code__startswith=code)
+        allocations = allocations.filter(project__village__code__startswith=code)
+        disbursements = disbursements.filter(allocation__project__village__code__startswith=code)
+    budget = projects.aggregate(budget=Coalesce(Sum("budget"), ZERO, output_field=MONEY), n=Coalesce(Sum(Value(1)), 0))
+    allocated = _totals(allocations)
+    disbursed = _totals(disbursements, "allocation__")
+    return Figures(
+        code=code, budget=budget["budget"], projects=budget["n"],
+        allocated=allocated["total"], allocated_government=allocated["government"],
+        disbursed=disbursed["total"], disbursed_government=disbursed["government"],
+    )
+
+
+def figures_by_child(*, user, code: str, child_length: int) -> dict[str, Figures]:
+    """Figures for every child area of ``code`` (child codes of ``child_length`` digits). Three queries."""
+    def grouped(queryset, path):
+        return queryset.filter(**{f"{path}__startswith": code}).annotate(child=Substr(path, 1, child_length)).values("child")
+
+    result: dict[str, Figures] = {}
+
+    def row(child):
+        return result.setdefault(child, Figures(code=child))
+
+    projects = restrict(Project.objects.exclude(status=ProjectStatus.CANCELLED), user)
+    for item in grouped(projects, "village__code").annotate(budget=Sum("budget"), n=Sum(Value(1))).order_by():
+        figures = row(item["child"])
+        figures.budget, figures.projects = item["budget"] or ZERO, item["n"]
+    allocations = restrict(Allocation.objects.all(), user)
+    for item in grouped(allocations, "project__village__code").annotate(
+        total=Sum("amount"), government=Coalesce(Sum("amount", filter=GOV), ZERO, output_field=MONEY)
+    ).order_by():
+        figures = row(item["child"])
+        figures.allocated, figures.allocated_government = item["total"] or ZERO, item["government"]
+    disbursements = restrict(Disbursement.objects.all(), user)
+    for item in grouped(disbursements, "allocation__project__village__code").annotate(
+        total=Sum("amount"),
+        government=Coalesce(Sum("amount", filter=Q(allocation__source__kind__in=GOVERNMENT_KINDS)), ZERO, output_field=MONEY),
+    ).order_by():
+        figures = row(item["child"])
+        figures.disbursed, figures.disbursed_government = item["total"] or ZERO, item["government"]
+    return dict(sorted(result.items()))

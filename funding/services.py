@@ -1,0 +1,296 @@
+"""Writes of the funding ledger: sources, allocations, disbursements, reversals.
+
+Every function checks the actor through the gate, runs in one short
+transaction, locks the rows its balance check depends on (select_for_update,
+always in the same order: funding sources, then allocations, then the
+project, each by primary key), and writes its audit row in that transaction.
+Refusals are domain errors that name the field; nothing is written.
+
+Entries are never edited or deleted: a mistake is corrected by a reversal.
+"""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessment.models import PASSING_GRADES, Assessment, AssessmentStatus
+from core import audit, scoping
+from core.exceptions import Conflict, InvalidInput, NotPermitted
+from core.models import AuditAction
+from projects.models import Project, ProjectStatus
+
+from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+
+S = ProjectStatus
+CENT = Decimal("0.01")
+# Money flows only to projects that county staff have approved and not cancelled.
+FUNDABLE_STATUSES = (S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED, S.COMPLETED, S.ACCEPTED)
+SOURCE_FIELDS = ("name", "kind", "mechanism", "region", "village", "fiscal_year", "total_amount", "document_no", "note")
+SOURCE_EDITABLE = ("name", "total_amount", "document_no", "note")
+
+
+class OverCommitted(Conflict):
+    code = "over_committed"
+
+
+class MechanismNotMet(Conflict):
+    code = "mechanism_condition_not_met"
+
+
+def _amount(value, field="amount") -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(CENT)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidInput(field_errors={field: _("Enter an amount in yuan, such as 120000 or 120000.50.")}) from None
+    if amount <= 0:
+        raise InvalidInput(field_errors={field: _("The amount must be greater than zero.")})
+    if amount >= Decimal("1e14"):
+        raise InvalidInput(field_errors={field: _("The amount is too large.")})
+    return amount
+
+
+def _not_future(day: datetime.date, field: str) -> None:
+    if day > timezone.localdate():
+        raise InvalidInput(field_errors={field: _("The date cannot be in the future.")})
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(field_errors={"reason": _("Please give a reason for the reversal.")})
+    return reason
+
+
+def _fmt(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+# --- balances (read under the locks taken by the callers) ---------------------
+
+def source_allocated(source_id: int) -> Decimal:
+    return Allocation.objects.filter(source_id=source_id).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+
+
+def allocation_net(allocation: Allocation) -> Decimal:
+    """The allocation's amount less its reversal, if any."""
+    reversed_by = Allocation.objects.filter(reverses_id=allocation.pk).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    return allocation.amount + reversed_by
+
+
+def allocation_disbursed(allocation_id: int) -> Decimal:
+    return Disbursement.objects.filter(allocation_id=allocation_id).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+
+
+# --- sources ---------------------------------------------------------------------
+
+@transaction.atomic
+def funding_source_create(*, actor, data: dict) -> FundingSource:
+    unknown = set(data) - set(SOURCE_FIELDS)
+    if unknown:
+        raise InvalidInput(field_errors={f: _("This field cannot be set here.") for f in unknown})
+    region = data.get("region")
+    if region is None:
+        raise InvalidInput(field_errors={"region": _("Choose the administering region.")})
+    scoping.require(actor, "funding_source.manage", region)
+    errors = {}
+    if data.get("kind") not in SourceKind.values:
+        errors["kind"] = _("Choose a kind of money.")
+    if data.get("mechanism") not in Mechanism.values:
+        errors["mechanism"] = _("Choose a mechanism.")
+    village = data.get("village")
+    if village is not None and not village.code.startswith(region.code):
+        errors["village"] = _("The village is not in the administering region.")
+    if not (data.get("name") or "").strip():
+        errors["name"] = _("Give the source a name.")
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    values = {**data, "total_amount": _amount(data.get("total_amount"), "total_amount"), "name": data["name"].strip()}
+    if FundingSource.objects.filter(region=region, fiscal_year=values["fiscal_year"], name=values["name"]).exists():
+        raise InvalidInput(field_errors={"name": _("This region already has a source of that name for that year.")})
+    source = FundingSource.objects.create(created_by=actor, **values)
+    audit.record_create(actor=actor, obj=source)
+    return source
+
+
+@transaction.atomic
+def funding_source_update(*, actor, source: FundingSource, data: dict) -> FundingSource:
+    """Change a source's name, total, document number or note; the total never below what is allocated."""
+    scoping.require(actor, "funding_source.manage", source.region)
+    unknown = set(data) - set(SOURCE_EDITABLE)
+    if unknown:
+        raise InvalidInput(field_errors={f: _("This field cannot be changed.") for f in unknown})
+    current = FundingSource.objects.select_for_update().get(pk=source.pk)
+    before = audit.snapshot(current)
+    if "total_amount" in data:
+        total = _amount(data["total_amount"], "total_amount")
+        allocated = source_allocated(current.pk)
+        if total < allocated:
+            raise OverCommitted(
+                _("%(allocated)s yuan of this source is already allocated; the total cannot be lower.")
+                % {"allocated": _fmt(allocated)},
+                field_errors={"total_amount": _("At least %(allocated)s.") % {"allocated": _fmt(allocated)}},
+            )
+        data = {**data, "total_amount": total}
+    for field, value in data.items():
+        setattr(current, field, value.strip() if isinstance(value, str) else value)
+    current.save()
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
+    return current
+
+
+# --- allocations -------------------------------------------------------------------
+
+def _check_source_serves(source: FundingSource, project: Project) -> None:
+    if not project.village_id.startswith(source.region_id) or (source.village_id and source.village_id != project.village_id):
+        raise InvalidInput(
+            _("%(source)s is administered by %(region)s, which is not in this project's region chain.")
+            % {"source": source.name, "region": source.region.name},
+            field_errors={"source": _("This source cannot fund a project of %(village)s.") % {"village": project.village_id}},
+        )
+
+
+def _check_fundable(project: Project) -> None:
+    if project.status == S.CANCELLED:
+        raise Conflict(_("The project is cancelled: no money can go to it."), field_errors={"project": _("The project is cancelled.")})
+    if project.status not in FUNDABLE_STATUSES:
+        raise Conflict(
+            _("Money goes only to approved projects; this one is %(status)s.") % {"status": project.get_status_display()},
+            field_errors={"project": _("Not approved yet.")},
+        )
+
+
+@transaction.atomic
+def allocation_create(
+    *, actor, source: FundingSource, project: Project, amount, allocated_on: datetime.date | None = None
+) -> Allocation:
+    scoping.require(actor, "allocation.create", project)
+    if not scoping.can(actor, "view", source):
+        raise NotPermitted("allocation.create")
+    amount = _amount(amount)
+    allocated_on = allocated_on or timezone.localdate()
+    _not_future(allocated_on, "allocated_on")
+    # Lock order: source, then project.
+    source = FundingSource.objects.select_for_update().select_related("region").get(pk=source.pk)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    _check_source_serves(source, project)
+    _check_fundable(project)
+    available = source.total_amount - source_allocated(source.pk)
+    if amount > available:
+        raise OverCommitted(
+            _("Only %(available)s yuan of “%(source)s” is unallocated; %(amount)s was asked.")
+            % {"available": _fmt(available), "source": source.name, "amount": _fmt(amount)},
+            field_errors={"amount": _("At most %(available)s.") % {"available": _fmt(available)}},
+            available=str(available),
+        )
+    allocation = Allocation.objects.create(
+        source=source, project=project, amount=amount, allocated_on=allocated_on, created_by=actor
+    )
+    audit.record_create(actor=actor, obj=allocation)
+    return allocation
+
+
+@transaction.atomic
+def allocation_reverse(*, actor, allocation: Allocation, reason: str) -> Allocation:
+    """Take back an allocation (a mistake): a negative entry that names it. Its payments must be reversed first."""
+    scoping.require(actor, "allocation.create", allocation.project)
+    reason = _reason(reason)
+    FundingSource.objects.select_for_update().get(pk=allocation.source_id)
+    original = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if original.reverses_id is not None:
+        raise Conflict(_("A reversal cannot itself be reversed."))
+    if Allocation.objects.filter(reverses_id=original.pk).exists():
+        raise Conflict(_("This allocation has already been reversed."))
+    disbursed = allocation_disbursed(original.pk)
+    if disbursed != 0:
+        raise Conflict(
+            _("%(disbursed)s yuan has been paid out of this allocation; reverse those payments first.")
+            % {"disbursed": _fmt(disbursed)}
+        )
+    reversal = Allocation.objects.create(
+        source_id=original.source_id, project_id=original.project_id, amount=-original.amount,
+        allocated_on=timezone.localdate(), reverses=original, reason=reason, created_by=actor,
+    )
+    audit.record_create(actor=actor, obj=reversal, note=reason)
+    return reversal
+
+
+# --- disbursements -----------------------------------------------------------------
+
+def _check_mechanism(source: FundingSource, project: Project) -> None:
+    if source.mechanism == Mechanism.BUILD_THEN_SUBSIDIZE and project.status != S.ACCEPTED:
+        raise MechanismNotMet(
+            _("“%(source)s” is paid only after the project is accepted (先建后补); it is %(status)s.")
+            % {"source": source.name, "status": project.get_status_display()}
+        )
+    if source.mechanism == Mechanism.REWARD_IN_LIEU:
+        passed = Assessment.objects.filter(
+            village_id=project.village_id, status=AssessmentStatus.FINALISED, grade__in=PASSING_GRADES,
+            period__startswith=str(source.fiscal_year),
+        ).exists()
+        if not passed:
+            raise MechanismNotMet(
+                _("“%(source)s” is paid only after the village passes its %(year)s assessment (以奖代补).")
+                % {"source": source.name, "year": source.fiscal_year}
+            )
+
+
+@transaction.atomic
+def disbursement_create(*, actor, allocation: Allocation, amount, paid_on: datetime.date, voucher_no: str) -> Disbursement:
+    scoping.require(actor, "disbursement.create", allocation.project)
+    amount = _amount(amount)
+    _not_future(paid_on, "paid_on")
+    voucher_no = (voucher_no or "").strip()
+    if not voucher_no:
+        raise InvalidInput(field_errors={"voucher_no": _("Give the payment voucher number.")})
+    # Lock order: allocation, then project.
+    current = Allocation.objects.select_for_update().select_related("source").get(pk=allocation.pk)
+    project = Project.objects.select_for_update().get(pk=current.project_id)
+    if current.reverses_id is not None:
+        raise InvalidInput(field_errors={"allocation": _("Nothing can be paid out of a reversal.")})
+    if project.status == S.CANCELLED:
+        raise Conflict(_("The project is cancelled: no money can go to it."))
+    _check_mechanism(current.source, project)
+    if paid_on < current.allocated_on:
+        raise InvalidInput(field_errors={"paid_on": _("The payment cannot be before the allocation (%(date)s).") % {"date": current.allocated_on}})
+    available = allocation_net(current) - allocation_disbursed(current.pk)
+    if amount > available:
+        raise OverCommitted(
+            _("Only %(available)s yuan of this allocation is still to be paid; %(amount)s was asked.")
+            % {"available": _fmt(available), "amount": _fmt(amount)},
+            field_errors={"amount": _("At most %(available)s.") % {"available": _fmt(available)}},
+            available=str(available),
+        )
+    if Disbursement.objects.filter(allocation=current, voucher_no=voucher_no, reverses__isnull=True).exists():
+        raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")})
+    try:
+        with transaction.atomic():
+            disbursement = Disbursement.objects.create(
+                allocation=current, amount=amount, paid_on=paid_on, voucher_no=voucher_no, created_by=actor
+            )
+    except IntegrityError:
+        raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")}) from None
+    audit.record_create(actor=actor, obj=disbursement)
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
+    scoping.require(actor, "disbursement.create", disbursement.allocation.project)
+    reason = _reason(reason)
+    Allocation.objects.select_for_update().get(pk=disbursement.allocation_id)
+    original = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+    if original.reverses_id is not None:
+        raise Conflict(_("A reversal cannot itself be reversed."))
+    if Disbursement.objects.filter(reverses_id=original.pk).exists():
+        raise Conflict(_("This payment has already been reversed."))
+    reversal = Disbursement.objects.create(
+        allocation_id=original.allocation_id, amount=-original.amount, paid_on=timezone.localdate(),
+        voucher_no=original.voucher_no, reverses=original, reason=reason, created_by=actor,
+    )
+    audit.record_create(actor=actor, obj=reversal, note=reason)
+    return reversal
