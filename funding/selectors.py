@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 
 from core.scoping import restrict
@@ -39,6 +39,7 @@ def source_list(*, user) -> QuerySet:
             allocated=_sum_of(Allocation.objects.filter(source=OuterRef("pk")), "source"),
             disbursed=_sum_of(Disbursement.objects.filter(allocation__source=OuterRef("pk")), "allocation__source"),
         )
+        .annotate(unallocated=ExpressionWrapper(F("total_amount") - F("allocated"), output_field=MONEY))
     )
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from core import audit, scoping
 from core.exceptions import DomainError, NotPermitted, StaleVersion
 from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from funding import selectors as funding_selectors
 from villages.models import Village
 
 from . import selectors, services
@@ -45,6 +46,9 @@ class ProjectDetailView(ScopedDetailView):
         context["can_edit"] = scoping.can(user, "project.edit", project) and project.status not in services.CLOSED_STATUSES
         context["can_report"] = scoping.can(user, "progress.create", project)
         context["history"] = audit.history(project)[:50]
+        context["money"] = funding_selectors.figures_for_area(user=user, project=project)
+        context["allocations"] = funding_selectors.allocation_list(user=user).filter(project=project).order_by("allocated_on", "id")
+        context["can_allocate"] = scoping.can(user, "allocation.create", project)
         return context
 
 

@@ -2,6 +2,7 @@ from django.db.models import Count, Q, Sum
 
 from core import audit, scoping
 from core.views import ScopedDetailView, ScopedListView
+from funding.selectors import figures_for_area
 
 from . import selectors
 from .filters import VillageFilterSet
@@ -28,6 +29,7 @@ class VillageDetailView(ScopedDetailView):
         context["projects"] = projects.order_by("status", "planned_end")
         context["can_create"] = scoping.can(self.request.user, "project.create", self.object)
         context["history"] = audit.history(self.object)[:20]
+        context["money"] = figures_for_area(user=self.request.user, code=self.object.code)
         context["project_totals"] = projects.aggregate(
             count=Count("id"), budget=Sum("budget"), done=Count("id", filter=Q(status__in=["completed", "accepted"]))
         )

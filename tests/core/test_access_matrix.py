@@ -13,8 +13,18 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.models import AuditEntry, Role, RoleAssignment
+from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition
-from tests.factories import ProgressPhotoFactory, ProgressReportFactory, ProjectFactory, VillageFactory, region
+from tests.factories import (
+    AllocationFactory,
+    DisbursementFactory,
+    FundingSourceFactory,
+    ProgressPhotoFactory,
+    ProgressReportFactory,
+    ProjectFactory,
+    VillageFactory,
+    region,
+)
 
 USERS = ("anonymous", "official", "neighbour", "county", "other_county", "supervisor", "api_client")
 PASSWORD = "correct-horse-battery-staple"
@@ -76,6 +86,41 @@ ACCESS = {
         ("get", lambda w: reverse("projects:progress_create", args=[w["building"].pk]), statuses(302, 200, 404, 403, 404, 403, 403), False),
         ("post", lambda w: reverse("projects:progress_create", args=[w["building"].pk]), EDIT_OBJECT, True),
     ],
+    # Money (issue 5): a county budget source of 安吉县 funds the project under construction.
+    "funding:sources": [("get", lambda w: reverse("funding:sources"), READ_ANY, False)],
+    "funding:allocations": [("get", lambda w: reverse("funding:allocations"), READ_ANY, False)],
+    "funding:disbursements": [("get", lambda w: reverse("funding:disbursements"), READ_ANY, False)],
+    "funding:figures": [("get", lambda w: reverse("funding:figures"), READ_ANY, False)],
+    "funding:export": [("get", lambda w: reverse("funding:export"), READ_ANY, False)],
+    "funding:source_detail": [
+        # Sources administered above a user's region are readable from below (a county fund by its townships).
+        ("get", lambda w: reverse("funding:source_detail", args=[w["source"].pk]), statuses(302, 200, 200, 200, 404, 200, 403), False)
+    ],
+    "funding:source_create": [
+        ("get", lambda w: reverse("funding:source_create"), statuses(302, 403, 403, 200, 200, 200, 403), False),
+        # Another county's staff cannot name 安吉县 (form error, 200); the city's supervisor manages city sources only.
+        ("post", lambda w: reverse("funding:source_create"), statuses(302, 403, 403, 302, 200, 403, 403), True),
+    ],
+    "funding:source_edit": [
+        ("get", lambda w: reverse("funding:source_edit", args=[w["source"].pk]), statuses(302, 403, 403, 200, 404, 403, 403), False),
+        ("post", lambda w: reverse("funding:source_edit", args=[w["source"].pk]), statuses(302, 403, 403, 302, 404, 403, 403), True),
+    ],
+    "funding:allocation_create": [
+        ("get", lambda w: reverse("funding:allocation_create"), statuses(302, 403, 403, 200, 200, 403, 403), False),
+        ("post", lambda w: reverse("funding:allocation_create"), statuses(302, 403, 403, 302, 200, 403, 403), True),
+    ],
+    "funding:allocation_detail": [
+        ("get", lambda w: reverse("funding:allocation_detail", args=[w["allocation"].pk]), READ_OBJECT, False)
+    ],
+    "funding:allocation_reverse": [
+        ("post", lambda w: reverse("funding:allocation_reverse", args=[w["spare_allocation"].pk]), COUNTY_ACTION, True)
+    ],
+    "funding:disbursement_create": [
+        ("post", lambda w: reverse("funding:disbursement_create", args=[w["allocation"].pk]), COUNTY_ACTION, True)
+    ],
+    "funding:disbursement_reverse": [
+        ("post", lambda w: reverse("funding:disbursement_reverse", args=[w["payment"].pk]), COUNTY_ACTION, True)
+    ],
 }
 # The admin site is for superusers; none of the portal roles is staff, so
 # every admin URL sends them to the admin login (checked over all of them).
@@ -94,6 +139,17 @@ POST_DATA = {
     "projects:progress_create": lambda w: {
         "report_date": "2025-05-10", "percent_complete": "55", "amount_spent": "120000", "narrative": "完成管网铺设",
     },
+    "funding:source_create": lambda w: {
+        "name": "2025年县级乡村振兴资金", "kind": "county_budget", "mechanism": "direct_grant", "region": "330523",
+        "fiscal_year": "2025", "total_amount": "2000000",
+    },
+    "funding:source_edit": lambda w: {"name": w["source"].name, "total_amount": "1500000", "document_no": "安财农〔2024〕12号"},
+    "funding:allocation_create": lambda w: {
+        "source": w["source"].pk, "project": w["building"].pk, "amount": "50000", "allocated_on": "2025-01-15",
+    },
+    "funding:allocation_reverse": lambda w: {"reason": "拨错项目"},
+    "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": "2025-02-01", "voucher_no": "AJ-2025-0099"},
+    "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错"},
 }
 
 
@@ -132,6 +188,10 @@ def world(db):
         ),
     }
     world["photo"] = ProgressPhotoFactory(report=ProgressReportFactory(project=world["building"]))
+    world["source"] = FundingSourceFactory(name="2024年县级财政预算", region=region("330523"), total_amount=Decimal("1000000"))
+    world["allocation"] = AllocationFactory(source=world["source"], project=world["building"], amount=Decimal("300000"))
+    world["spare_allocation"] = AllocationFactory(source=world["source"], project=world["building"], amount=Decimal("20000"))
+    world["payment"] = DisbursementFactory(allocation=world["allocation"], amount=Decimal("100000"), paid_on=datetime.date(2024, 5, 1))
     User = get_user_model()
     for kind, (role, code) in GRANTS.items():
         user = User.objects.create_user(kind, password=PASSWORD)
@@ -146,6 +206,9 @@ def _state():
         ProgressReport.objects.count(),
         ProjectTransition.objects.count(),
         AuditEntry.objects.count(),
+        list(FundingSource.objects.order_by("pk").values()),
+        list(Allocation.objects.order_by("pk").values()),
+        list(Disbursement.objects.order_by("pk").values()),
     )
 
 

@@ -1,0 +1,256 @@
+"""Ledger pages: they declare querysets, filters and templates; writes go through funding.services."""
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import audit, scoping
+from core.exceptions import DomainError, NotPermitted
+from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from projects.models import Project
+from projects.selectors import project_list
+from villages.models import Region, RegionLevel, Village
+
+from . import exports, selectors, services
+from .filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
+from .forms import AllocationForm, DisbursementForm, FundingSourceEditForm, FundingSourceForm, ReversalForm
+
+
+class FundingSourceListView(ScopedListView):
+    selector = selectors.source_list
+    filterset_class = FundingSourceFilterSet
+    template_name = "funding/source_list.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            can_manage=scoping.can_anywhere(user, "funding_source.manage"),
+            can_allocate=scoping.can_anywhere(user, "allocation.create"),
+            **kwargs,
+        )
+
+
+class AllocationListView(ScopedListView):
+    selector = selectors.allocation_list
+    filterset_class = AllocationFilterSet
+    template_name = "funding/allocation_list.html"
+
+
+class DisbursementListView(ScopedListView):
+    selector = selectors.disbursement_list
+    filterset_class = DisbursementFilterSet
+    template_name = "funding/disbursement_list.html"
+
+
+class FundingSourceDetailView(ScopedDetailView):
+    selector = selectors.source_list
+    template_name = "funding/source_detail.html"
+    context_object_name = "source"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, source = self.request.user, self.object
+        context["allocations"] = selectors.allocation_list(user=user).filter(source=source).order_by("-allocated_on", "-id")[:200]
+        context["can_manage"] = scoping.can(user, "funding_source.manage", source.region)
+        context["history"] = audit.history(source)[:20]
+        return context
+
+
+class AllocationDetailView(ScopedDetailView):
+    selector = selectors.allocation_list
+    template_name = "funding/allocation_detail.html"
+    context_object_name = "allocation"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, allocation = self.request.user, self.object
+        context["disbursements"] = list(
+            selectors.disbursement_list(user=user).filter(allocation=allocation).order_by("paid_on", "id")
+        )
+        context["reversed_ids"] = {d.reverses_id for d in context["disbursements"] if d.reverses_id}
+        context["available"] = allocation.amount + allocation.reversed_amount - allocation.disbursed
+        may_pay = scoping.can(user, "disbursement.create", allocation.project) and allocation.reverses_id is None
+        context["can_pay"] = may_pay and context["available"] > 0
+        context["can_reverse"] = may_pay and not allocation.reversed_amount and not allocation.disbursed
+        context["can_reverse_payments"] = may_pay
+        context["form"] = kwargs.get("form") or DisbursementForm(initial={"paid_on": timezone.localdate()})
+        context["reversal_form"] = ReversalForm()
+        context["history"] = audit.history(allocation)[:20]
+        return context
+
+
+def _region_or_error(form, user, field="region"):
+    code = (form.cleaned_data.get(field) or "").strip()
+    model = Village if field == "village" else Region
+    obj = scoping.restrict(model.objects.all(), user).filter(code=code).first()
+    if obj is None:
+        form.add_error(field, _("Unknown division code, or outside your area."))
+    return obj
+
+
+@portal_view
+def source_create(request):
+    if not scoping.can_anywhere(request.user, "funding_source.manage"):
+        raise NotPermitted("funding_source.manage")
+    form = FundingSourceForm(request.POST or None, initial={"fiscal_year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        region = _region_or_error(form, request.user)
+        village = _region_or_error(form, request.user, "village") if form.cleaned_data.get("village") else None
+        if not form.errors:
+            data = {**form.cleaned_data, "region": region, "village": village}
+            try:
+                source = services.funding_source_create(actor=request.user, data=data)
+            except DomainError as error:
+                apply_domain_error(request, form, error)
+            else:
+                messages.success(request, _("Funding source created."))
+                return redirect("funding:source_detail", pk=source.pk)
+    return render(request, "funding/source_form.html", {"form": form, "creating": True})
+
+
+@portal_view
+def source_edit(request, pk):
+    source = get_object_or_404(selectors.source_list(user=request.user), pk=pk)
+    if not scoping.can(request.user, "funding_source.manage", source.region):
+        raise NotPermitted("funding_source.manage")
+    form = FundingSourceEditForm(request.POST or None, instance=source)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.funding_source_update(actor=request.user, source=source, data=form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(request, form, error)
+        else:
+            messages.success(request, _("Funding source saved."))
+            return redirect("funding:source_detail", pk=source.pk)
+    return render(request, "funding/source_form.html", {"form": form, "source": source})
+
+
+@portal_view
+def allocation_create(request):
+    user = request.user
+    if not scoping.can_anywhere(user, "allocation.create"):
+        raise NotPermitted("allocation.create")
+    form = AllocationForm(
+        request.POST or None,
+        initial={"source": request.GET.get("source"), "project": request.GET.get("project"), "allocated_on": timezone.localdate()},
+    )
+    sources = selectors.source_list(user=user).order_by("-fiscal_year", "region_id", "name")[:500]
+    projects = (
+        scoping.restrict(Project.objects.select_related("village"), user, "allocation.create")
+        .filter(status__in=services.FUNDABLE_STATUSES)
+        .order_by("village_id", "name")[:1000]
+    )
+    if request.method == "POST" and form.is_valid():
+        source = selectors.source_list(user=user).filter(pk=form.cleaned_data["source"]).first()
+        project = project_list(user=user).filter(pk=form.cleaned_data["project"]).first()
+        if source is None:
+            form.add_error("source", _("Choose a source you can see."))
+        if project is None:
+            form.add_error("project", _("Choose a project in your area."))
+        if not form.errors:
+            try:
+                allocation = services.allocation_create(
+                    actor=user, source=source, project=project, amount=form.cleaned_data["amount"],
+                    allocated_on=form.cleaned_data["allocated_on"],
+                )
+            except DomainError as error:
+                apply_domain_error(request, form, error)
+            else:
+                messages.success(request, _("Allocation recorded."))
+                return redirect("funding:allocation_detail", pk=allocation.pk)
+    return render(request, "funding/allocation_form.html", {"form": form, "sources": sources, "projects": projects})
+
+
+@portal_view
+@require_POST
+def disbursement_create(request, pk):
+    allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
+    form = DisbursementForm(request.POST)
+    if form.is_valid():
+        try:
+            services.disbursement_create(actor=request.user, allocation=allocation, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(request, form, error)
+        else:
+            messages.success(request, _("Payment recorded."))
+            return redirect("funding:allocation_detail", pk=allocation.pk)
+    elif not scoping.can(request.user, "disbursement.create", allocation.project):
+        raise NotPermitted("disbursement.create")
+    view = AllocationDetailView()
+    view.setup(request, pk=pk)
+    view.object = allocation
+    return render(request, view.template_name, view.get_context_data(object=allocation, form=form), status=400)
+
+
+@portal_view
+@require_POST
+def allocation_reverse(request, pk):
+    allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
+    form = ReversalForm(request.POST)
+    form.is_valid()
+    try:
+        services.allocation_reverse(actor=request.user, allocation=allocation, reason=form.cleaned_data.get("reason", ""))
+    except DomainError as error:
+        apply_domain_error(request, None, error)
+    else:
+        messages.success(request, _("Allocation reversed."))
+    return redirect("funding:allocation_detail", pk=allocation.pk)
+
+
+@portal_view
+@require_POST
+def disbursement_reverse(request, pk):
+    payment = get_object_or_404(selectors.disbursement_list(user=request.user), pk=pk)
+    form = ReversalForm(request.POST)
+    form.is_valid()
+    try:
+        services.disbursement_reverse(actor=request.user, disbursement=payment, reason=form.cleaned_data.get("reason", ""))
+    except DomainError as error:
+        apply_domain_error(request, None, error)
+    else:
+        messages.success(request, _("Payment reversed."))
+    return redirect("funding:allocation_detail", pk=payment.allocation_id)
+
+
+CHILD_LEVEL = {2: (4, RegionLevel.CITY), 4: (6, RegionLevel.COUNTY), 6: (9, RegionLevel.TOWNSHIP), 9: (12, None)}
+
+
+@portal_view
+def figures(request):
+    """Money of an area and of each area below it (one level down)."""
+    from villages.selectors import home_regions
+
+    user = request.user
+    code = (request.GET.get("region") or "").strip()
+    if not code:
+        home = home_regions(user=user)
+        code = home[0].code if home else "33"
+    if not code.isdigit() or len(code) not in CHILD_LEVEL:
+        code = "33"
+    area = get_object_or_404(scoping.restrict(Region.objects.all(), user), code=code)
+    child_length, _level = CHILD_LEVEL[len(code)]
+    rows = selectors.figures_by_child(user=user, code=code, child_length=child_length)
+    names = (
+        dict(Village.objects.filter(code__in=rows).values_list("code", "short_name"))
+        if child_length == 12
+        else dict(Region.objects.filter(code__in=rows).values_list("code", "name"))
+    )
+    for child, row in rows.items():
+        row.name = names.get(child, child)
+    total = selectors.figures_for_area(user=user, code=code)
+    return render(request, "funding/figures.html", {"area": area, "total": total, "rows": rows.values(), "code": code})
+
+
+@portal_view
+def export(request):
+    """The ledger (what the user may see, narrowed by the same filters as the lists) as XLSX."""
+    user = request.user
+    sources = FundingSourceFilterSet(request.GET, queryset=selectors.source_list(user=user)).qs.order_by("pk")
+    allocations = AllocationFilterSet(request.GET, queryset=selectors.allocation_list(user=user)).qs.order_by("pk")
+    payments = DisbursementFilterSet(request.GET, queryset=selectors.disbursement_list(user=user)).qs.order_by("pk")
+    content = exports.ledger_workbook(sources=sources, allocations=allocations, disbursements=payments)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
