@@ -43,7 +43,9 @@ class Mechanism(models.TextChoices):
 class FundingSource(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=24, choices=SourceKind.choices, db_index=True)
-    mechanism = models.CharField(_("mechanism"), max_length=24, choices=Mechanism.choices, default=Mechanism.DIRECT_GRANT)
+    mechanism = models.CharField(
+        _("mechanism"), max_length=24, choices=Mechanism.choices, default=Mechanism.DIRECT_GRANT, db_index=True
+    )
     region = models.ForeignKey(
         "villages.Region", on_delete=models.PROTECT, related_name="funding_sources",
         verbose_name=_("administering region"),
@@ -106,7 +108,7 @@ class Allocation(models.Model):
         "projects.Project", on_delete=models.PROTECT, related_name="allocations", verbose_name=_("project")
     )
     amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2)
-    allocated_on = models.DateField(_("allocated on"))
+    allocated_on = models.DateField(_("allocated on"), db_index=True)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal", verbose_name=_("reverses")
     )
@@ -135,7 +137,7 @@ class Disbursement(models.Model):
     )
     amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2)
     paid_on = models.DateField(_("payment date"), db_index=True)
-    voucher_no = models.CharField(_("voucher no."), max_length=64)
+    voucher_no = models.CharField(_("voucher no."), max_length=64, db_index=True)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal", verbose_name=_("reverses")
     )

@@ -49,6 +49,9 @@ READ_ANY = statuses(302, 200, 200, 200, 200, 200, 403)  # a page every portal ro
 READ_OBJECT = statuses(302, 200, 404, 200, 404, 200, 403)  # an object of 天荒坪镇
 EDIT_OBJECT = statuses(302, 302, 404, 403, 404, 403, 403)  # a township official's write on it
 COUNTY_ACTION = statuses(302, 403, 404, 302, 404, 403, 403)  # county staff's write on it
+API_READ = statuses(401, 200, 200, 200, 200, 200, 200)
+API_OBJECT = statuses(401, 200, 404, 200, 404, 200, 200)
+API_COUNTY_ACTION = statuses(401, 403, 404, 201, 404, 403, 403)
 
 # route name → list of (method, url maker, expected statuses, is_write)
 ACCESS = {
@@ -121,6 +124,32 @@ ACCESS = {
     "funding:disbursement_reverse": [
         ("post", lambda w: reverse("funding:disbursement_reverse", args=[w["payment"].pk]), COUNTY_ACTION, True)
     ],
+    # API v1 (token or session). Anonymous: 401. api_client reads; writes as the matrix allows.
+    "api:api-root": [("get", lambda w: reverse("api:api-root"), API_READ, False)],
+    "api:token": [("post", lambda w: reverse("api:token"), statuses(200, 200, 200, 200, 200, 200, 200), False)],
+    "api:fundingsource-list": [
+        ("get", lambda w: reverse("api:fundingsource-list"), API_READ, False),
+        ("post", lambda w: reverse("api:fundingsource-list"), statuses(401, 403, 403, 201, 400, 403, 403), True),
+    ],
+    "api:fundingsource-detail": [
+        ("get", lambda w: reverse("api:fundingsource-detail", args=[w["source"].pk]), statuses(401, 200, 200, 200, 404, 200, 200), False)
+    ],
+    "api:allocation-list": [
+        ("get", lambda w: reverse("api:allocation-list"), API_READ, False),
+        ("post", lambda w: reverse("api:allocation-list"), statuses(401, 403, 403, 201, 400, 403, 403), True),
+    ],
+    "api:allocation-detail": [("get", lambda w: reverse("api:allocation-detail", args=[w["allocation"].pk]), API_OBJECT, False)],
+    "api:allocation-reverse": [
+        ("post", lambda w: reverse("api:allocation-reverse", args=[w["spare_allocation"].pk]), API_COUNTY_ACTION, True)
+    ],
+    "api:disbursement-list": [
+        ("get", lambda w: reverse("api:disbursement-list"), API_READ, False),
+        ("post", lambda w: reverse("api:disbursement-list"), statuses(401, 403, 403, 201, 400, 403, 403), True),
+    ],
+    "api:disbursement-detail": [("get", lambda w: reverse("api:disbursement-detail", args=[w["payment"].pk]), API_OBJECT, False)],
+    "api:disbursement-reverse": [
+        ("post", lambda w: reverse("api:disbursement-reverse", args=[w["payment"].pk]), API_COUNTY_ACTION, True)
+    ],
 }
 # The admin site is for superusers; none of the portal roles is staff, so
 # every admin URL sends them to the admin login (checked over all of them).
@@ -150,6 +179,17 @@ POST_DATA = {
     "funding:allocation_reverse": lambda w: {"reason": "拨错项目"},
     "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": "2025-02-01", "voucher_no": "AJ-2025-0099"},
     "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错"},
+    "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
+    "api:fundingsource-list": lambda w: {
+        "name": "2025年县级乡村振兴资金", "kind": "county_budget", "mechanism": "direct_grant", "region": "330523",
+        "fiscal_year": 2025, "total_amount": "2000000",
+    },
+    "api:allocation-list": lambda w: {"source": w["source"].pk, "project": w["building"].pk, "amount": "50000"},
+    "api:allocation-reverse": lambda w: {"reason": "拨错项目"},
+    "api:disbursement-list": lambda w: {
+        "allocation": w["allocation"].pk, "amount": "1000", "paid_on": "2025-02-01", "voucher_no": "AJ-2025-0099",
+    },
+    "api:disbursement-reverse": lambda w: {"reason": "凭证号录错"},
 }
 
 
@@ -232,7 +272,7 @@ def test_access(client, world, name, index, user, settings):
     assert response.status_code == expected[user], (name, user, response.status_code)
     if not is_write:
         return
-    allowed = user != "anonymous" and expected[user] == 302
+    allowed = user != "anonymous" and expected[user] in (201, 302)
     if allowed:
         assert _state() != before, f"an allowed {method.upper()} {url} by {user} changed nothing"
     else:

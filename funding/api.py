@@ -1,0 +1,168 @@
+"""API v1 for the ledger: /api/v1/funding-sources/, /allocations/, /disbursements/.
+
+Serializers check the shape of input; every write goes through funding.services,
+so the refusals of the pages (over-commit 409, mechanisms, scope) hold here too.
+"""
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+
+from core import scoping
+from core.api import ScopedViewSet
+from core.exceptions import InvalidInput, NotPermitted
+from projects.selectors import project_list
+from villages.models import Region, Village
+
+from . import selectors, services
+from .filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
+from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class FundingSourceSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id", help_text="Division code of the administering region (2, 4, 6 or 9 digits).")
+    village = serializers.CharField(source="village_id", required=False, allow_null=True, help_text="12-digit village code, for money of one village.")
+    kind = serializers.ChoiceField(choices=SourceKind.choices)
+    mechanism = serializers.ChoiceField(choices=Mechanism.choices, default=Mechanism.DIRECT_GRANT)
+    total_amount = serializers.DecimalField(min_value=0, **MONEY, help_text="Yuan, two decimals.")
+    allocated = serializers.DecimalField(read_only=True, **MONEY)
+    disbursed = serializers.DecimalField(read_only=True, **MONEY)
+    unallocated = serializers.DecimalField(read_only=True, **MONEY)
+    is_government = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = FundingSource
+        fields = [
+            "id", "name", "kind", "mechanism", "region", "village", "fiscal_year", "total_amount", "document_no", "note",
+            "allocated", "disbursed", "unallocated", "is_government", "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"fiscal_year": {"min_value": 2003, "max_value": 2100}}
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    source = serializers.IntegerField(source="source_id", min_value=1)
+    project = serializers.IntegerField(source="project_id", min_value=1)
+    village = serializers.CharField(source="project.village_id", read_only=True)
+    amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY, help_text="Yuan, two decimals, greater than zero.")
+    allocated_on = serializers.DateField(required=False)
+    disbursed = serializers.DecimalField(read_only=True, **MONEY)
+    reversed_amount = serializers.DecimalField(read_only=True, **MONEY)
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "source", "project", "village", "amount", "allocated_on", "reverses", "reason", "disbursed",
+                  "reversed_amount", "created_at"]
+        read_only_fields = ["id", "reverses", "reason", "created_at"]
+
+
+class DisbursementSerializer(serializers.ModelSerializer):
+    allocation = serializers.IntegerField(source="allocation_id", min_value=1)
+    amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY, help_text="Yuan, two decimals, greater than zero.")
+
+    class Meta:
+        model = Disbursement
+        fields = ["id", "allocation", "amount", "paid_on", "voucher_no", "reverses", "reason", "created_at"]
+        read_only_fields = ["id", "reverses", "reason", "created_at"]
+
+
+class ReversalSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the entry is reversed (required).")
+
+
+def _require_somewhere(user, action):
+    """A role that can never take the action is refused before its input is looked at."""
+    if not scoping.can_anywhere(user, action):
+        raise NotPermitted(action)
+
+
+def _visible(queryset, user, pk, field):
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise InvalidInput(field_errors={field: _("Unknown, or outside your area.")})
+    return obj
+
+
+class FundingSourceViewSet(ScopedViewSet):
+    """Funding sources the user may see (those administered above its region included), with balances."""
+
+    selector = selectors.source_list
+    serializer_class = FundingSourceSerializer
+    filterset_class = FundingSourceFilterSet
+    queryset = FundingSource.objects.none()
+
+    def create(self, request):
+        _require_somewhere(request.user, "funding_source.manage")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        region = scoping.restrict(Region.objects.all(), request.user).filter(code=data.pop("region_id")).first()
+        village_code = data.pop("village_id", None)
+        village = None
+        if village_code:
+            village = scoping.restrict(Village.objects.all(), request.user).filter(code=village_code).first()
+            if village is None:
+                raise InvalidInput(field_errors={"village": _("Unknown division code, or outside your area.")})
+        if region is None:
+            raise InvalidInput(field_errors={"region": _("Unknown division code, or outside your area.")})
+        source = services.funding_source_create(actor=request.user, data={**data, "region": region, "village": village})
+        return self.created(source)
+
+
+class AllocationViewSet(ScopedViewSet):
+    """Allocations of sources to projects; a correction is a reversal (POST .../reverse/)."""
+
+    selector = selectors.allocation_list
+    serializer_class = AllocationSerializer
+    filterset_class = AllocationFilterSet
+    queryset = Allocation.objects.none()
+
+    def create(self, request):
+        _require_somewhere(request.user, "allocation.create")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        source = _visible(selectors.source_list(user=request.user), request.user, data["source_id"], "source")
+        project = _visible(project_list(user=request.user), request.user, data["project_id"], "project")
+        allocation = services.allocation_create(
+            actor=request.user, source=source, project=project, amount=data["amount"], allocated_on=data.get("allocated_on")
+        )
+        return self.created(allocation)
+
+    @extend_schema(request=ReversalSerializer, responses=AllocationSerializer)
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        allocation = get_object_or_404(self.get_queryset(), pk=pk)
+        serializer = ReversalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.created(services.allocation_reverse(actor=request.user, allocation=allocation, **serializer.validated_data))
+
+
+class DisbursementViewSet(ScopedViewSet):
+    """Payments out of allocations; a correction is a reversal (POST .../reverse/)."""
+
+    selector = selectors.disbursement_list
+    serializer_class = DisbursementSerializer
+    filterset_class = DisbursementFilterSet
+    queryset = Disbursement.objects.none()
+
+    def create(self, request):
+        _require_somewhere(request.user, "disbursement.create")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        allocation = _visible(selectors.allocation_list(user=request.user), request.user, data.pop("allocation_id"), "allocation")
+        return self.created(services.disbursement_create(actor=request.user, allocation=allocation, **data))
+
+    @extend_schema(request=ReversalSerializer, responses=DisbursementSerializer)
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        payment = get_object_or_404(self.get_queryset(), pk=pk)
+        serializer = ReversalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.created(services.disbursement_reverse(actor=request.user, disbursement=payment, **serializer.validated_data))
