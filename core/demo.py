@@ -931,8 +931,9 @@ def bottom_group(scheme: AssessmentScheme, assessments: list[Assessment]) -> lis
     The group has ceil(bottom_percent % of the villages ranked) members, at
     least ``bottom_min``, and takes in everyone tied with its last member.
     """
-    ranked = len(assessments)
-    size = min(ranked, max(scheme.bottom_min, math.ceil(Decimal(ranked) * scheme.bottom_percent / 100)))
+    from assessment.selectors import bottom_group_size  # the same rule as assessment.services.round_finalise
+
+    size = bottom_group_size(len(assessments), scheme.bottom_percent, scheme.bottom_min)
     if size == 0:
         return []
     totals = sorted(a.total_score for a in assessments)

@@ -1,0 +1,157 @@
+"""Reads of assessments: rounds, rankings (SQL window functions), follow-ups.
+
+A *round* is one scheme, one period, one county. Ranks are computed by the
+database over the whole round (RANK() OVER (PARTITION BY county / township
+ORDER BY total DESC): ties share a rank, the next rank skips), and only then
+narrowed to what the user may see, so a township official sees the same
+county rank as the county does.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import Rank, Substr
+
+from core.scoping import restrict
+
+from .models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, FollowUpStatus, IndicatorScore, Promotion
+
+F_ = AssessmentStatus.FINALISED
+
+
+def bottom_group_size(ranked: int, percent: Decimal, minimum: int) -> int:
+    """ceil(percent % of the villages ranked), at least ``minimum``, at most all of them."""
+    if ranked <= 0:
+        return 0
+    return min(ranked, max(minimum, math.ceil(Decimal(ranked) * Decimal(percent) / 100)))
+
+
+def assessment_list(*, user) -> QuerySet:
+    return restrict(
+        Assessment.objects.select_related("scheme", "village", "village__township", "assessor", "follow_up"), user
+    )
+
+
+def assessment_detail(*, user) -> QuerySet:
+    return assessment_list(user=user).prefetch_related(
+        Prefetch("scores", queryset=IndicatorScore.objects.select_related("indicator").order_by("indicator__order", "indicator_id")),
+        "scheme__indicators",
+        "promotions",
+    )
+
+
+def scheme_list(*, user) -> QuerySet:
+    return restrict(AssessmentScheme.objects.select_related("region"), user).annotate(
+        indicator_count=Count("indicators", distinct=True),
+    )
+
+
+def round_list(*, user) -> list[dict]:
+    """Every (scheme, period, county) the user can see, with counts by status. One query."""
+    rows = (
+        restrict(Assessment.objects.all(), user)
+        .annotate(county=Substr("village_id", 1, 6))
+        .values("scheme_id", "scheme__name", "scheme__year", "scheme__kind", "period", "county")
+        .annotate(
+            villages=Count("id"),
+            finalised=Count("id", filter=Q(status=F_)),
+            submitted=Count("id", filter=Q(status=AssessmentStatus.SUBMITTED)),
+            last_finalised=Max("finalised_at"),
+        )
+        .order_by("-period", "scheme__name", "county")
+    )
+    return list(rows)
+
+
+@dataclass
+class RankedRow:
+    assessment: Assessment
+    county_rank: int
+    township_rank: int
+    ranked_in_county: int
+    previous_rank: int | None
+
+    @property
+    def change(self) -> int | None:
+        """Places gained since the previous period (positive = up)."""
+        return None if self.previous_rank is None else self.previous_rank - self.county_rank
+
+
+def _ranked(scheme_filter: Q, period: str, county: str) -> QuerySet:
+    return (
+        Assessment.objects.filter(scheme_filter, period=period, status=F_, village__code__startswith=county)
+        .annotate(
+            county_rank=Window(Rank(), partition_by=[Substr("village_id", 1, 6)], order_by=F("total_score").desc()),
+            township_rank=Window(Rank(), partition_by=[F("village__township_id")], order_by=F("total_score").desc()),
+        )
+    )
+
+
+def ranked_round(scheme: AssessmentScheme, period: str, county: str) -> QuerySet:
+    """The finalised assessments of one round with their ranks (not scoped: ranks are over the whole round)."""
+    return _ranked(Q(scheme=scheme), period, county)
+
+
+def previous_period(scheme: AssessmentScheme, period: str, county: str) -> str | None:
+    """The latest earlier period with a finalised round of the same kind of scheme in the county."""
+    return (
+        Assessment.objects.filter(
+            scheme__kind=scheme.kind, scheme__category=scheme.category, status=F_, village__code__startswith=county,
+            period__lt=period,
+        )
+        .aggregate(p=Max("period"))["p"]
+    )
+
+
+def ranking(*, user, scheme: AssessmentScheme, period: str, county: str) -> list[RankedRow]:
+    """The round's finalised assessments the user may see, with county and township ranks and the
+    change against the previous period. Three queries, whatever the size of the county."""
+    rows = list(
+        _ranked(Q(scheme=scheme), period, county)
+        .select_related("village", "village__township", "follow_up")
+        .order_by("county_rank", "village_id")
+    )
+    visible = set(
+        restrict(Assessment.objects.filter(scheme=scheme, period=period, village__code__startswith=county), user)
+        .values_list("pk", flat=True)
+    )
+    previous = {}
+    earlier = previous_period(scheme, period, county)
+    if earlier:
+        previous = dict(
+            _ranked(Q(scheme__kind=scheme.kind, scheme__category=scheme.category), earlier, county).values_list(
+                "village_id", "county_rank"
+            )
+        )
+    return [
+        RankedRow(row, row.county_rank, row.township_rank, len(rows), previous.get(row.village_id))
+        for row in rows
+        if row.pk in visible
+    ]
+
+
+def village_ranks(assessments: list[Assessment]) -> dict[int, tuple[int, int]]:
+    """{assessment id: (county rank, villages ranked)} for finalised assessments, each in its own round.
+    One query per distinct round (a village page has one or two)."""
+    result = {}
+    rounds = {(a.scheme_id, a.period, a.village_id[:6]) for a in assessments if a.status == F_}
+    for scheme_id, period, county in rounds:
+        ranked = list(_ranked(Q(scheme_id=scheme_id), period, county).values_list("pk", "county_rank"))
+        for pk, rank in ranked:
+            result[pk] = (rank, len(ranked))
+    return result
+
+
+def follow_up_list(*, user) -> QuerySet:
+    return restrict(FollowUp.objects.select_related("village", "village__township", "assessment", "assessment__scheme"), user)
+
+
+def open_follow_ups_q() -> Q:
+    return ~Q(status=FollowUpStatus.CLOSED)
+
+
+def promotions_of(village) -> QuerySet:
+    return Promotion.objects.filter(village=village).select_related("assessment", "assessment__scheme", "actor").order_by("promoted_on", "id")
