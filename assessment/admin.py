@@ -1,18 +1,47 @@
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 
 from core.admin import ScopedAdmin
 
-from .models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore, Promotion
+from .models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, Indicator, IndicatorScore, Promotion
+from .services import scheme_is_frozen
 
 
-class IndicatorInline(admin.TabularInline):
+def _frozen(obj) -> bool:
+    """A scheme with a finalised (or once finalised) assessment, or a finalised assessment, is read-only here:
+    scores change only through an audited reopening (assessment.services)."""
+    if isinstance(obj, AssessmentScheme):
+        return scheme_is_frozen(obj)
+    if isinstance(obj, Indicator):
+        return scheme_is_frozen(obj.scheme)
+    if isinstance(obj, Assessment):
+        return obj.status == AssessmentStatus.FINALISED
+    if isinstance(obj, IndicatorScore):
+        return obj.assessment.status == AssessmentStatus.FINALISED
+    return False
+
+
+class FreezeMixin:
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _frozen(obj)
+
+    def has_add_permission(self, request, obj=None):
+        if isinstance(self, InlineModelAdmin):  # obj is the parent being edited
+            return super().has_add_permission(request, obj) and not _frozen(obj)
+        return super().has_add_permission(request)
+
+
+class IndicatorInline(FreezeMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ("order", "category", "name", "max_score")
 
 
 @admin.register(AssessmentScheme)
-class AssessmentSchemeAdmin(ScopedAdmin):
+class AssessmentSchemeAdmin(FreezeMixin, ScopedAdmin):
     list_display = ("name", "kind", "year", "category", "region", "excellent_min", "good_min", "pass_min")
     list_filter = ("kind", "year", "category")
     search_fields = ("name", "region__code", "region__name")
@@ -22,7 +51,7 @@ class AssessmentSchemeAdmin(ScopedAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ScopedAdmin):
+class IndicatorAdmin(FreezeMixin, ScopedAdmin):
     list_display = ("name", "scheme", "category", "max_score", "order")
     list_filter = ("category", "scheme__year")
     search_fields = ("name", "scheme__name")
@@ -30,7 +59,7 @@ class IndicatorAdmin(ScopedAdmin):
     list_select_related = ("scheme",)
 
 
-class IndicatorScoreInline(admin.TabularInline):
+class IndicatorScoreInline(FreezeMixin, admin.TabularInline):
     model = IndicatorScore
     extra = 0
     fields = ("indicator", "score", "max_score", "evidence")
@@ -38,7 +67,7 @@ class IndicatorScoreInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ScopedAdmin):
+class AssessmentAdmin(FreezeMixin, ScopedAdmin):
     list_display = ("village", "scheme", "period", "status", "total_score", "grade")
     list_filter = ("status", "grade", "period", "scheme__kind")
     search_fields = ("village__code", "village__short_name", "scheme__name", "period")
@@ -48,7 +77,7 @@ class AssessmentAdmin(ScopedAdmin):
 
 
 @admin.register(IndicatorScore)
-class IndicatorScoreAdmin(ScopedAdmin):
+class IndicatorScoreAdmin(FreezeMixin, ScopedAdmin):
     list_display = ("assessment", "indicator", "score", "max_score")
     search_fields = ("assessment__village__code", "indicator__name")
     autocomplete_fields = ("assessment", "indicator")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from core import audit, scoping
 from core.exceptions import Conflict, IllegalTransition, InvalidInput
 from core.models import AuditAction
-from villages.models import Village, next_category
+from villages.models import Village, VillageCategory, next_category
 
 from . import selectors
 from .models import (
@@ -119,12 +119,12 @@ def assessment_score(*, actor, assessment: Assessment, scores: dict[int, tuple],
         try:
             values[indicator.pk] = (_score_value(raw, indicator), (evidence or "").strip())
         except ValueError as problem:
-            errors[f"score_{key}"] = f"{indicator.name}: {problem}"
+            errors[f"score_{key}"] = str(problem)
     existing = {s.indicator_id: s for s in current.scores.all()}
     if submit:
-        missing = [i for pk, i in indicators.items() if pk not in values and pk not in existing]
-        for indicator in missing:
-            errors[f"score_{indicator.pk}"] = _("%(name)s: a score is needed to submit.") % {"name": indicator.name}
+        missing = [pk for pk in indicators if pk not in values and pk not in existing and f"score_{pk}" not in errors]
+        for pk in missing:
+            errors[f"score_{pk}"] = _("A score is needed to submit.")
     if errors:
         raise InvalidInput(field_errors=errors)
     before = audit.snapshot(current)
@@ -323,7 +323,7 @@ def village_promote(*, actor, assessment: Assessment, on_date: datetime.date | N
     if next_category(village.category) != target:
         raise Conflict(
             _("This acceptance promotes to %(target)s, but the village is %(category)s.")
-            % {"target": target, "category": village.get_category_display()}
+            % {"target": VillageCategory(target).label, "category": village.get_category_display()}
         )
     if Promotion.objects.filter(assessment=current).exists():
         raise Conflict(_("This acceptance has already been used for a promotion."))

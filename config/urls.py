@@ -16,6 +16,7 @@ urlpatterns = [
     path("villages/", include("villages.urls")),
     path("projects/", include("projects.urls")),
     path("funding/", include("funding.urls")),
+    path("assessment/", include("assessment.urls")),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -62,6 +62,9 @@ def disbursement_list(*, user) -> QuerySet:
     )
 
 
+MONEY_FIELDS = {"budget", "allocated", "allocated_government", "disbursed", "disbursed_government"}
+
+
 @dataclass
 class Figures:
     """The money of one area (or project)."""
@@ -75,6 +78,12 @@ class Figures:
     disbursed_government: Decimal = ZERO
     projects: int = 0
     extra: dict = field(default_factory=dict)
+
+    def __setattr__(self, name, value):
+        # One spelling per amount whatever the database returns (SQLite drops trailing zeros).
+        if name in MONEY_FIELDS and value is not None:
+            value = Decimal(value).quantize(Decimal("0.01"))
+        super().__setattr__(name, value)
 
     @property
     def allocated_non_government(self) -> Decimal:

@@ -60,6 +60,27 @@ class VillageCategory(models.TextChoices):
 CATEGORY_ORDER = [c.value for c in VillageCategory]
 
 
+class ProgrammePhase(models.TextChoices):
+    """The programme's four phases (阶段)."""
+
+    DEMONSTRATION_LED = "demonstration_led", _("demonstration-led (2003-2007)")
+    OVERALL_ADVANCEMENT = "overall_advancement", _("overall advancement (2008-2012)")
+    DEEPENING = "deepening", _("deepening and upgrading (2013-2020)")
+    TRANSFORMATION = "transformation", _("transformation and upgrading (2021-)")
+
+
+def phase_for_year(year: int | None) -> str | None:
+    if year is None or year < 2003:
+        return None
+    if year <= 2007:
+        return ProgrammePhase.DEMONSTRATION_LED
+    if year <= 2012:
+        return ProgrammePhase.OVERALL_ADVANCEMENT
+    if year <= 2020:
+        return ProgrammePhase.DEEPENING
+    return ProgrammePhase.TRANSFORMATION
+
+
 def next_category(category: str) -> str | None:
     index = CATEGORY_ORDER.index(category)
     return CATEGORY_ORDER[index + 1] if index + 1 < len(CATEGORY_ORDER) else None

@@ -1,5 +1,6 @@
 from django.db.models import Count, Q, Sum
 
+from assessment import selectors as assessment_selectors
 from core import audit, scoping
 from core.views import ScopedDetailView, ScopedListView
 from funding.selectors import figures_for_area
@@ -30,6 +31,16 @@ class VillageDetailView(ScopedDetailView):
         context["can_create"] = scoping.can(self.request.user, "project.create", self.object)
         context["history"] = audit.history(self.object)[:20]
         context["money"] = figures_for_area(user=self.request.user, code=self.object.code)
+        assessments = list(
+            assessment_selectors.assessment_list(user=self.request.user)
+            .filter(village=self.object, status="finalised").order_by("-period", "-finalised_at")[:3]
+        )
+        ranks = assessment_selectors.village_ranks(assessments[:1])
+        context["assessments"] = [(a, ranks.get(a.pk)) for a in assessments]
+        context["follow_ups"] = assessment_selectors.follow_up_list(user=self.request.user).filter(
+            assessment_selectors.open_follow_ups_q(), village=self.object
+        )
+        context["promotions"] = assessment_selectors.promotions_of(self.object)
         context["project_totals"] = projects.aggregate(
             count=Count("id"), budget=Sum("budget"), done=Count("id", filter=Q(status__in=["completed", "accepted"]))
         )

@@ -88,7 +88,8 @@ def test_submitting_needs_every_indicator(people, scheme):
     services.assessment_score(actor=people["county"], assessment=assessment, scores=partial)  # a draft may be partial
     with pytest.raises(InvalidInput) as refused:
         services.assessment_score(actor=people["county"], assessment=assessment, scores={}, submit=True)
-    assert "长效管护" in next(iter(refused.value.field_errors.values()))[0]
+    last = scheme.indicators.get(name="长效管护")
+    assert list(refused.value.field_errors) == [f"score_{last.pk}"]
 
 
 def test_ranking_with_ties_and_the_bottom_group(people, scheme):
@@ -240,3 +241,23 @@ def test_failed_acceptance_does_not_promote(people):
     with pytest.raises(Conflict):
         services.village_promote(actor=people["county"], assessment=Assessment.objects.get(pk=a.pk))
     assert _state() == before
+
+
+def test_admin_cannot_edit_a_frozen_scheme_or_a_finalised_assessment(client, people, scheme):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    assessment = _round(people, scheme, {"330523108201": ("40", "20", "10")})["330523108201"]
+    root = get_user_model().objects.create_superuser("root", password="x" * 12)
+    client.force_login(root)
+    url = reverse("admin:assessment_assessmentscheme_change", args=[scheme.pk])
+    assert 'name="name"' in client.get(url).content.decode()  # editable before anything is finalised
+    services.round_finalise(actor=people["county"], scheme=scheme, period="2025", county_code="330523")
+    page = client.get(url).content.decode()
+    assert 'name="name"' not in page  # read-only now
+    client.post(url, {"name": "改名", "kind": scheme.kind, "year": 2025})
+    scheme.refresh_from_db()
+    assert scheme.name == "2025年度村庄整治考核"
+    response = client.post(reverse("admin:assessment_assessment_change", args=[assessment.pk]), {"status": "draft"})
+    assert response.status_code == 403
+    assert Assessment.objects.get(pk=assessment.pk).status == A.FINALISED

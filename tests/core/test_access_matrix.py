@@ -124,6 +124,26 @@ ACCESS = {
     "funding:disbursement_reverse": [
         ("post", lambda w: reverse("funding:disbursement_reverse", args=[w["payment"].pk]), COUNTY_ACTION, True)
     ],
+    # Assessment (issue 6): a round of 安吉县 with 余村 submitted, a finalised half-year with a follow-up,
+    # a draft to score, and a passed acceptance to promote on.
+    "assessment:list": [("get", lambda w: reverse("assessment:list"), READ_ANY, False)],
+    "assessment:follow_ups": [("get", lambda w: reverse("assessment:follow_ups"), READ_ANY, False)],
+    "assessment:round_start": [
+        ("post", lambda w: reverse("assessment:round_start"), statuses(302, 403, 403, 302, 404, 403, 403), True)
+    ],
+    "assessment:round": [("get", lambda w: reverse("assessment:round", args=[w["scheme"].pk, "2025", "330523"]), READ_OBJECT, False)],
+    "assessment:round_finalise": [
+        ("post", lambda w: reverse("assessment:round_finalise", args=[w["scheme"].pk, "2025", "330523"]), COUNTY_ACTION, True)
+    ],
+    "assessment:detail": [("get", lambda w: reverse("assessment:detail", args=[w["submitted_assessment"].pk]), READ_OBJECT, False)],
+    "assessment:score": [("post", lambda w: reverse("assessment:score", args=[w["draft_assessment"].pk]), COUNTY_ACTION, True)],
+    "assessment:reopen": [("post", lambda w: reverse("assessment:reopen", args=[w["finalised_assessment"].pk]), COUNTY_ACTION, True)],
+    "assessment:promote": [("post", lambda w: reverse("assessment:promote", args=[w["acceptance"].pk]), COUNTY_ACTION, True)],
+    "assessment:follow_up": [("get", lambda w: reverse("assessment:follow_up", args=[w["follow_up"].pk]), READ_OBJECT, False)],
+    "assessment:follow_up_step": [
+        ("post", lambda w: reverse("assessment:follow_up_step", args=[w["follow_up"].pk, "talk"]),
+         statuses(302, 302, 404, 302, 404, 403, 403), True)
+    ],
     # API v1 (token or session). Anonymous: 401. api_client reads; writes as the matrix allows.
     "api:api-root": [("get", lambda w: reverse("api:api-root"), API_READ, False)],
     "api:token": [("post", lambda w: reverse("api:token"), statuses(200, 200, 200, 200, 200, 200, 200), False)],
@@ -146,6 +166,11 @@ ACCESS = {
         ("get", lambda w: reverse("api:disbursement-list"), API_READ, False),
         ("post", lambda w: reverse("api:disbursement-list"), statuses(401, 403, 403, 201, 400, 403, 403), True),
     ],
+    "api:assessment-list": [("get", lambda w: reverse("api:assessment-list") + "?region=330523", API_READ, False)],
+    "api:assessment-detail": [("get", lambda w: reverse("api:assessment-detail", args=[w["finalised_assessment"].pk]), API_OBJECT, False)],
+    "api:village-list": [("get", lambda w: reverse("api:village-list") + "?region=3305", API_READ, False)],
+    "api:village-detail": [("get", lambda w: reverse("api:village-detail", args=[w["village"].code]), API_OBJECT, False)],
+    "api:village-status": [("get", lambda w: reverse("api:village-status", args=[w["village"].code]), API_OBJECT, False)],
     "api:disbursement-detail": [("get", lambda w: reverse("api:disbursement-detail", args=[w["payment"].pk]), API_OBJECT, False)],
     "api:disbursement-reverse": [
         ("post", lambda w: reverse("api:disbursement-reverse", args=[w["payment"].pk]), API_COUNTY_ACTION, True)
@@ -180,6 +205,10 @@ POST_DATA = {
     "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": "2025-02-01", "voucher_no": "AJ-2025-0099"},
     "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错"},
     "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
+    "assessment:round_start": lambda w: {"scheme": w["scheme"].pk, "period": "2025-Q4"},
+    "assessment:score": lambda w: {f"score_{w['indicator'].pk}": "80", f"evidence_{w['indicator'].pk}": "现场核查", "do": "save"},
+    "assessment:reopen": lambda w: {"reason": "分数录入错误"},
+    "assessment:follow_up_step": lambda w: {"talk_held_on": "2025-09-01", "talk_notes": "约谈村书记"},
     "api:fundingsource-list": lambda w: {
         "name": "2025年县级乡村振兴资金", "kind": "county_budget", "mechanism": "direct_grant", "region": "330523",
         "fiscal_year": 2025, "total_amount": "2000000",
@@ -232,11 +261,41 @@ def world(db):
     world["allocation"] = AllocationFactory(source=world["source"], project=world["building"], amount=Decimal("300000"))
     world["spare_allocation"] = AllocationFactory(source=world["source"], project=world["building"], amount=Decimal("20000"))
     world["payment"] = DisbursementFactory(allocation=world["allocation"], amount=Decimal("100000"), paid_on=datetime.date(2024, 5, 1))
+    world.update(_assessment_world(village))
     User = get_user_model()
     for kind, (role, code) in GRANTS.items():
         user = User.objects.create_user(kind, password=PASSWORD)
         RoleAssignment.objects.create(user=user, role=role, region=region(code))
     return world
+
+
+def _assessment_world(village):
+    from django.utils import timezone
+
+    from assessment.models import Assessment, FollowUp, SchemeKind
+    from tests.factories import AssessmentSchemeFactory, IndicatorFactory
+
+    scheme = AssessmentSchemeFactory(name="2025年度考核", year=2025, region=region("330523"))
+    indicator = IndicatorFactory(scheme=scheme, name="综合", max_score=Decimal("100"))
+    done = dict(status="finalised", total_score=Decimal("55"), grade="fail", finalised_at=timezone.now())
+    finalised = Assessment.objects.create(scheme=scheme, village=village, period="2025-H2", **done)
+    acceptance_scheme = AssessmentSchemeFactory(name="示范村验收", kind=SchemeKind.ACCEPTANCE, year=2025, region=region("330523"))
+    return {
+        "scheme": scheme,
+        "indicator": indicator,
+        "submitted_assessment": Assessment.objects.create(
+            scheme=scheme, village=village, period="2025", status="submitted", total_score=Decimal("70"), grade="pass"
+        ),
+        "draft_assessment": Assessment.objects.create(scheme=scheme, village=village, period="2025-H1"),
+        "finalised_assessment": finalised,
+        "follow_up": FollowUp.objects.create(
+            assessment=finalised, village=village, rank=1, ranked_among=1, due_date=datetime.date(2025, 12, 31)
+        ),
+        "acceptance": Assessment.objects.create(
+            scheme=acceptance_scheme, village=village, period="2025", status="finalised", total_score=Decimal("88"),
+            grade="good", finalised_at=timezone.now(),
+        ),
+    }
 
 
 def _state():
@@ -249,6 +308,20 @@ def _state():
         list(FundingSource.objects.order_by("pk").values()),
         list(Allocation.objects.order_by("pk").values()),
         list(Disbursement.objects.order_by("pk").values()),
+        _assessment_state(),
+    )
+
+
+def _assessment_state():
+    from assessment.models import Assessment, FollowUp, IndicatorScore, Promotion
+    from villages.models import Village
+
+    return (
+        list(Assessment.objects.order_by("pk").values()),
+        list(IndicatorScore.objects.order_by("pk").values()),
+        list(FollowUp.objects.order_by("pk").values()),
+        Promotion.objects.count(),
+        list(Village.objects.order_by("pk").values_list("code", "category")),
     )
 
 

@@ -1,0 +1,43 @@
+"""FilterSets of the assessment loop, shared by the pages and the API."""
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.filters import RegionCodeFilter
+
+from .models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade
+
+
+class AssessmentFilterSet(django_filters.FilterSet):
+    region = RegionCodeFilter(path="village__code")
+    village = django_filters.CharFilter(field_name="village_id", label=_("Village code"))
+    scheme = django_filters.NumberFilter(field_name="scheme_id", label=_("scheme"))
+    period = django_filters.CharFilter(label=_("period"))
+    status = django_filters.MultipleChoiceFilter(choices=AssessmentStatus.choices, label=_("status"))
+    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("grade"))
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
+
+    class Meta:
+        model = Assessment
+        fields = ["region", "village", "scheme", "period", "status", "grade"]
+
+
+class FollowUpFilterSet(django_filters.FilterSet):
+    region = RegionCodeFilter(path="village__code")
+    status = django_filters.MultipleChoiceFilter(choices=FollowUpStatus.choices, label=_("status"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+
+    class Meta:
+        model = FollowUp
+        fields = ["region", "status"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_follow_up_q()) if value else queryset.exclude(overdue_follow_up_q())
+
+
+def overdue_follow_up_q(today=None) -> Q:
+    """Not yet rectified and past its due date."""
+    return Q(status__in=[FollowUpStatus.OPEN, FollowUpStatus.TALK_HELD], due_date__lt=today or timezone.localdate())

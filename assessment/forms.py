@@ -1,0 +1,61 @@
+"""Forms check the shape of input only; the rules are in assessment.services."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RoundStartForm(forms.Form):
+    scheme = forms.IntegerField(label=_("scheme"), widget=forms.Select)
+    period = forms.RegexField(label=_("period"), regex=r"^20[0-9]{2}(-H[12]|-Q[1-4])?$", max_length=8,
+                              help_text=_("2024, 2024-H1 or 2024-Q3."))
+
+
+class ScoreForm(forms.Form):
+    """One field pair per indicator of the scheme: score_<id> and evidence_<id>."""
+
+    def __init__(self, *args, indicators=(), existing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        existing = existing or {}
+        self.indicators = list(indicators)
+        for indicator in self.indicators:
+            row = existing.get(indicator.pk)
+            self.fields[f"score_{indicator.pk}"] = forms.DecimalField(
+                label=f"{indicator.get_category_display()} · {indicator.name}", required=False, max_digits=6, decimal_places=2,
+                help_text=_("0 to %(max)s") % {"max": indicator.max_score},
+                initial=row.score if row else None,
+                widget=forms.NumberInput(attrs={"min": 0, "max": indicator.max_score, "step": "0.01", "inputmode": "decimal"}),
+            )
+            self.fields[f"evidence_{indicator.pk}"] = forms.CharField(
+                label=_("evidence"), required=False, max_length=2000, initial=row.evidence if row else "",
+                widget=forms.TextInput(attrs={"placeholder": _("What was checked, where")}),
+            )
+
+    def pairs(self):
+        for indicator in self.indicators:
+            yield indicator, self[f"score_{indicator.pk}"], self[f"evidence_{indicator.pk}"]
+
+    def scores(self) -> dict:
+        return {
+            i.pk: (self.cleaned_data.get(f"score_{i.pk}"), self.cleaned_data.get(f"evidence_{i.pk}", ""))
+            for i in self.indicators
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
+
+
+class TalkForm(forms.Form):
+    talk_held_on = forms.DateField(label=_("talk held on"), widget=DATE)
+    talk_notes = forms.CharField(label=_("talk notes"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
+class RectificationForm(forms.Form):
+    rectified_on = forms.DateField(label=_("rectified on"), widget=DATE)
+    rectification = forms.CharField(label=_("rectification"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
+class ReinspectionForm(forms.Form):
+    reinspected_on = forms.DateField(label=_("re-inspected on"), widget=DATE)
+    reinspection_notes = forms.CharField(label=_("re-inspection notes"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)

@@ -1,0 +1,226 @@
+"""Assessment pages: rounds and rankings, the scoring form, follow-ups. Writes go through assessment.services."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import audit, scoping
+from core.exceptions import DomainError, NotPermitted
+from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from villages.models import Region
+
+from . import selectors, services
+from .filters import AssessmentFilterSet, FollowUpFilterSet, overdue_follow_up_q
+from .forms import ReasonForm, RectificationForm, ReinspectionForm, RoundStartForm, ScoreForm, TalkForm
+from .models import PASSING_GRADES, AssessmentStatus, FollowUpStatus
+
+
+class AssessmentListView(ScopedListView):
+    selector = selectors.assessment_list
+    filterset_class = AssessmentFilterSet
+    template_name = "assessment/assessment_list.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            rounds=selectors.round_list(user=user)[:40],
+            can_manage=scoping.can_anywhere(user, "assessment.manage"),
+            schemes=selectors.scheme_list(user=user).order_by("-year", "name")[:100],
+            start_form=RoundStartForm(initial={"period": str(timezone.localdate().year)}),
+            **kwargs,
+        )
+
+
+class FollowUpListView(ScopedListView):
+    selector = selectors.follow_up_list
+    filterset_class = FollowUpFilterSet
+    template_name = "assessment/follow_up_list.html"
+
+
+def _county_of(user) -> str | None:
+    for grant in scoping.grants(user):
+        if len(grant.code) == 6:
+            return grant.code
+    return None
+
+
+@portal_view
+@require_POST
+def round_start(request):
+    county = _county_of(request.user)
+    if county is None:
+        raise NotPermitted("assessment.manage")
+    form = RoundStartForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("assessment:list")
+    scheme = get_object_or_404(selectors.scheme_list(user=request.user), pk=form.cleaned_data["scheme"])
+    period = form.cleaned_data["period"]
+    try:
+        count = services.round_start(actor=request.user, scheme=scheme, period=period, county_code=county)
+    except DomainError as error:
+        apply_domain_error(request, None, error)
+        return redirect("assessment:list")
+    messages.success(request, _("%(count)s draft assessments opened.") % {"count": count})
+    return redirect("assessment:round", scheme=scheme.pk, period=period, county=county)
+
+
+def _round_or_404(user, scheme_pk, period, county):
+    """The round's scheme and county, if the user can see at least one of its assessments."""
+    scheme = get_object_or_404(selectors.scheme_list(user=user), pk=scheme_pk)
+    area = get_object_or_404(Region.objects.filter(level="county"), code=county)
+    visible = selectors.assessment_list(user=user).filter(scheme=scheme, period=period, village__code__startswith=county)
+    if not visible.exists():
+        raise Http404
+    return scheme, area, visible
+
+
+@portal_view
+def round_detail(request, scheme, period, county):
+    user = request.user
+    scheme, area, visible = _round_or_404(user, scheme, period, county)
+    rows = selectors.ranking(user=user, scheme=scheme, period=period, county=county)
+    pending = visible.exclude(status=AssessmentStatus.FINALISED).order_by("status", "village_id")
+    return render(request, "assessment/round.html", {
+        "scheme": scheme, "period": period, "area": area, "rows": rows, "pending": pending,
+        "can_finalise": scoping.can(user, "assessment.manage", county),
+        "bottom_size": selectors.bottom_group_size(len(rows), scheme.bottom_percent, scheme.bottom_min) if rows else 0,
+    })
+
+
+@portal_view
+@require_POST
+def round_finalise(request, scheme, period, county):
+    scheme, _area, _visible = _round_or_404(request.user, scheme, period, county)
+    try:
+        result = services.round_finalise(actor=request.user, scheme=scheme, period=period, county_code=county)
+    except DomainError as error:
+        apply_domain_error(request, None, error)
+    else:
+        messages.success(request, _("%(finalised)s assessments finalised; %(opened)s follow-ups opened for the bottom group.")
+                         % {"finalised": result["finalised"], "opened": len(result["follow_ups"])})
+    return redirect("assessment:round", scheme=scheme.pk, period=period, county=county)
+
+
+class AssessmentDetailView(ScopedDetailView):
+    selector = selectors.assessment_detail
+    template_name = "assessment/assessment_detail.html"
+    context_object_name = "assessment"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, assessment = self.request.user, self.object
+        may_manage = scoping.can(user, "assessment.manage", assessment)
+        existing = {s.indicator_id: s for s in assessment.scores.all()}
+        context["score_form"] = kwargs.get("score_form") or ScoreForm(indicators=assessment.scheme.indicators.all(), existing=existing)
+        context["can_score"] = may_manage and assessment.status == AssessmentStatus.DRAFT
+        context["can_reopen"] = may_manage and assessment.status == AssessmentStatus.FINALISED
+        context["can_promote"] = (
+            may_manage and assessment.status == AssessmentStatus.FINALISED and assessment.grade in PASSING_GRADES
+            and services.ACCEPTANCE_TARGET.get(assessment.scheme.kind) is not None and not assessment.promotions.all()
+        )
+        context["rank"] = selectors.village_ranks([assessment]).get(assessment.pk)
+        context["reason_form"] = ReasonForm()
+        context["history"] = audit.history(assessment)[:30]
+        return context
+
+
+@portal_view
+@require_POST
+def assessment_score(request, pk):
+    assessment = get_object_or_404(selectors.assessment_detail(user=request.user), pk=pk)
+    if not scoping.can(request.user, "assessment.manage", assessment):
+        raise NotPermitted("assessment.manage")
+    form = ScoreForm(request.POST, indicators=assessment.scheme.indicators.all())
+    submit = request.POST.get("do") == "submit"
+    if form.is_valid():
+        try:
+            services.assessment_score(actor=request.user, assessment=assessment, scores=form.scores(), submit=submit)
+        except DomainError as error:
+            apply_domain_error(request, form, error)
+        else:
+            messages.success(request, _("Assessment submitted.") if submit else _("Scores saved."))
+            return redirect("assessment:detail", pk=pk)
+    view = AssessmentDetailView()
+    view.setup(request, pk=pk)
+    view.object = assessment
+    return render(request, view.template_name, view.get_context_data(object=assessment, score_form=form), status=400)
+
+
+@portal_view
+@require_POST
+def assessment_reopen(request, pk):
+    assessment = get_object_or_404(selectors.assessment_list(user=request.user), pk=pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        services.assessment_reopen(actor=request.user, assessment=assessment, reason=form.cleaned_data.get("reason", ""))
+    except DomainError as error:
+        apply_domain_error(request, None, error)
+    else:
+        messages.success(request, _("Assessment reopened for correction."))
+    return redirect("assessment:detail", pk=pk)
+
+
+@portal_view
+@require_POST
+def village_promote(request, pk):
+    assessment = get_object_or_404(selectors.assessment_list(user=request.user), pk=pk)
+    try:
+        promotion = services.village_promote(actor=request.user, assessment=assessment)
+    except DomainError as error:
+        apply_domain_error(request, None, error)
+    else:
+        messages.success(request, _("Village promoted to %(category)s.") % {"category": promotion.get_to_category_display()})
+    return redirect("assessment:detail", pk=pk)
+
+
+FOLLOW_UP_STEPS = {
+    "talk": (TalkForm, services.follow_up_record_talk, {"talk_held_on": "held_on", "talk_notes": "notes"}, "followup.record"),
+    "rectification": (RectificationForm, services.follow_up_record_rectification, {}, "followup.record"),
+    "close": (ReinspectionForm, services.follow_up_close, {"reinspection_notes": "notes"}, "assessment.manage"),
+}
+STEP_FOR_STATUS = {FollowUpStatus.OPEN: "talk", FollowUpStatus.TALK_HELD: "rectification", FollowUpStatus.RECTIFIED: "close"}
+
+
+def _follow_up_page(request, follow_up, form=None, status=200):
+    step = STEP_FOR_STATUS.get(follow_up.status)
+    may = step and scoping.can(request.user, FOLLOW_UP_STEPS[step][3], follow_up)
+    if may and form is None:
+        form = FOLLOW_UP_STEPS[step][0](initial={k: timezone.localdate() for k in ("talk_held_on", "rectified_on", "reinspected_on")})
+    return render(request, "assessment/follow_up_detail.html", {
+        "follow_up": follow_up, "step": step if may else None, "form": form if may else None,
+        "overdue": selectors.follow_up_list(user=request.user).filter(pk=follow_up.pk).filter(overdue_follow_up_q()).exists(),
+        "history": audit.history(follow_up)[:20],
+    }, status=status)
+
+
+@portal_view
+def follow_up_detail(request, pk):
+    return _follow_up_page(request, get_object_or_404(selectors.follow_up_list(user=request.user), pk=pk))
+
+
+@portal_view
+@require_POST
+def follow_up_step(request, pk, step):
+    follow_up = get_object_or_404(selectors.follow_up_list(user=request.user), pk=pk)
+    if step not in FOLLOW_UP_STEPS:
+        raise Http404
+    form_class, service, rename, permission = FOLLOW_UP_STEPS[step]
+    if not scoping.can(request.user, permission, follow_up):
+        raise NotPermitted(permission)
+    form = form_class(request.POST)
+    if form.is_valid():
+        kwargs = {rename.get(k, k): v for k, v in form.cleaned_data.items()}
+        try:
+            service(actor=request.user, follow_up=follow_up, **kwargs)
+        except DomainError as error:
+            apply_domain_error(request, form, error)
+        else:
+            messages.success(request, _("Follow-up updated."))
+            return redirect("assessment:follow_up", pk=pk)
+    return _follow_up_page(request, follow_up, form=form, status=400)
