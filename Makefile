@@ -26,6 +26,7 @@ migrate: install
 data: migrate
 	$(PY) manage.py import_divisions
 	$(PY) manage.py seed_demo --county $(COUNTY)
+	$(PY) manage.py rebuild_dashboard
 
 run: data
 	@$(PY) manage.py demo_logins

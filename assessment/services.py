@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from core import audit, scoping
 from core.exceptions import Conflict, IllegalTransition, InvalidInput
 from core.models import AuditAction
+from dashboard.stats import village_changed
 from villages.models import Village, VillageCategory, next_category
 
 from . import selectors
@@ -337,4 +338,5 @@ def village_promote(*, actor, assessment: Assessment, on_date: datetime.date | N
     audit.record_create(actor=actor, obj=promotion)
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=village, changes=audit.diff(before, audit.snapshot(village)),
                  note=str(current.scheme))
+    village_changed(village.code)
     return promotion

@@ -3,4 +3,12 @@
 Celery beat reads CELERY_BEAT_SCHEDULE from Django settings, which imports it
 from here. Later issues add the monthly reports and file expiry.
 """
-CELERY_BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab
+
+CELERY_BEAT_SCHEDULE: dict = {
+    # Dashboards: overdue and "no report in 30 days" depend on the date; rebuild after midnight.
+    "dashboard-refresh-all-stats": {
+        "task": "dashboard.refresh_all_stats",
+        "schedule": crontab(hour=0, minute=10),
+    },
+}

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "projects",
     "funding",
     "assessment",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 # Periodic tasks are declared in one place: config/beat.py.
+from config.beat import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("funding/", include("funding.urls")),
     path("assessment/", include("assessment.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -316,7 +316,31 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED) ->
         lagging = _lagging_village(random.Random(f"{seed}:lagging"), plans)
         results = _seed_assessments(random.Random(f"{seed}:assessment"), county, villages, actors, lagging)
         _seed_funding(random.Random(f"{seed}:funding"), county, villages, plans, results, actors, lagging)
+        _sample_places(random.Random(f"{seed}:places"), villages)
+        from dashboard.stats import rebuild
+
+        rebuild(county_code)  # the seed writes in bulk, past the services: refresh the dashboards' figures
     return {"created": True, **sample_counts(county_code)}
+
+
+# 安吉县 lies around 30.64° N, 119.68° E; other counties get the same spread around their seat.
+PLACE_CENTRES = {"330523": (30.64, 119.68)}
+
+
+def _sample_places(rng, villages) -> None:
+    """Sample population, households and coordinates for villages that have none (the division data
+    carries neither): plausible for a county of Zhejiang, marked as sample data by the seed's output."""
+    centre = PLACE_CENTRES.get(villages[0].code[:6], (30.0 + rng.random(), 119.5 + rng.random()))
+    changed = []
+    for village in villages:
+        if village.population is None:
+            village.population = rng.randint(800, 4200)
+            village.households = max(1, round(village.population / rng.uniform(2.6, 3.4)))
+        if village.latitude is None or village.longitude is None:
+            village.latitude = Decimal(str(round(centre[0] + rng.uniform(-0.22, 0.22), 6)))
+            village.longitude = Decimal(str(round(centre[1] + rng.uniform(-0.28, 0.28), 6)))
+        changed.append(village)
+    Village.objects.bulk_update(changed, ["population", "households", "latitude", "longitude"], batch_size=500)
 
 
 def _county(county_code: str) -> Region:

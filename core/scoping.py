@@ -79,6 +79,8 @@ AREA_PATHS: dict[str, str] = {
     "assessment.indicatorscore": "assessment__village__code",
     "assessment.followup": "village__code",
     "assessment.promotion": "village__code",
+    "dashboard.villagestats": "village__code",
+    "dashboard.townshipmonth": "township__code",
     "core.roleassignment": "region__code",
 }
 # Rows administered at a level above the user (a provincial fund, a city's

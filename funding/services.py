@@ -22,6 +22,7 @@ from assessment.models import PASSING_GRADES, Assessment, AssessmentStatus
 from core import audit, scoping
 from core.exceptions import Conflict, InvalidInput, NotPermitted
 from core.models import AuditAction
+from dashboard.stats import village_changed
 from projects.models import Project, ProjectStatus
 
 from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
@@ -191,6 +192,7 @@ def allocation_create(
         source=source, project=project, amount=amount, allocated_on=allocated_on, created_by=actor
     )
     audit.record_create(actor=actor, obj=allocation)
+    village_changed(project.village_id)
     return allocation
 
 
@@ -216,6 +218,7 @@ def allocation_reverse(*, actor, allocation: Allocation, reason: str) -> Allocat
         allocated_on=timezone.localdate(), reverses=original, reason=reason, created_by=actor,
     )
     audit.record_create(actor=actor, obj=reversal, note=reason)
+    village_changed(allocation.project.village_id)
     return reversal
 
 
@@ -275,6 +278,7 @@ def disbursement_create(*, actor, allocation: Allocation, amount, paid_on: datet
     except IntegrityError:
         raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")}) from None
     audit.record_create(actor=actor, obj=disbursement)
+    village_changed(project.village_id)
     return disbursement
 
 
@@ -293,4 +297,5 @@ def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> D
         voucher_no=original.voucher_no, reverses=original, reason=reason, created_by=actor,
     )
     audit.record_create(actor=actor, obj=reversal, note=reason)
+    village_changed(disbursement.allocation.project.village_id)
     return reversal

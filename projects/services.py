@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from core import audit, scoping
 from core.exceptions import IllegalTransition, InvalidInput, StaleVersion
 from core.models import AuditAction, AuditEntry
+from dashboard.stats import village_changed
 
 from . import photos as photo_processing
 from .models import TRANSITIONS, ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectTransition
@@ -98,6 +99,7 @@ def project_create(*, actor, village, data: dict) -> Project:
     project = Project.objects.create(village=village, status=S.DRAFT, created_by=actor, updated_by=actor, **data)
     ProjectTransition.objects.create(project=project, from_status="", to_status=S.DRAFT, actor=actor, at=timezone.now())
     audit.record_create(actor=actor, obj=project)
+    village_changed(project.village_id)
     return project
 
 
@@ -148,6 +150,7 @@ def project_update(*, actor, project: Project, data: dict, expected_version: int
     current.updated_by = actor
     current.save()
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
+    village_changed(current.village_id)
     return current
 
 
@@ -202,6 +205,7 @@ def project_transition(
         actor=actor, action=AuditAction.TRANSITION, obj=current,
         changes=audit.diff(before, audit.snapshot(current)), note=reason,
     )
+    village_changed(current.village_id)
     return current
 
 
@@ -294,4 +298,5 @@ def _progress_report_write(
     current.percent_complete = latest.percent_complete
     current.last_reported_on = latest.report_date
     current.save(update_fields=["percent_complete", "last_reported_on", "updated_at"])
+    village_changed(current.village_id)
     return report

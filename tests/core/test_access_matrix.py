@@ -144,6 +144,11 @@ ACCESS = {
         ("post", lambda w: reverse("assessment:follow_up_step", args=[w["follow_up"].pk, "talk"]),
          statuses(302, 302, 404, 302, 404, 403, 403), True)
     ],
+    # Dashboards (issue 7): a region's dashboard answers 404 outside the user's scope.
+    "dashboard:home": [("get", lambda w: reverse("dashboard:home"), statuses(302, 302, 302, 302, 302, 302, 403), False)],
+    "dashboard:region": [("get", lambda w: reverse("dashboard:region", args=["330523108"]), READ_OBJECT, False)],
+    "dashboard:map": [("get", lambda w: reverse("dashboard:map", args=["330523108"]), READ_OBJECT, False)],
+    "dashboard:export": [("get", lambda w: reverse("dashboard:export", args=["330523108"]), READ_OBJECT, False)],
     # API v1 (token or session). Anonymous: 401. api_client reads; writes as the matrix allows.
     "api:api-root": [("get", lambda w: reverse("api:api-root"), API_READ, False)],
     "api:token": [("post", lambda w: reverse("api:token"), statuses(200, 200, 200, 200, 200, 200, 200), False)],

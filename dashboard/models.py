@@ -1,0 +1,107 @@
+"""Summary tables behind the dashboards (dashboard.stats keeps them).
+
+One row per village holds what the dashboards add up at any scope; one row
+per township and month holds the monthly trend. Both are maintained on write
+(each service that changes a village's figures asks, on commit, for that
+village to be recomputed from scratch by a Celery task) and rebuilt nightly
+(date-dependent figures: overdue, no report in 30 days). A test checks that
+after any sequence of writes they equal a fresh recomputation.
+"""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from funding.models import SourceKind
+from projects.models import ProjectStatus, ProjectType
+
+# One column per value of these choices (tests/dashboard checks none is missing).
+STATUSES = list(ProjectStatus.values)
+TYPES = list(ProjectType.values)
+KINDS = list(SourceKind.values)
+
+
+def MONEY():  # noqa: N802 - a field factory
+    return models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+
+class VillageStats(models.Model):
+    village = models.OneToOneField(
+        "villages.Village", on_delete=models.CASCADE, primary_key=True, related_name="stats", db_constraint=True
+    )
+    category = models.CharField(max_length=16, db_index=True)
+    has_location = models.BooleanField(default=False)
+    projects = models.PositiveIntegerField(default=0)
+    status_draft = models.PositiveIntegerField(default=0)
+    status_submitted = models.PositiveIntegerField(default=0)
+    status_returned = models.PositiveIntegerField(default=0)
+    status_approved = models.PositiveIntegerField(default=0)
+    status_under_construction = models.PositiveIntegerField(default=0)
+    status_completed = models.PositiveIntegerField(default=0)
+    status_accepted = models.PositiveIntegerField(default=0)
+    status_suspended = models.PositiveIntegerField(default=0)
+    status_cancelled = models.PositiveIntegerField(default=0)
+    type_garbage = models.PositiveIntegerField(default=0)
+    type_sewage = models.PositiveIntegerField(default=0)
+    type_toilet = models.PositiveIntegerField(default=0)
+    type_drinking_water = models.PositiveIntegerField(default=0)
+    type_road = models.PositiveIntegerField(default=0)
+    type_greening = models.PositiveIntegerField(default=0)
+    type_lighting = models.PositiveIntegerField(default=0)
+    type_appearance = models.PositiveIntegerField(default=0)
+    type_courtyard = models.PositiveIntegerField(default=0)
+    type_housing = models.PositiveIntegerField(default=0)
+    type_water_conservancy = models.PositiveIntegerField(default=0)
+    type_public_facilities = models.PositiveIntegerField(default=0)
+    type_culture_hall = models.PositiveIntegerField(default=0)
+    type_digital = models.PositiveIntegerField(default=0)
+    type_industry = models.PositiveIntegerField(default=0)
+    allocated_provincial_special = MONEY()
+    allocated_city_matching = MONEY()
+    allocated_county_budget = MONEY()
+    allocated_integrated_sectoral = MONEY()
+    allocated_village_collective = MONEY()
+    allocated_farmer = MONEY()
+    allocated_social_donation = MONEY()
+    allocated_enterprise = MONEY()
+    live_projects = models.PositiveIntegerField(default=0, help_text="Projects not cancelled.")
+    percent_sum = models.PositiveIntegerField(default=0, help_text="Sum of percent complete over live projects.")
+    overdue_projects = models.PositiveIntegerField(default=0)
+    stale_projects = models.PositiveIntegerField(default=0, help_text="Under construction, no report in 30 days.")
+    last_report_on = models.DateField(null=True, blank=True)
+    budget = MONEY()
+    allocated = MONEY()
+    allocated_government = MONEY()
+    disbursed = MONEY()
+    disbursed_government = MONEY()
+    computed_on = models.DateField(help_text="The day the date-dependent figures refer to.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("village statistics")
+        verbose_name_plural = _("village statistics")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(live_projects__lte=models.F("projects")), name="stats_live_within_total"),
+            models.CheckConstraint(condition=models.Q(percent_sum__lte=models.F("live_projects") * 100), name="stats_percent_sum_range"),
+        ]
+
+    def __str__(self):
+        return f"stats {self.village_id}"
+
+
+class TownshipMonth(models.Model):
+    """Progress reports and disbursements of one township in one month."""
+
+    township = models.ForeignKey("villages.Region", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    reports = models.PositiveIntegerField(default=0)
+    disbursed = MONEY()
+
+    class Meta:
+        verbose_name = _("township month")
+        verbose_name_plural = _("township months")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "month"], name="township_month_unique"),
+        ]
+        indexes = [models.Index(fields=["month", "township"], name="township_month_idx")]
+
+    def __str__(self):
+        return f"{self.township_id} {self.month:%Y-%m}"

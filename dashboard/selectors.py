@@ -1,0 +1,215 @@
+"""The dashboard of one region: a fixed set of queries whatever the scope.
+
+Figures come from the summary tables (dashboard.models), added up in SQL over
+the region's code prefix; lists (overdue projects, silent villages, ranking,
+follow-ups) come from indexed queries limited to a few rows. The same
+queries run for a township, a county, a city and a province.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+
+from assessment.models import Assessment, AssessmentStatus, FollowUp, SchemeKind
+from assessment.selectors import open_follow_ups_q
+from core.scoping import restrict
+from funding.models import SourceKind
+from projects.filters import overdue_q
+from projects.models import Project, ProjectStatus, ProjectType
+from villages.models import Region, Village, VillageCategory
+
+from .models import KINDS, STATUSES, TYPES, TownshipMonth, VillageStats
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+CHILD_LENGTH = {2: 4, 4: 6, 6: 9, 9: 12}
+LIST_LIMIT = 10
+
+
+def _sums() -> dict:
+    money = ["budget", "allocated", "allocated_government", "disbursed", "disbursed_government", *[f"allocated_{k}" for k in KINDS]]
+    counts = ["projects", "live_projects", "percent_sum", "overdue_projects", "stale_projects",
+              *[f"status_{s}" for s in STATUSES], *[f"type_{t}" for t in TYPES]]
+    sums = {name: Coalesce(Sum(name), Value(ZERO), output_field=MONEY) for name in money}
+    sums.update({name: Coalesce(Sum(name), 0) for name in counts})
+    sums["villages"] = Count("village_id")
+    sums["stale_villages"] = Count("village_id", filter=Q(stale_projects__gt=0))
+    sums["located"] = Count("village_id", filter=Q(has_location=True))
+    for category in VillageCategory.values:
+        sums[f"category_{category}"] = Count("village_id", filter=Q(category=category))
+    # Aliases must not shadow the columns the filters above refer to.
+    return {f"s_{name}": expression for name, expression in sums.items()}
+
+
+def _unprefixed(row: dict) -> dict:
+    return {(key[2:] if key.startswith("s_") else key): value for key, value in row.items()}
+
+
+@dataclass
+class Totals:
+    values: dict
+    code: str = ""
+    name: str = ""
+
+    def __getattr__(self, item):
+        try:
+            return self.__dict__["values"][item]
+        except KeyError:
+            raise AttributeError(item) from None
+
+    @property
+    def completion(self) -> Decimal | None:
+        live = self.values.get("live_projects") or 0
+        return (Decimal(self.values["percent_sum"]) / live).quantize(Decimal("0.1")) if live else None
+
+    @property
+    def funding_gap(self) -> Decimal:
+        return self.values["budget"] - self.values["allocated"]
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        allocated = self.values["allocated"]
+        return (self.values["disbursed"] / allocated).quantize(Decimal("0.0001")) if allocated else None
+
+    @property
+    def leverage_ratio(self) -> Decimal | None:
+        government = self.values["allocated_government"]
+        if not government:
+            return None
+        return ((self.values["allocated"] - government) / government).quantize(Decimal("0.0001"))
+
+    @property
+    def allocated_non_government(self) -> Decimal:
+        return self.values["allocated"] - self.values["allocated_government"]
+
+
+@dataclass
+class Dashboard:
+    region: Region
+    breadcrumbs: list
+    totals: Totals
+    children: list[Totals]
+    by_category: list[tuple[str, str, int]]
+    by_status: list[tuple[str, str, int]]
+    by_type: list[tuple[str, str, int]]
+    by_kind: list[tuple[str, str, Decimal]]
+    trend: list[dict]
+    overdue: list
+    silent_villages: list
+    ranking_period: str | None
+    top: list
+    bottom: list
+    follow_ups: list
+    open_follow_ups: int
+    computed_on: datetime.date | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _months_back(today: datetime.date, count: int) -> list[datetime.date]:
+    first = today.replace(day=1)
+    months = []
+    year, month = first.year, first.month
+    for _ in range(count):
+        months.append(datetime.date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return list(reversed(months))
+
+
+def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Dashboard:
+    today = today or timezone.localdate()
+    code = region.code
+    child_length = CHILD_LENGTH[len(code)]
+    stats = restrict(VillageStats.objects.filter(village__code__startswith=code), user)
+
+    # 1. Totals of the region. 2. Totals per child region.
+    totals = Totals(_unprefixed(stats.aggregate(**_sums(), s_computed_on=Max("computed_on"))), code, region.name)
+    child_rows = stats.annotate(child=Substr("village_id", 1, child_length)).values("child").annotate(**_sums()).order_by("child")
+    children = [Totals(_unprefixed(row), row["child"]) for row in child_rows]
+    # 3. Names of the children (regions or villages).
+    child_codes = [c.code for c in children]
+    if child_length == 12:
+        names = dict(Village.objects.filter(code__in=child_codes).values_list("code", "short_name"))
+    else:
+        names = dict(Region.objects.filter(code__in=child_codes).values_list("code", "name"))
+    for child in children:
+        child.name = names.get(child.code, child.code)
+    # 4. Breadcrumbs up to the province.
+    # (The region itself is asked for too, so the query runs at every scope, a province included.)
+    ancestors = [code[:n] for n in (2, 4, 6, 9) if n <= len(code)]
+    crumbs = [c for c in Region.objects.filter(code__in=ancestors).order_by("code").values_list("code", "name") if c[0] != code]
+
+    # 5. Monthly trend over the last 12 months (reports and disbursements).
+    months = _months_back(today, 12)
+    trend_rows = {
+        row["month"]: row
+        for row in restrict(TownshipMonth.objects.filter(township__code__startswith=code[:9], month__gte=months[0]), user)
+        .values("month").annotate(reports=Coalesce(Sum("reports"), 0), disbursed=Coalesce(Sum("disbursed"), Value(ZERO), output_field=MONEY))
+        .order_by()
+    } if len(code) <= 9 else {}
+    trend = [{"month": m, "reports": trend_rows.get(m, {}).get("reports", 0), "disbursed": trend_rows.get(m, {}).get("disbursed", ZERO)}
+             for m in months]
+
+    # 6. Overdue projects (the longest overdue first).
+    overdue = list(
+        restrict(Project.objects.filter(overdue_q(today), village__code__startswith=code), user)
+        .select_related("village").order_by("planned_end", "id")[:LIST_LIMIT]
+    )
+    # 7. Villages with no progress report in 30 days (on projects under construction).
+    silent = list(
+        stats.filter(stale_projects__gt=0).select_related("village").order_by(F("last_report_on").asc(nulls_first=True), "village_id")[:LIST_LIMIT]
+    )
+    # 8-9. Ranking: the latest finalised annual round below the region, top and bottom by total score.
+    assessments = restrict(
+        Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__kind=SchemeKind.ANNUAL, village__code__startswith=code), user
+    )
+    period = assessments.order_by("-period").values_list("period", flat=True).first()
+    top, bottom = [], []
+    if period:
+        ranked = assessments.filter(period=period).select_related("village", "village__township")
+        top = list(ranked.order_by("-total_score", "village_id")[:LIST_LIMIT])
+        bottom = list(ranked.order_by("total_score", "village_id")[:LIST_LIMIT])
+    # 10-11. Open follow-ups: the count and the first due.
+    follow_ups = restrict(FollowUp.objects.filter(open_follow_ups_q(), village__code__startswith=code), user)
+    open_count = follow_ups.count()
+    first_due = list(follow_ups.select_related("village").order_by("due_date", "id")[:LIST_LIMIT])
+
+    values = totals.values
+    return Dashboard(
+        region=region,
+        breadcrumbs=crumbs,
+        totals=totals,
+        children=children,
+        by_category=[(c, str(label), values[f"category_{c}"]) for c, label in VillageCategory.choices],
+        by_status=[(s, str(label), values[f"status_{s}"]) for s, label in ProjectStatus.choices],
+        by_type=[(t, str(label), values[f"type_{t}"]) for t, label in ProjectType.choices],
+        by_kind=[(k, str(label), values[f"allocated_{k}"]) for k, label in SourceKind.choices],
+        trend=trend,
+        overdue=overdue,
+        silent_villages=silent,
+        ranking_period=period,
+        top=top,
+        bottom=bottom,
+        follow_ups=first_due,
+        open_follow_ups=open_count,
+        computed_on=values.get("computed_on"),
+    )
+
+
+def map_points(*, user, region: Region, limit: int = 30000) -> list[list]:
+    """[longitude, latitude, completion %, code, name] for every located village below the region. One query."""
+    rows = (
+        restrict(VillageStats.objects.filter(village__code__startswith=region.code, has_location=True), user)
+        .values_list("village__longitude", "village__latitude", "percent_sum", "live_projects", "village_id", "village__short_name")
+        .order_by("village_id")[:limit]
+    )
+    return [
+        [float(lon), float(lat), round(percent / live, 1) if live else None, code, name]
+        for lon, lat, percent, live, code, name in rows
+    ]

@@ -1,0 +1,148 @@
+"""Keeping the dashboard's summary tables equal to the data they summarise.
+
+``rebuild(prefix)`` recomputes, from scratch and in one transaction, the
+VillageStats rows of every village below a division code and the
+TownshipMonth rows of every township below it (a village code rebuilds its
+township's months). It is the only writer of those tables: the nightly task
+calls it for everything, the on-write task for one village, and the data
+commands after bulk loads. Each rebuild costs a fixed number of grouped
+queries, whatever the number of villages.
+"""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, DecimalField, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.utils import timezone
+
+from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement
+from projects.filters import overdue_q
+from projects.models import ProgressReport, Project, ProjectStatus
+from projects.selectors import stale_q
+from villages.models import Region, Village
+
+from .models import KINDS, STATUSES, TYPES, TownshipMonth, VillageStats
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+LIVE = ~Q(status=ProjectStatus.CANCELLED)
+
+
+def _money_sum(field, condition=None):
+    return Coalesce(Sum(field, filter=condition), Value(ZERO), output_field=MONEY)
+
+
+def _project_rows(prefix: str, today: datetime.date) -> dict[str, dict]:
+    aggregates = {
+        "projects": Count("id"),
+        **{f"status_{s}": Count("id", filter=Q(status=s)) for s in STATUSES},
+        **{f"type_{t}": Count("id", filter=Q(type=t) & LIVE) for t in TYPES},
+        "live_projects": Count("id", filter=LIVE),
+        "percent_sum": Coalesce(Sum("percent_complete", filter=LIVE), 0),
+        "overdue_projects": Count("id", filter=overdue_q(today)),
+        "stale_projects": Count("id", filter=stale_q(today)),
+        "last_report_on": Max("last_reported_on"),
+        "budget": _money_sum("budget", LIVE),
+    }
+    rows = Project.objects.filter(village__code__startswith=prefix).values("village_id").annotate(**aggregates).order_by()
+    return {row.pop("village_id"): row for row in rows}
+
+
+def _allocation_rows(prefix: str) -> dict[str, dict]:
+    aggregates = {
+        "allocated": _money_sum("amount"),
+        "allocated_government": _money_sum("amount", Q(source__kind__in=GOVERNMENT_KINDS)),
+        **{f"allocated_{k}": _money_sum("amount", Q(source__kind=k)) for k in KINDS},
+    }
+    rows = (
+        Allocation.objects.filter(project__village__code__startswith=prefix)
+        .values("project__village_id").annotate(**aggregates).order_by()
+    )
+    return {row.pop("project__village_id"): row for row in rows}
+
+
+def _disbursement_rows(prefix: str) -> dict[str, dict]:
+    rows = (
+        Disbursement.objects.filter(allocation__project__village__code__startswith=prefix)
+        .values("allocation__project__village_id")
+        .annotate(
+            disbursed=_money_sum("amount"),
+            disbursed_government=_money_sum("amount", Q(allocation__source__kind__in=GOVERNMENT_KINDS)),
+        )
+        .order_by()
+    )
+    return {row.pop("allocation__project__village_id"): row for row in rows}
+
+
+def compute_village_stats(prefix: str, today: datetime.date) -> list[VillageStats]:
+    """Fresh VillageStats objects (not saved) for every village below ``prefix``."""
+    projects, allocations, payments = _project_rows(prefix, today), _allocation_rows(prefix), _disbursement_rows(prefix)
+    villages = Village.objects.filter(code__startswith=prefix).values_list("code", "category", "latitude", "longitude")
+    result = []
+    for code, category, lat, lon in villages.order_by("code").iterator(chunk_size=5000):
+        values = {**projects.get(code, {}), **allocations.get(code, {}), **payments.get(code, {})}
+        result.append(VillageStats(
+            village_id=code, category=category, has_location=lat is not None and lon is not None, computed_on=today, **values
+        ))
+    return result
+
+
+def compute_township_months(prefix: str) -> list[TownshipMonth]:
+    """Fresh TownshipMonth objects (not saved) for every township below ``prefix`` (9 digits at most)."""
+    prefix = prefix[:9]
+    reports = (
+        ProgressReport.objects.filter(project__village__code__startswith=prefix)
+        .annotate(township=Substr("project__village_id", 1, 9), month=TruncMonth("report_date"))
+        .values("township", "month").annotate(n=Count("id")).order_by()
+    )
+    payments = (
+        Disbursement.objects.filter(allocation__project__village__code__startswith=prefix)
+        .annotate(township=Substr("allocation__project__village_id", 1, 9), month=TruncMonth("paid_on"))
+        .values("township", "month").annotate(total=_money_sum("amount")).order_by()
+    )
+    months: dict[tuple, TownshipMonth] = {}
+    for row in reports:
+        month = _as_date(row["month"])
+        months[(row["township"], month)] = TownshipMonth(township_id=row["township"], month=month, reports=row["n"])
+    for row in payments:
+        month = _as_date(row["month"])
+        key = (row["township"], month)
+        months.setdefault(key, TownshipMonth(township_id=row["township"], month=month)).disbursed = row["total"]
+    known = set(Region.objects.filter(code__in={t for t, _m in months}).values_list("code", flat=True))
+    return [m for key, m in sorted(months.items()) if key[0] in known]
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+@transaction.atomic
+def rebuild(prefix: str = "", today: datetime.date | None = None) -> int:
+    """Recompute the summary rows below ``prefix`` (everything when empty). Returns the villages rebuilt."""
+    today = today or timezone.localdate()
+    # Concurrent rebuilds of the same township (two villages changed at once) take turns:
+    # each locks the township rows it rewrites, in code order.
+    list(
+        Region.objects.select_for_update().filter(level="township", code__startswith=prefix[:9])
+        .order_by("code").values_list("code", flat=True)
+    )
+    stats = compute_village_stats(prefix, today)
+    VillageStats.objects.filter(village__code__startswith=prefix).delete()
+    VillageStats.objects.bulk_create(stats, batch_size=2000)
+    township_prefix = prefix[:9]
+    TownshipMonth.objects.filter(township__code__startswith=township_prefix).delete()
+    TownshipMonth.objects.bulk_create(compute_township_months(township_prefix), batch_size=2000)
+    return len(stats)
+
+
+def village_changed(village_code: str) -> None:
+    """Ask for the village's summary rows to be rebuilt once the current transaction commits."""
+    from .tasks import refresh_village_stats
+
+    refresh_village_stats.delay_on_commit(village_code)
+
+
+STAT_FIELDS = [f.name for f in VillageStats._meta.concrete_fields if f.name not in ("computed_at",)]

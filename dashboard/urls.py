@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<str:code>/", views.region_dashboard, name="region"),
+    path("<str:code>/map.json", views.map_points, name="map"),
+    path("<str:code>/export.xlsx", views.export, name="export"),
+]

@@ -1,0 +1,105 @@
+"""Dashboards: /dashboard/<code>/ for any region in the user's scope, its map points and its figures as XLSX."""
+import io
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from core import scoping
+from core.views import portal_view
+from villages.models import Region
+from villages.selectors import home_regions
+
+from . import selectors
+
+
+def _region(request, code):
+    return get_object_or_404(scoping.restrict(Region.objects.all(), request.user), code=code)
+
+
+@portal_view
+def home(request):
+    regions = home_regions(user=request.user)
+    if not regions:
+        return redirect("home")
+    return redirect("dashboard:region", code=regions[0].code)
+
+
+@portal_view
+def region_dashboard(request, code):
+    if len(code) == 12:
+        return redirect("villages:detail", code=code)
+    region = _region(request, code)
+    board = selectors.dashboard(user=request.user, region=region)
+    return render(request, "dashboard/dashboard.html", {"board": board, "region": region, "charts": _charts(board)})
+
+
+def _num(value):
+    return None if value is None else float(value)
+
+
+def _charts(board) -> dict:
+    """The figures each chart draws, JSON-ready (the page embeds them with json_script)."""
+    return {
+        "category": [{"name": label, "value": n} for _c, label, n in board.by_category],
+        "status": {"labels": [label for _s, label, _n in board.by_status], "values": [n for *_x, n in board.by_status]},
+        "type": {"labels": [label for _t, label, _n in board.by_type], "values": [n for *_x, n in board.by_type]},
+        "kind": {"labels": [label for _k, label, _a in board.by_kind], "values": [_num(a) for *_x, a in board.by_kind]},
+        "children": {"labels": [c.name for c in board.children], "values": [_num(c.completion) for c in board.children]},
+        "trend": {
+            "labels": [m["month"].strftime("%Y-%m") for m in board.trend],
+            "reports": [m["reports"] for m in board.trend],
+            "disbursed": [_num(m["disbursed"]) for m in board.trend],
+        },
+    }
+
+
+@portal_view
+def map_points(request, code):
+    region = _region(request, code)
+    response = JsonResponse({"points": selectors.map_points(user=request.user, region=region)})
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@portal_view
+def export(request, code):
+    """Every chart's figures, one sheet each."""
+    region = _region(request, code)
+    board = selectors.dashboard(user=request.user, region=region)
+    book = Workbook(write_only=True)
+
+    def sheet(title, header, rows):
+        ws = book.create_sheet(title[:31])
+        ws.append([str(h) for h in header])
+        for row in rows:
+            ws.append(list(row))
+
+    t = board.totals
+    sheet(_("Summary"), [_("figure"), _("value")], [
+        (_("villages"), t.villages), (_("projects"), t.projects), (_("completion (%)"), t.completion),
+        (_("overdue projects"), t.overdue_projects), (_("villages with no report in 30 days"), t.stale_villages),
+        (_("budget"), t.budget), (_("allocated"), t.allocated), (_("disbursed"), t.disbursed),
+        (_("execution rate"), t.execution_rate), (_("leverage ratio"), t.leverage_ratio),
+        (_("open follow-ups"), board.open_follow_ups),
+    ])
+    sheet(_("Villages by category"), [_("category"), _("villages")], [(label, n) for _c, label, n in board.by_category])
+    sheet(_("Projects by status"), [_("status"), _("projects")], [(label, n) for _s, label, n in board.by_status])
+    sheet(_("Projects by type"), [_("project type"), _("projects")], [(label, n) for _t, label, n in board.by_type])
+    sheet(_("Money by source kind"), [_("kind"), _("allocated")], [(label, amount) for _k, label, amount in board.by_kind])
+    sheet(_("Monthly trend"), [_("month"), _("progress reports"), _("disbursed")],
+          [(m["month"].strftime("%Y-%m"), m["reports"], m["disbursed"]) for m in board.trend])
+    sheet(_("Areas below"), [_("code"), _("name"), _("villages"), _("projects"), _("completion (%)"), _("overdue projects"),
+                             _("budget"), _("allocated"), _("disbursed"), _("execution rate")],
+          [(c.code, c.name, c.villages, c.projects, c.completion, c.overdue_projects, c.budget, c.allocated, c.disbursed,
+            c.execution_rate) for c in board.children])
+    sheet(_("Ranking"), [_("rank"), _("village"), _("code"), _("total score"), _("grade")],
+          [(i, a.village.short_name, a.village_id, a.total_score, a.get_grade_display()) for i, a in enumerate(board.top, 1)]
+          + [("↓", a.village.short_name, a.village_id, a.total_score, a.get_grade_display()) for a in board.bottom])
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="dashboard-{region.code}-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response

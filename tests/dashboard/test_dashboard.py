@@ -1,0 +1,285 @@
+"""Dashboards: every figure against an independent computation, the summary tables against a fresh
+recomputation after random writes, and the same queries at every scope and size."""
+import datetime
+import io
+import random
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from assessment.models import Assessment, FollowUp
+from core.exceptions import DomainError
+from core.models import Role
+from dashboard import selectors, stats
+from dashboard.models import KINDS, STATUSES, TYPES, TownshipMonth, VillageStats
+from funding import services as funding_services
+from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement, SourceKind
+from projects import services as project_services
+from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
+from tests.factories import (
+    AllocationFactory,
+    AssessmentSchemeFactory,
+    DisbursementFactory,
+    FundingSourceFactory,
+    ProgressReportFactory,
+    ProjectFactory,
+    VillageFactory,
+    region,
+    user_with,
+)
+from villages.models import Region, Village
+
+D = Decimal
+S = ProjectStatus
+TODAY = datetime.date.today()
+
+
+def test_summary_columns_cover_every_choice():
+    names = {f.name for f in VillageStats._meta.get_fields()}
+    assert {f"status_{s}" for s in ProjectStatus.values} <= names
+    assert {f"type_{t}" for t in ProjectType.values} <= names
+    assert {f"allocated_{k}" for k in SourceKind.values} <= names
+    assert (STATUSES, TYPES, KINDS) == (list(ProjectStatus.values), list(ProjectType.values), list(SourceKind.values))
+
+
+def _fixture(rng: random.Random, villages_per_township=3):
+    """Two counties, two townships each, villages with projects of every kind, money, reports, assessments."""
+    townships = ["330523108", "330523001", "330522001", "330522002"]
+    villages = []
+    for t in townships:
+        for i in range(villages_per_township):
+            villages.append(VillageFactory(
+                township_code=t, code=f"{t}{200 + i:03d}", category=rng.choice(["renovation", "demonstration", "boutique"]),
+                latitude=D("30.5") if i % 2 else None, longitude=D("119.6") if i % 2 else None,
+            ))
+    sources = [
+        FundingSourceFactory(name=f"来源{k}-{rng.randint(0, 10**9)}", kind=k, region=region("33"), total_amount=D("100000000")) for k in SourceKind.values
+    ]
+    for village in villages:
+        for _ in range(rng.randint(0, 4)):
+            status = rng.choice(ProjectStatus.values)
+            start = TODAY - datetime.timedelta(days=rng.randint(40, 400))
+            end = start + datetime.timedelta(days=rng.randint(30, 500))
+            extra = {}
+            if status in (S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED, S.SUSPENDED):
+                extra["actual_start"] = start
+            if status in (S.COMPLETED, S.ACCEPTED):
+                extra["actual_end"] = start + datetime.timedelta(days=20)
+            if status == S.ACCEPTED:
+                extra.update(maintenance_body="village_collective", maintenance_owner="村委会")
+            project = ProjectFactory(
+                village=village, status=status, type=rng.choice(ProjectType.values), budget=D(rng.randint(1, 90) * 10000),
+                planned_start=start, planned_end=end, percent_complete=rng.randint(0, 100), **extra,
+            )
+            last = None
+            for _ in range(rng.randint(0, 3)):
+                day = TODAY - datetime.timedelta(days=rng.randint(0, 330))
+                ProgressReportFactory(project=project, report_date=day, percent_complete=project.percent_complete)
+                last = max(last or day, day)
+            if last:
+                Project.objects.filter(pk=project.pk).update(last_reported_on=last)
+            if status not in (S.DRAFT, S.SUBMITTED, S.RETURNED):
+                for _ in range(rng.randint(0, 2)):
+                    allocation = AllocationFactory(source=rng.choice(sources), project=project, amount=D(rng.randint(1, 50) * 1000))
+                    if rng.random() < 0.7:
+                        DisbursementFactory(allocation=allocation, amount=allocation.amount / 2,
+                                            paid_on=TODAY - datetime.timedelta(days=rng.randint(0, 300)))
+    scheme = AssessmentSchemeFactory(name=f"年度考核{rng.randint(0, 10**9)}", year=TODAY.year, region=region("33"))
+    from django.utils import timezone
+    for i, village in enumerate(villages):
+        a = Assessment.objects.create(scheme=scheme, village=village, period=str(TODAY.year), status="finalised",
+                                      total_score=D(40 + i * 3), grade="pass", finalised_at=timezone.now())
+        if i < 3:
+            FollowUp.objects.create(assessment=a, village=village, rank=1, ranked_among=1,
+                                    due_date=TODAY + datetime.timedelta(days=30))
+    stats.rebuild("")
+    return villages
+
+
+def _independent(code: str) -> dict:
+    """The figures of a region computed in Python from the rows themselves (no summary tables)."""
+    projects = [p for p in Project.objects.all() if p.village_id.startswith(code)]
+    live = [p for p in projects if p.status != S.CANCELLED]
+    open_statuses = {S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED}
+    cutoff = TODAY - datetime.timedelta(days=30)
+
+    def stale(p):
+        return p.status == S.UNDER_CONSTRUCTION and (
+            (p.last_reported_on and p.last_reported_on < cutoff) or (p.last_reported_on is None and p.actual_start and p.actual_start < cutoff)
+        )
+
+    allocations = [a for a in Allocation.objects.select_related("source", "project") if a.project.village_id.startswith(code)]
+    payments = [d for d in Disbursement.objects.select_related("allocation__source", "allocation__project")
+                if d.allocation.project.village_id.startswith(code)]
+    villages = [v for v in Village.objects.all() if v.code.startswith(code)]
+    months = Counter()
+    for r in ProgressReport.objects.select_related("project"):
+        if r.project.village_id.startswith(code):
+            months[r.report_date.replace(day=1)] += 1
+    paid_months = Counter()
+    for d in payments:
+        paid_months[d.paid_on.replace(day=1)] += d.amount
+    return {
+        "villages": len(villages),
+        "by_category": Counter(v.category for v in villages),
+        "projects": len(projects),
+        "by_status": Counter(p.status for p in projects),
+        "by_type": Counter(p.type for p in live),
+        "completion": (D(sum(p.percent_complete for p in live)) / len(live)).quantize(D("0.1")) if live else None,
+        "overdue": sum(1 for p in projects if p.planned_end < TODAY and p.status in open_statuses),
+        "stale_villages": len({p.village_id for p in projects if stale(p)}),
+        "budget": sum((p.budget for p in live), D("0")),
+        "allocated": sum((a.amount for a in allocations), D("0")),
+        "government": sum((a.amount for a in allocations if a.source.kind in GOVERNMENT_KINDS), D("0")),
+        "by_kind": {k: sum((a.amount for a in allocations if a.source.kind == k), D("0")) for k in SourceKind.values},
+        "disbursed": sum((d.amount for d in payments), D("0")),
+        "months": months,
+        "paid_months": paid_months,
+        "open_follow_ups": sum(1 for f in FollowUp.objects.all() if f.village_id.startswith(code) and f.status != "closed"),
+        "located": sum(1 for v in villages if v.latitude is not None),
+    }
+
+
+@pytest.mark.parametrize("code", ["33", "3305", "330523", "330523108"])
+def test_every_figure_matches_an_independent_computation(db, code):
+    _fixture(random.Random(7))
+    root = user_with("root")
+    root.is_superuser = True
+    root.save()
+    board = selectors.dashboard(user=root, region=Region.objects.get(code=code))
+    expected = _independent(code)
+    t = board.totals
+    assert t.villages == expected["villages"] and t.located == expected["located"]
+    assert {c: n for c, _l, n in board.by_category if n} == dict(expected["by_category"])
+    assert t.projects == expected["projects"]
+    assert {s: n for s, _l, n in board.by_status if n} == dict(expected["by_status"])
+    assert {k: n for k, _l, n in board.by_type if n} == dict(expected["by_type"])
+    assert t.completion == expected["completion"]
+    assert t.overdue_projects == expected["overdue"]
+    assert t.stale_villages == expected["stale_villages"]
+    assert (t.budget, t.allocated, t.allocated_government, t.disbursed) == (
+        expected["budget"], expected["allocated"], expected["government"], expected["disbursed"])
+    assert {k: a for k, _l, a in board.by_kind} == expected["by_kind"]
+    if expected["allocated"]:
+        assert t.execution_rate == (expected["disbursed"] / expected["allocated"]).quantize(D("0.0001"))
+    if expected["government"]:
+        assert t.leverage_ratio == ((expected["allocated"] - expected["government"]) / expected["government"]).quantize(D("0.0001"))
+    for month in board.trend:
+        assert month["reports"] == expected["months"].get(month["month"], 0)
+        assert month["disbursed"] == expected["paid_months"].get(month["month"], D("0"))
+    assert board.open_follow_ups == expected["open_follow_ups"]
+    # Children add up to the whole.
+    assert sum(c.projects for c in board.children) == t.projects
+    assert sum((c.disbursed for c in board.children), D("0")) == t.disbursed
+    # Ranking: top is best first, bottom worst first.
+    assert [a.total_score for a in board.top] == sorted((a.total_score for a in board.top), reverse=True)
+    assert board.bottom and board.bottom[0].total_score == min(
+        a.total_score for a in Assessment.objects.all() if a.village_id.startswith(code))
+
+
+def _assert_fresh():
+    """The stored summary rows equal a recomputation from scratch."""
+    fields = [f.name for f in VillageStats._meta.concrete_fields if f.name not in ("computed_at",)]
+    stored = {v.village_id: [getattr(v, f) for f in fields] for v in VillageStats.objects.all()}
+    fresh = {v.village_id: [getattr(v, f) for f in fields] for v in stats.compute_village_stats("", TODAY)}
+    assert stored == fresh
+    stored_months = sorted((m.township_id, m.month, m.reports, m.disbursed) for m in TownshipMonth.objects.all())
+    fresh_months = sorted((m.township_id, m.month, m.reports, m.disbursed) for m in stats.compute_township_months(""))
+    assert stored_months == fresh_months
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_capture_on_commit_callbacks):
+    rng = random.Random(seed)
+    official = user_with("official", (Role.TOWNSHIP_OFFICIAL, "330523108"))
+    county = user_with("county", (Role.COUNTY_STAFF, "330523"))
+    villages = [VillageFactory(code=f"330523108{200 + i:03d}") for i in range(4)]
+    source = FundingSourceFactory(total_amount=D("10000000"), kind=rng.choice(SourceKind.values))
+    stats.rebuild("")
+    projects, allocations, payments = [], [], []
+    done = Counter()
+    data = {"type": "road", "name": "道路", "budget": D("100000"), "planned_start": TODAY - datetime.timedelta(days=90),
+            "planned_end": TODAY + datetime.timedelta(days=90), "responsible_person": "张"}
+    for _step in range(80):
+        op = "create" if len(projects) < 3 else rng.choice(
+            ["create", "move", "move", "move", "report", "report", "allocate", "allocate", "pay", "pay", "reverse"])
+        with django_capture_on_commit_callbacks(execute=True):
+            try:
+                if op == "create" or not projects:
+                    projects.append(project_services.project_create(actor=official, village=rng.choice(villages),
+                                                                    data={**data, "type": rng.choice(ProjectType.values)}))
+                elif op == "move":
+                    project = Project.objects.get(pk=rng.choice(projects).pk)
+                    actions = [a for a in project_services.available_actions(official, project) + project_services.available_actions(county, project)
+                               if a.name not in ("accept",)]
+                    forward = [a for a in actions if a.name in ("submit", "approve", "start")]
+                    if actions:
+                        action = rng.choice(forward if forward and rng.random() < 0.8 else actions)
+                        actor = official if action.permission in ("project.submit", "project.start", "project.complete", "project.withdraw") else county
+                        project_services.project_transition(actor=actor, project=project, action=action.name, reason="理由")
+                elif op == "report" and _live(projects):
+                    project = rng.choice(_live(projects))
+                    project_services.progress_report_create(
+                        actor=official, project=project, report_date=TODAY,
+                        percent_complete=max(project.percent_complete, rng.randint(0, 100)), amount_spent=D("1000"))
+                elif op == "allocate" and _live(projects):
+                    allocations.append(funding_services.allocation_create(
+                        actor=county, source=source, project=rng.choice(_live(projects)), amount=D(rng.randint(1, 9) * 1000)))
+                elif op == "pay" and allocations:
+                    payments.append(funding_services.disbursement_create(
+                        actor=county, allocation=rng.choice(allocations), amount=D("500"),
+                        paid_on=TODAY, voucher_no=f"V{_step}"))
+                elif op == "reverse" and payments:
+                    funding_services.disbursement_reverse(actor=county, disbursement=payments.pop(), reason="冲销")
+                else:
+                    continue
+                done[op] += 1
+            except DomainError as refused:  # a refused step (illegal move, over-commit ...) writes nothing
+                assert refused.code  # refused on purpose by a service rule
+        _assert_fresh()
+    # Every kind of write happened (otherwise the test would prove little).
+    assert set(done) >= {"create", "move", "report", "allocate", "pay"}, done
+
+
+def _live(projects):
+    return list(Project.objects.filter(pk__in=[p.pk for p in projects], status__in=[S.APPROVED, S.UNDER_CONSTRUCTION]))
+
+
+def _query_count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def test_same_queries_at_every_scope_and_size(client, db):
+    _fixture(random.Random(3), villages_per_township=1)
+    root = user_with("root")
+    root.is_superuser = True
+    root.save()
+    client.force_login(root)
+    scopes = ["33", "3305", "330523", "330523108"]
+    small = {code: _query_count(client, reverse("dashboard:region", args=[code])) for code in scopes}
+    _fixture(random.Random(4), villages_per_township=6)
+    large = {code: _query_count(client, reverse("dashboard:region", args=[code])) for code in scopes}
+    assert len(set(small.values()) | set(large.values())) == 1, (small, large)
+
+
+def test_export_and_map(client, db):
+    _fixture(random.Random(5))
+    county = user_with("anji", (Role.COUNTY_STAFF, "330523"))
+    client.force_login(county)
+    book = load_workbook(io.BytesIO(client.get(reverse("dashboard:export", args=["330523"])).content), read_only=True)
+    assert len(book.sheetnames) == 8
+    summary = dict(book[book.sheetnames[0]].iter_rows(min_row=2, values_only=True))
+    assert len(summary) == 11
+    points = client.get(reverse("dashboard:map", args=["330523"])).json()["points"]
+    assert len(points) == Village.objects.filter(code__startswith="330523", latitude__isnull=False).count()
+    assert all(p[3].startswith("330523") for p in points)
+    assert client.get(reverse("dashboard:region", args=["330522"])).status_code == 404
+    assert client.get(reverse("dashboard:region", args=["33"])).status_code == 404
