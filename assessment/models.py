@@ -151,6 +151,8 @@ class Assessment(TimeStampedModel):
         indexes = [
             models.Index(fields=["period", "status"], name="assessment_period_status_idx"),
             models.Index(fields=["village", "period"], name="assessment_village_period_idx"),
+            # Dashboards: the latest finalised round, its top and bottom by total score.
+            models.Index(fields=["status", "period", "total_score"], name="assessment_ranking_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "village", "period"], name="assessment_unique_per_period"),

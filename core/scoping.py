@@ -81,6 +81,7 @@ AREA_PATHS: dict[str, str] = {
     "assessment.promotion": "village__code",
     "dashboard.villagestats": "village__code",
     "dashboard.townshipmonth": "township__code",
+    "dashboard.townshipstats": "township__code",
     "core.roleassignment": "region__code",
 }
 # Rows administered at a level above the user (a provincial fund, a city's

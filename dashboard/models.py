@@ -23,12 +23,9 @@ def MONEY():  # noqa: N802 - a field factory
     return models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
 
-class VillageStats(models.Model):
-    village = models.OneToOneField(
-        "villages.Village", on_delete=models.CASCADE, primary_key=True, related_name="stats", db_constraint=True
-    )
-    category = models.CharField(max_length=16, db_index=True)
-    has_location = models.BooleanField(default=False)
+class StatsColumns(models.Model):
+    """The additive figures of an area: a village's own, or the sum over a township's villages."""
+
     projects = models.PositiveIntegerField(default=0)
     status_draft = models.PositiveIntegerField(default=0)
     status_submitted = models.PositiveIntegerField(default=0)
@@ -66,14 +63,31 @@ class VillageStats(models.Model):
     percent_sum = models.PositiveIntegerField(default=0, help_text="Sum of percent complete over live projects.")
     overdue_projects = models.PositiveIntegerField(default=0)
     stale_projects = models.PositiveIntegerField(default=0, help_text="Under construction, no report in 30 days.")
-    last_report_on = models.DateField(null=True, blank=True)
     budget = MONEY()
     allocated = MONEY()
     allocated_government = MONEY()
     disbursed = MONEY()
     disbursed_government = MONEY()
+    last_report_on = models.DateField(null=True, blank=True)
     computed_on = models.DateField(help_text="The day the date-dependent figures refer to.")
     computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    # The additive columns (summed from villages to townships and from townships upwards).
+    @classmethod
+    def additive_fields(cls) -> list[str]:
+        skip = {"last_report_on", "computed_on", "computed_at"}
+        return [f.name for f in StatsColumns._meta.get_fields() if f.concrete and f.name not in skip]
+
+
+class VillageStats(StatsColumns):
+    village = models.OneToOneField(
+        "villages.Village", on_delete=models.CASCADE, primary_key=True, related_name="stats", db_constraint=True
+    )
+    category = models.CharField(max_length=16, db_index=True)
+    has_location = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("village statistics")
@@ -82,9 +96,37 @@ class VillageStats(models.Model):
             models.CheckConstraint(condition=models.Q(live_projects__lte=models.F("projects")), name="stats_live_within_total"),
             models.CheckConstraint(condition=models.Q(percent_sum__lte=models.F("live_projects") * 100), name="stats_percent_sum_range"),
         ]
+        indexes = [
+            # "No progress report in 30 days": the longest silent first, only over villages that are silent.
+            models.Index(
+                models.F("last_report_on").asc(nulls_first=True), "village", name="stats_silent_idx",
+                condition=models.Q(stale_projects__gt=0),
+            ),
+        ]
 
     def __str__(self):
         return f"stats {self.village_id}"
+
+
+class TownshipStats(StatsColumns):
+    """The sum of a township's VillageStats, with counts of its villages: what city, county and
+    province dashboards add up (1,400 rows for Zhejiang instead of 25,000)."""
+
+    township = models.OneToOneField("villages.Region", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    villages = models.PositiveIntegerField(default=0)
+    stale_villages = models.PositiveIntegerField(default=0)
+    located = models.PositiveIntegerField(default=0)
+    category_renovation = models.PositiveIntegerField(default=0)
+    category_demonstration = models.PositiveIntegerField(default=0)
+    category_boutique = models.PositiveIntegerField(default=0)
+    category_future = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("township statistics")
+        verbose_name_plural = _("township statistics")
+
+    def __str__(self):
+        return f"stats {self.township_id}"
 
 
 class TownshipMonth(models.Model):

@@ -11,11 +11,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Max, Q, Sum, Value
+from django.db.models import Count, DecimalField, F, Max, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
-from assessment.models import Assessment, AssessmentStatus, FollowUp, SchemeKind
+from assessment.models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, SchemeKind
 from assessment.selectors import open_follow_ups_q
 from core.scoping import restrict
 from funding.models import SourceKind
@@ -23,7 +23,7 @@ from projects.filters import overdue_q
 from projects.models import Project, ProjectStatus, ProjectType
 from villages.models import Region, Village, VillageCategory
 
-from .models import KINDS, STATUSES, TYPES, TownshipMonth, VillageStats
+from .models import StatsColumns, TownshipMonth, TownshipStats, VillageStats
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -31,18 +31,23 @@ CHILD_LENGTH = {2: 4, 4: 6, 6: 9, 9: 12}
 LIST_LIMIT = 10
 
 
-def _sums() -> dict:
-    money = ["budget", "allocated", "allocated_government", "disbursed", "disbursed_government", *[f"allocated_{k}" for k in KINDS]]
-    counts = ["projects", "live_projects", "percent_sum", "overdue_projects", "stale_projects",
-              *[f"status_{s}" for s in STATUSES], *[f"type_{t}" for t in TYPES]]
-    sums = {name: Coalesce(Sum(name), Value(ZERO), output_field=MONEY) for name in money}
-    sums.update({name: Coalesce(Sum(name), 0) for name in counts})
-    sums["villages"] = Count("village_id")
-    sums["stale_villages"] = Count("village_id", filter=Q(stale_projects__gt=0))
-    sums["located"] = Count("village_id", filter=Q(has_location=True))
-    for category in VillageCategory.values:
-        sums[f"category_{category}"] = Count("village_id", filter=Q(category=category))
-    # Aliases must not shadow the columns the filters above refer to.
+def _sums(*, township_rows: bool) -> dict:
+    """Aggregates over VillageStats rows (a township's villages) or TownshipStats rows (anything above),
+    under the same names. Aliases are prefixed so that they never shadow the columns filtered on."""
+    money = {f.name for f in StatsColumns._meta.get_fields() if f.concrete and f.get_internal_type() == "DecimalField"}
+    sums = {}
+    for name in StatsColumns.additive_fields():
+        sums[name] = Coalesce(Sum(name), Value(ZERO), output_field=MONEY) if name in money else Coalesce(Sum(name), 0)
+    if township_rows:
+        for name in ("villages", "stale_villages", "located", *[f"category_{c}" for c in VillageCategory.values]):
+            sums[name] = Coalesce(Sum(name), 0)
+    else:
+        sums["villages"] = Count("village_id")
+        sums["stale_villages"] = Count("village_id", filter=Q(stale_projects__gt=0))
+        sums["located"] = Count("village_id", filter=Q(has_location=True))
+        for category in VillageCategory.values:
+            sums[f"category_{category}"] = Count("village_id", filter=Q(category=category))
+    sums["computed_on"] = Max("computed_on")
     return {f"s_{name}": expression for name, expression in sums.items()}
 
 
@@ -127,10 +132,19 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
     code = region.code
     child_length = CHILD_LENGTH[len(code)]
     stats = restrict(VillageStats.objects.filter(village__code__startswith=code), user)
+    if len(code) == 9:  # a township: its villages' own rows
+        rows, key, township_rows = stats, "village_id", False
+    else:  # above: the townships' sums (1,400 rows for a province instead of 25,000)
+        rows, key, township_rows = (
+            restrict(TownshipStats.objects.filter(township__code__startswith=code), user), "township_id", True
+        )
 
     # 1. Totals of the region. 2. Totals per child region.
-    totals = Totals(_unprefixed(stats.aggregate(**_sums(), s_computed_on=Max("computed_on"))), code, region.name)
-    child_rows = stats.annotate(child=Substr("village_id", 1, child_length)).values("child").annotate(**_sums()).order_by("child")
+    totals = Totals(_unprefixed(rows.aggregate(**_sums(township_rows=township_rows))), code, region.name)
+    child_rows = (
+        rows.annotate(child=Substr(key, 1, child_length)).values("child")
+        .annotate(**_sums(township_rows=township_rows)).order_by("child")
+    )
     children = [Totals(_unprefixed(row), row["child"]) for row in child_rows]
     # 3. Names of the children (regions or villages).
     child_codes = [c.code for c in children]
@@ -166,8 +180,9 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
         stats.filter(stale_projects__gt=0).select_related("village").order_by(F("last_report_on").asc(nulls_first=True), "village_id")[:LIST_LIMIT]
     )
     # 8-9. Ranking: the latest finalised annual round below the region, top and bottom by total score.
+    annual = AssessmentScheme.objects.filter(kind=SchemeKind.ANNUAL).values("pk")
     assessments = restrict(
-        Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__kind=SchemeKind.ANNUAL, village__code__startswith=code), user
+        Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__in=Subquery(annual), village__code__startswith=code), user
     )
     period = assessments.order_by("-period").values_list("period", flat=True).first()
     top, bottom = [], []

@@ -18,13 +18,14 @@ from django.db.models import Count, DecimalField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
 
+from core.bulk import analyze
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement
 from projects.filters import overdue_q
 from projects.models import ProgressReport, Project, ProjectStatus
 from projects.selectors import stale_q
-from villages.models import Region, Village
+from villages.models import Region, Village, VillageCategory
 
-from .models import KINDS, STATUSES, TYPES, TownshipMonth, VillageStats
+from .models import KINDS, STATUSES, TYPES, StatsColumns, TownshipMonth, TownshipStats, VillageStats
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -90,6 +91,33 @@ def compute_village_stats(prefix: str, today: datetime.date) -> list[VillageStat
     return result
 
 
+def compute_township_stats(prefix: str, today: datetime.date) -> list[TownshipStats]:
+    """Fresh TownshipStats (not saved): the sums of the VillageStats of each township below ``prefix``."""
+    prefix = prefix[:9]
+    additive = StatsColumns.additive_fields()
+    rows = (
+        VillageStats.objects.filter(village__code__startswith=prefix)
+        .annotate(township=Substr("village_id", 1, 9)).values("township")
+        .annotate(
+            **{f"t_{name}": Sum(name) for name in additive},
+            t_villages=Count("village_id"),
+            t_stale_villages=Count("village_id", filter=Q(stale_projects__gt=0)),
+            t_located=Count("village_id", filter=Q(has_location=True)),
+            t_last_report_on=Max("last_report_on"),
+            **{f"t_category_{c}": Count("village_id", filter=Q(category=c)) for c in VillageCategory.values},
+        )
+        .order_by("township")
+    )
+    known = set(Region.objects.filter(code__startswith=prefix, level="township").values_list("code", flat=True))
+    result = []
+    for row in rows:
+        if row["township"] not in known:
+            continue
+        values = {key[2:]: value for key, value in row.items() if key.startswith("t_")}
+        result.append(TownshipStats(township_id=row["township"], computed_on=today, **values))
+    return result
+
+
 def compute_township_months(prefix: str) -> list[TownshipMonth]:
     """Fresh TownshipMonth objects (not saved) for every township below ``prefix`` (9 digits at most)."""
     prefix = prefix[:9]
@@ -133,8 +161,13 @@ def rebuild(prefix: str = "", today: datetime.date | None = None) -> int:
     VillageStats.objects.filter(village__code__startswith=prefix).delete()
     VillageStats.objects.bulk_create(stats, batch_size=2000)
     township_prefix = prefix[:9]
+    township_stats = compute_township_stats(township_prefix, today)
+    TownshipStats.objects.filter(township__code__startswith=township_prefix).delete()
+    TownshipStats.objects.bulk_create(township_stats, batch_size=2000)
     TownshipMonth.objects.filter(township__code__startswith=township_prefix).delete()
     TownshipMonth.objects.bulk_create(compute_township_months(township_prefix), batch_size=2000)
+    if len(prefix) <= 6:  # a large rebuild: give the planner fresh statistics
+        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth))
     return len(stats)
 
 

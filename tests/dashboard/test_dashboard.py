@@ -16,7 +16,7 @@ from assessment.models import Assessment, FollowUp
 from core.exceptions import DomainError
 from core.models import Role
 from dashboard import selectors, stats
-from dashboard.models import KINDS, STATUSES, TYPES, TownshipMonth, VillageStats
+from dashboard.models import KINDS, STATUSES, TYPES, TownshipMonth, TownshipStats, VillageStats
 from funding import services as funding_services
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement, SourceKind
 from projects import services as project_services
@@ -45,6 +45,9 @@ def test_summary_columns_cover_every_choice():
     assert {f"type_{t}" for t in ProjectType.values} <= names
     assert {f"allocated_{k}" for k in SourceKind.values} <= names
     assert (STATUSES, TYPES, KINDS) == (list(ProjectStatus.values), list(ProjectType.values), list(SourceKind.values))
+    from villages.models import VillageCategory
+
+    assert {f"category_{c}" for c in VillageCategory.values} <= {f.name for f in TownshipStats._meta.get_fields()}
 
 
 def _fixture(rng: random.Random, villages_per_township=3):
@@ -188,6 +191,10 @@ def _assert_fresh():
     stored = {v.village_id: [getattr(v, f) for f in fields] for v in VillageStats.objects.all()}
     fresh = {v.village_id: [getattr(v, f) for f in fields] for v in stats.compute_village_stats("", TODAY)}
     assert stored == fresh
+    tfields = [f.name for f in TownshipStats._meta.concrete_fields if f.name != "computed_at"]
+    stored_townships = {t.township_id: [getattr(t, f) for f in tfields] for t in TownshipStats.objects.all()}
+    fresh_townships = {t.township_id: [getattr(t, f) for f in tfields] for t in stats.compute_township_stats("", TODAY)}
+    assert stored_townships == fresh_townships
     stored_months = sorted((m.township_id, m.month, m.reports, m.disbursed) for m in TownshipMonth.objects.all())
     fresh_months = sorted((m.township_id, m.month, m.reports, m.disbursed) for m in stats.compute_township_months(""))
     assert stored_months == fresh_months

@@ -1,0 +1,285 @@
+"""A synthetic programme at province scale, for dashboards and benchmarks.
+
+``generate_programme(province="33", seed=1)`` fills the real villages of a
+province (village committees) with about ten projects each, about ten
+progress reports per project, funding sources per county with allocations
+and payments, and a finalised annual assessment round per county with its
+bottom-group follow-ups. Deterministic for a seed; written with COPY on
+PostgreSQL (core.bulk). Every row is marked as scale-test data
+(``SCALE_MARK``): it is not the sample programme and not real figures.
+"""
+from __future__ import annotations
+
+import datetime
+import random
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorCategory, IndicatorScore
+from assessment.selectors import bottom_group_size
+from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
+from villages.models import Village, VillageKind
+
+from .bulk import analyze, copy_into, next_ids, reset_sequence
+
+SCALE_MARK = "［规模测试数据］"
+S = ProjectStatus
+# Status mix of a mature programme.
+STATUS_WEIGHTS = [
+    (S.ACCEPTED, 34), (S.COMPLETED, 8), (S.UNDER_CONSTRUCTION, 26), (S.APPROVED, 8), (S.SUBMITTED, 6),
+    (S.DRAFT, 5), (S.RETURNED, 3), (S.SUSPENDED, 4), (S.CANCELLED, 6),
+]
+KIND_SHARE = [  # (kind, mechanism, share of a county's money)
+    (SourceKind.PROVINCIAL_SPECIAL, Mechanism.REWARD_IN_LIEU, 0.22), (SourceKind.CITY_MATCHING, Mechanism.BUILD_THEN_SUBSIDIZE, 0.12),
+    (SourceKind.COUNTY_BUDGET, Mechanism.DIRECT_GRANT, 0.26), (SourceKind.INTEGRATED_SECTORAL, Mechanism.DIRECT_GRANT, 0.1),
+    (SourceKind.VILLAGE_COLLECTIVE, Mechanism.DIRECT_GRANT, 0.1), (SourceKind.FARMER, Mechanism.DIRECT_GRANT, 0.06),
+    (SourceKind.SOCIAL_DONATION, Mechanism.DIRECT_GRANT, 0.06), (SourceKind.ENTERPRISE, Mechanism.DIRECT_GRANT, 0.08),
+]
+INDICATORS = [
+    (IndicatorCategory.ENVIRONMENT, "环境卫生", 30), (IndicatorCategory.INFRASTRUCTURE, "基础设施", 20),
+    (IndicatorCategory.PUBLIC_SERVICES, "公共服务", 15), (IndicatorCategory.CIVILITY, "乡风文明", 15),
+    (IndicatorCategory.GOVERNANCE, "乡村治理", 10), (IndicatorCategory.MAINTENANCE, "长效管护", 10),
+]
+
+
+class AlreadyGenerated(Exception):
+    pass
+
+
+@dataclass
+class Result:
+    villages: int = 0
+    counts: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _days(n):
+    return datetime.timedelta(days=n)
+
+
+def generate_programme(*, province: str = "33", seed: int = 1, projects_per_village: int = 10,
+                       reports_per_project: int = 10, today: datetime.date | None = None, log=print) -> Result:
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    rng = random.Random(f"scale:{province}:{seed}")
+    if Project.objects.filter(village__code__startswith=province, description=SCALE_MARK).exists():
+        raise AlreadyGenerated(f"Province {province} already holds scale-test data ({SCALE_MARK}).")
+    villages = list(
+        Village.objects.filter(code__startswith=province, kind=VillageKind.VILLAGE_COMMITTEE).order_by("code")
+        .values_list("code", "latitude", "population")
+    )
+    if not villages:
+        raise AlreadyGenerated(f"No village committees under {province}: run import_divisions first.")
+    counties = sorted({code[:6] for code, *_ in villages})
+    result = Result(villages=len(villages))
+    with transaction.atomic():
+        _places(rng, villages)
+        log(f"  places for {len(villages):,} villages")
+        plans = _projects(rng, villages, projects_per_village, reports_per_project, today, result, log)
+        _funding(rng, counties, plans, today, result, log)
+        _assessments(rng, counties, villages, today, result, log)
+        models = (Village, Project, ProjectTransition, ProgressReport, FundingSource, Allocation, Disbursement,
+                  AssessmentScheme, Indicator, Assessment, IndicatorScore, FollowUp)
+        reset_sequence(*models[1:])
+    analyze(*models)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _places(rng, villages) -> None:
+    """Synthetic coordinates around a per-county centre inside Zhejiang, and a population."""
+    centres = {}
+    updates = []
+    for code, lat, population in villages:
+        county = code[:6]
+        if county not in centres:
+            crng = random.Random(county)
+            centres[county] = (27.3 + crng.random() * 3.7, 118.3 + crng.random() * 3.6)
+        if lat is None or population is None:
+            c = centres[county]
+            updates.append(Village(
+                code=code, latitude=Decimal(f"{c[0] + rng.uniform(-0.2, 0.2):.6f}"),
+                longitude=Decimal(f"{c[1] + rng.uniform(-0.25, 0.25):.6f}"),
+                population=population or rng.randint(600, 4500),
+            ))
+    for v in updates:
+        v.households = max(1, v.population // 3)
+    Village.objects.bulk_update(updates, ["latitude", "longitude", "population", "households"], batch_size=5000)
+
+
+@dataclass
+class _Plan:
+    id: int
+    village: str
+    status: str
+    budget: Decimal
+    accepted_on: datetime.date | None
+
+
+def _projects(rng, villages, per_village, per_project, today, result, log) -> list[_Plan]:
+    statuses = [s for s, _w in STATUS_WEIGHTS]
+    weights = [w for _s, w in STATUS_WEIGHTS]
+    types = list(ProjectType.values)
+    counts = [max(1, round(rng.gauss(per_village, 2))) for _ in villages]
+    ids = iter(next_ids(Project, sum(counts)))
+    plans, project_rows, report_rows, transition_rows = [], [], [], []
+    now = timezone.now()
+    for (code, *_), count in zip(villages, counts):
+        for _ in range(count):
+            pid = next(ids)
+            status = rng.choices(statuses, weights)[0]
+            planned_start = today - _days(rng.randint(60, 1500))
+            planned_end = planned_start + _days(rng.randint(90, 540))
+            actual_start = actual_end = None
+            percent, last = 0, None
+            maintenance = ("", "")
+            if status in (S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED, S.SUSPENDED):
+                actual_start = min(today - _days(5), planned_start + _days(rng.randint(0, 40)))
+            if status in (S.COMPLETED, S.ACCEPTED):
+                actual_end = min(today, actual_start + _days(rng.randint(60, 400)))
+                percent = 100
+            elif status in (S.UNDER_CONSTRUCTION, S.SUSPENDED):
+                percent = rng.randint(5, 95)
+            if status == S.ACCEPTED:
+                maintenance = ("village_collective", f"{code}村委会")
+            budget = Decimal(rng.randint(5, 300) * 10000)
+            if actual_start:
+                span = max(1, ((actual_end or today) - actual_start).days)
+                n = max(1, int(rng.gauss(per_project, 2)))
+                step = max(1, span // n)
+                # A share of the projects under construction fall silent (no report in 30+ days).
+                end = actual_end or (today - _days(rng.randint(35, 90)) if rng.random() < 0.15 else today)
+                reached = 0
+                for k in range(n):
+                    day = actual_start + _days(min(span, (k + 1) * step))
+                    if day > end:
+                        break
+                    reached = min(percent, max(reached, round(percent * (k + 1) / n)))
+                    spent = (budget * reached / 100).quantize(Decimal("0.01"))
+                    report_rows.append((pid, day, reached, spent, SCALE_MARK, "", "", None, now))
+                    last = day
+            project_rows.append((
+                pid, now, now, code, rng.choice(types), f"整治项目{pid}", SCALE_MARK, budget, planned_start, planned_end,
+                actual_start, actual_end, status, "张三", "", "", maintenance[0], maintenance[1], percent, last, 1,
+            ))
+            transition_rows.append((pid, "", status, None, now, SCALE_MARK if status == S.RETURNED else ""))
+            plans.append(_Plan(pid, code, status, budget, actual_end if status == S.ACCEPTED else None))
+    result.counts["projects"] = copy_into(Project, [
+        "id", "created_at", "updated_at", "village", "type", "name", "description", "budget", "planned_start", "planned_end",
+        "actual_start", "actual_end", "status", "responsible_person", "responsible_phone", "property_owner",
+        "maintenance_body", "maintenance_owner", "percent_complete", "last_reported_on", "version",
+    ], project_rows)
+    log(f"  {result.counts['projects']:,} projects")
+    result.counts["transitions"] = copy_into(ProjectTransition, ["project", "from_status", "to_status", "actor", "at", "reason"], transition_rows)
+    result.counts["progress_reports"] = copy_into(ProgressReport, [
+        "project", "report_date", "percent_complete", "amount_spent", "narrative", "problems", "correction_reason", "reporter",
+        "created_at",
+    ], report_rows)
+    log(f"  {result.counts['progress_reports']:,} progress reports")
+    return plans
+
+
+def _funding(rng, counties, plans, today, result, log) -> None:
+    by_county: dict[str, list[_Plan]] = {}
+    for plan in plans:
+        if plan.status not in (S.DRAFT, S.SUBMITTED, S.RETURNED, S.CANCELLED):
+            by_county.setdefault(plan.village[:6], []).append(plan)
+    source_ids = iter(next_ids(FundingSource, len(counties) * len(KIND_SHARE)))
+    allocation_ids = iter(next_ids(Allocation, sum(len(v) for v in by_county.values()) * 2 + 10))
+    now = timezone.now()
+    year = today.year
+    source_rows, allocation_rows, payment_rows = [], [], []
+    for county in counties:
+        fundable = by_county.get(county, [])
+        need = sum((p.budget for p in fundable), Decimal(0))
+        sources = []
+        for kind, mechanism, share in KIND_SHARE:
+            sid = next(source_ids)
+            total = max(Decimal("10000.00"), (need * Decimal(str(share)) * Decimal("1.05")).quantize(Decimal("0.01")))
+            source_rows.append((sid, now, now, f"{year}年{SourceKind(kind).label}（{county}）", kind, mechanism, county, None, year,
+                                total, "", SCALE_MARK, None))
+            sources.append([sid, kind, mechanism, total])
+        for plan in fundable:
+            remaining = plan.budget
+            for source in rng.sample(sources, 2):
+                amount = min(remaining, (plan.budget * Decimal(str(rng.uniform(0.3, 0.6)))).quantize(Decimal("0.01")))
+                if amount <= 0 or amount > source[3]:
+                    continue
+                source[3] -= amount
+                remaining -= amount
+                aid = next(allocation_ids)
+                on = today - _days(rng.randint(30, 700))
+                allocation_rows.append((aid, source[0], plan.id, amount, on, None, "", None, now))
+                paid = plan.status in (S.ACCEPTED, S.COMPLETED) or rng.random() < 0.5
+                if source[2] == Mechanism.BUILD_THEN_SUBSIDIZE and plan.status != S.ACCEPTED:
+                    paid = False
+                if source[2] == Mechanism.REWARD_IN_LIEU:
+                    paid = False  # paid after the assessment; the synthetic round does not pay out
+                if paid:
+                    day = min(today, on + _days(rng.randint(5, 200)))
+                    payment_rows.append((aid, (amount * Decimal("0.8")).quantize(Decimal("0.01")), day, f"SC{aid}", None, "", None, now))
+    result.counts["funding_sources"] = copy_into(FundingSource, [
+        "id", "created_at", "updated_at", "name", "kind", "mechanism", "region", "village", "fiscal_year", "total_amount",
+        "document_no", "note", "created_by"], source_rows)
+    result.counts["allocations"] = copy_into(Allocation, [
+        "id", "source", "project", "amount", "allocated_on", "reverses", "reason", "created_by", "created_at"], allocation_rows)
+    result.counts["disbursements"] = copy_into(Disbursement, [
+        "allocation", "amount", "paid_on", "voucher_no", "reverses", "reason", "created_by", "created_at"], payment_rows)
+    log(f"  {result.counts['allocations']:,} allocations, {result.counts['disbursements']:,} payments")
+
+
+def _assessments(rng, counties, villages, today, result, log) -> None:
+    year = today.year - 1
+    period = str(year)
+    finalised_at = timezone.make_aware(datetime.datetime(year + 1, 3, 20, 10, 0))
+    scheme_ids = iter(next_ids(AssessmentScheme, len(counties)))
+    indicator_ids = iter(next_ids(Indicator, len(counties) * len(INDICATORS)))
+    assessment_ids = iter(next_ids(Assessment, len(villages)))
+    now = timezone.now()
+    scheme_rows, indicator_rows, assessment_rows, score_rows, follow_rows = [], [], [], [], []
+    by_county: dict[str, list[str]] = {}
+    for code, *_ in villages:
+        by_county.setdefault(code[:6], []).append(code)
+    for county in counties:
+        sid = next(scheme_ids)
+        scheme_rows.append((sid, now, now, f"{year}年度村庄整治考核（规模测试）", "annual", year, "", county, 90, 80, 60, 5, 1, 90))
+        indicators = []
+        for order, (category, name, max_score) in enumerate(INDICATORS):
+            iid = next(indicator_ids)
+            indicator_rows.append((iid, sid, category, name, "", max_score, order))
+            indicators.append((iid, max_score))
+        totals = []
+        for code in by_county[county]:
+            aid = next(assessment_ids)
+            scores = [Decimal(f"{rng.uniform(0.45, 1.0) * m:.2f}") for _i, m in indicators]
+            total = sum(scores, Decimal("0"))
+            grade = "excellent" if total >= 90 else "good" if total >= 80 else "pass" if total >= 60 else "fail"
+            assessment_rows.append((aid, now, now, sid, code, period, "finalised", total, grade, None, finalised_at, 0))
+            for (iid, m), score in zip(indicators, scores):
+                score_rows.append((aid, iid, score, m, ""))
+            totals.append((total, aid, code))
+        totals.sort()
+        size = bottom_group_size(len(totals), Decimal(5), 1)
+        cutoff = totals[size - 1][0]
+        ordered = sorted((t for t, *_ in totals), reverse=True)
+        for total, aid, code in totals:
+            if total <= cutoff:
+                rank = 1 + sum(1 for t in ordered if t > total)
+                follow_rows.append((now, now, aid, code, rank, len(totals), today + _days(rng.randint(-20, 60)), "open",
+                                    None, "", "", None, None, ""))
+    copy_into(AssessmentScheme, ["id", "created_at", "updated_at", "name", "kind", "year", "category", "region", "excellent_min",
+                                 "good_min", "pass_min", "bottom_percent", "bottom_min", "follow_up_days"], scheme_rows)
+    copy_into(Indicator, ["id", "scheme", "category", "name", "description", "max_score", "order"], indicator_rows)
+    result.counts["assessments"] = copy_into(Assessment, [
+        "id", "created_at", "updated_at", "scheme", "village", "period", "status", "total_score", "grade", "assessor",
+        "finalised_at", "reopen_count"], assessment_rows)
+    result.counts["indicator_scores"] = copy_into(IndicatorScore, ["assessment", "indicator", "score", "max_score", "evidence"], score_rows)
+    result.counts["follow_ups"] = copy_into(FollowUp, [
+        "created_at", "updated_at", "assessment", "village", "rank", "ranked_among", "due_date", "status", "talk_held_on",
+        "talk_notes", "rectification", "rectified_on", "reinspected_on", "reinspection_notes"], follow_rows)
+    log(f"  {result.counts['assessments']:,} assessments, {result.counts['follow_ups']:,} follow-ups")

@@ -1,0 +1,90 @@
+"""python manage.py bench_dashboard: server time of the dashboard at township, county, city and
+province scope (p50, p95 over N requests, in-process through the whole middleware stack), its query
+count, and the raw SQL time of its own queries replayed on their own. Meant for PostgreSQL at scale
+(`make bench` prepares that database)."""
+import json
+import statistics
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.models import Role
+from core.services import user_ensure_with_role
+from villages.models import Region
+
+SCOPES = [("township", "330523108"), ("county", "330523"), ("city", "3305"), ("province", "33")]
+
+
+def _percentile(values, p):
+    values = sorted(values)
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+class Command(BaseCommand):
+    help = "Benchmark the dashboard at four scopes (server time p50/p95, queries, raw SQL time)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--requests", type=int, default=40)
+        parser.add_argument("--warmup", type=int, default=5)
+        parser.add_argument("--output", default="bench-results/dashboard.json")
+
+    def handle(self, *args, requests, warmup, output, **options):
+        missing = [code for _s, code in SCOPES if not Region.objects.filter(code=code).exists()]
+        if missing:
+            raise CommandError(f"Regions {missing} are missing: run import_divisions and generate_programme first.")
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        user, *_ = user_ensure_with_role(actor=None, username="bench_supervisor", role=Role.SUPERVISOR, region_code="33")
+        client = Client()
+        client.force_login(get_user_model().objects.get(pk=user.pk))
+        rows = []
+        for scope, code in SCOPES:
+            url = reverse("dashboard:region", args=[code])
+            for _ in range(warmup):
+                assert client.get(url).status_code == 200
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(url)
+            queries = [q["sql"] for q in ctx.captured_queries]
+            sql_times = []
+            with connection.cursor() as cursor:
+                for _ in range(10):
+                    started = time.perf_counter()
+                    for sql in queries:
+                        cursor.execute(sql)
+                        if cursor.description:
+                            cursor.fetchall()
+                    sql_times.append((time.perf_counter() - started) * 1000)
+            rows.append({
+                "scope": scope, "code": code, "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(_percentile(times, 0.95), 1), "queries": len(queries),
+                "raw_sql_ms": round(statistics.median(sql_times), 1), "requests": requests,
+            })
+        vendor = connection.vendor
+        self.stdout.write(f"Dashboard on {vendor} ({connection.settings_dict['NAME']}), {requests} requests per scope:")
+        self.stdout.write(f"{'scope':<10} {'code':<10} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'raw SQL ms':>11}")
+        for r in rows:
+            self.stdout.write(f"{r['scope']:<10} {r['code']:<10} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['queries']:>8} {r['raw_sql_ms']:>11}")
+        county, province = rows[1], rows[3]
+        checks = {
+            "province p50 <= 2 x county p50": province["p50_ms"] <= 2 * county["p50_ms"],
+            "province p95 < 100 ms": province["p95_ms"] < 100,
+            "same queries at every scope": len({r["queries"] for r in rows}) == 1,
+        }
+        for name, ok in checks.items():
+            self.stdout.write(("PASS " if ok else "FAIL ") + name)
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(json.dumps({"vendor": vendor, "rows": rows, "checks": checks}, indent=2))
