@@ -96,13 +96,8 @@ class VillageStats(StatsColumns):
             models.CheckConstraint(condition=models.Q(live_projects__lte=models.F("projects")), name="stats_live_within_total"),
             models.CheckConstraint(condition=models.Q(percent_sum__lte=models.F("live_projects") * 100), name="stats_percent_sum_range"),
         ]
-        indexes = [
-            # "No progress report in 30 days": the longest silent first, only over villages that are silent.
-            models.Index(
-                models.F("last_report_on").asc(nulls_first=True), "village", name="stats_silent_idx",
-                condition=models.Q(stale_projects__gt=0),
-            ),
-        ]
+        # The "no progress report in 30 days" list has a partial index (last_report_on ASC NULLS FIRST,
+        # only over silent villages), created on PostgreSQL by migration 0002: SQLite cannot index NULLS FIRST.
 
     def __str__(self):
         return f"stats {self.village_id}"
