@@ -66,7 +66,10 @@ def generate_programme(*, province: str = "33", seed: int = 1, projects_per_vill
                        reports_per_project: int = 10, today: datetime.date | None = None, log=print) -> Result:
     started = time.perf_counter()
     today = today or timezone.localdate()
-    rng = random.Random(f"scale:{province}:{seed}")
+
+    def rng(part):  # one stream per part, so that each part is the same whatever the others did
+        return random.Random(f"scale:{province}:{seed}:{part}")
+
     if Project.objects.filter(village__code__startswith=province, description=SCALE_MARK).exists():
         raise AlreadyGenerated(f"Province {province} already holds scale-test data ({SCALE_MARK}).")
     villages = list(
@@ -78,11 +81,11 @@ def generate_programme(*, province: str = "33", seed: int = 1, projects_per_vill
     counties = sorted({code[:6] for code, *_ in villages})
     result = Result(villages=len(villages))
     with transaction.atomic():
-        _places(rng, villages)
+        _places(rng("places"), villages)
         log(f"  places for {len(villages):,} villages")
-        plans = _projects(rng, villages, projects_per_village, reports_per_project, today, result, log)
-        _funding(rng, counties, plans, today, result, log)
-        _assessments(rng, counties, villages, today, result, log)
+        plans = _projects(rng("projects"), villages, projects_per_village, reports_per_project, today, result, log)
+        _funding(rng("funding"), counties, plans, today, result, log)
+        _assessments(rng("assessments"), counties, villages, today, result, log)
         models = (Village, Project, ProjectTransition, ProgressReport, FundingSource, Allocation, Disbursement,
                   AssessmentScheme, Indicator, Assessment, IndicatorScore, FollowUp)
         reset_sequence(*models[1:])

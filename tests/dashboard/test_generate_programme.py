@@ -1,0 +1,68 @@
+"""generate_programme: deterministic for a seed, consistent with the constraints, refuses a second run."""
+import datetime
+import hashlib
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from assessment.models import Assessment, FollowUp
+from core.scale import SCALE_MARK, AlreadyGenerated, generate_programme
+from dashboard.models import VillageStats
+from funding.models import Allocation, Disbursement, FundingSource
+from projects.models import ProgressReport, Project
+from tests.factories import VillageFactory
+
+TODAY = datetime.date(2026, 6, 30)
+
+
+def _digest() -> str:
+    rows = [
+        list(Project.objects.order_by("village_id", "planned_start", "budget").values_list(
+            "village_id", "type", "status", "budget", "planned_start", "percent_complete", "last_reported_on")),
+        list(ProgressReport.objects.order_by("report_date", "percent_complete").values_list("report_date", "percent_complete", "amount_spent")),
+        list(Allocation.objects.order_by("amount").values_list("amount", "allocated_on")),
+        list(Assessment.objects.order_by("village_id").values_list("village_id", "total_score", "grade")),
+        list(FollowUp.objects.order_by("village_id").values_list("village_id", "rank")),
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _wipe():
+    for model in (FollowUp, Assessment, Disbursement, Allocation, FundingSource, ProgressReport):
+        model.objects.all().delete()
+    Project.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_same_seed_same_programme(db):
+    from assessment.models import AssessmentScheme, Indicator, IndicatorScore
+    from projects.models import ProjectTransition
+
+    for t in ("330523108", "330523001", "330522001"):
+        for i in range(4):
+            VillageFactory(township_code=t, code=f"{t}{200 + i:03d}")
+    result = generate_programme(province="33", seed=7, projects_per_village=4, reports_per_project=5, today=TODAY, log=lambda *_: None)
+    assert result.villages == 12 and result.counts["projects"] == Project.objects.filter(description=SCALE_MARK).count()
+    assert result.counts["follow_ups"] >= 2  # one bottom group per county
+    first = _digest()
+    with pytest.raises(AlreadyGenerated):
+        generate_programme(province="33", seed=7, today=TODAY, log=lambda *_: None)
+    IndicatorScore.objects.all().delete()
+    _wipe()
+    ProjectTransition.objects.all().delete()
+    Indicator.objects.all().delete()
+    AssessmentScheme.objects.all().delete()
+    generate_programme(province="33", seed=7, projects_per_village=4, reports_per_project=5, today=TODAY, log=lambda *_: None)
+    assert _digest() == first
+
+
+@pytest.mark.django_db
+def test_command_rebuilds_the_dashboard_and_refuses_twice(db):
+    VillageFactory(code="330523108204")
+    call_command("generate_programme", "--province", "33", "--projects-per-village", "3", verbosity=0)
+    stats = VillageStats.objects.get(village_id="330523108204")
+    assert stats.projects == Project.objects.filter(village_id="330523108204").count() > 0
+    with pytest.raises(CommandError):
+        call_command("generate_programme", "--province", "33", verbosity=0)
+    call_command("generate_programme", "--province", "33", "--if-missing", verbosity=0)
