@@ -11,12 +11,14 @@ queries, whatever the number of villages.
 from __future__ import annotations
 
 import datetime
+import logging
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, DecimalField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from core.bulk import analyze
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement
@@ -27,6 +29,7 @@ from villages.models import Region, Village, VillageCategory
 
 from .models import KINDS, STATUSES, TYPES, StatsColumns, TownshipMonth, TownshipStats, VillageStats
 
+logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 LIVE = ~Q(status=ProjectStatus.CANCELLED)
@@ -172,10 +175,21 @@ def rebuild(prefix: str = "", today: datetime.date | None = None) -> int:
 
 
 def village_changed(village_code: str) -> None:
-    """Ask for the village's summary rows to be rebuilt once the current transaction commits."""
+    """Ask for the village's summary rows to be rebuilt once the current transaction commits.
+
+    The change itself is committed by then: if the broker cannot be reached, the request must not
+    fail for it. The miss is logged and the nightly rebuild catches up."""
+    transaction.on_commit(lambda: _enqueue(village_code))
+
+
+def _enqueue(village_code: str) -> None:
     from .tasks import refresh_village_stats
 
-    refresh_village_stats.delay_on_commit(village_code)
+    try:
+        refresh_village_stats.delay(village_code)
+    except OperationalError:
+        logger.warning("dashboard: could not queue the refresh of %s; the nightly rebuild will catch up", village_code,
+                       exc_info=True)
 
 
 STAT_FIELDS = [f.name for f in VillageStats._meta.concrete_fields if f.name not in ("computed_at",)]

@@ -39,3 +39,15 @@ def _media_root(settings, tmp_path):
 def _fast_password_hasher(settings):
     """PBKDF2 costs most of a second per hash; tests don't need it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks in-process for this test, whatever broker the environment configures
+    (CI points CELERY_BROKER_URL at Redis; these tests check what the task does, not the broker)."""
+    from config.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before

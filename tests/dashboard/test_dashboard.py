@@ -201,7 +201,7 @@ def _assert_fresh():
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_capture_on_commit_callbacks):
+def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_capture_on_commit_callbacks, eager_celery):
     rng = random.Random(seed)
     official = user_with("official", (Role.TOWNSHIP_OFFICIAL, "330523108"))
     county = user_with("county", (Role.COUNTY_STAFF, "330523"))
@@ -290,3 +290,23 @@ def test_export_and_map(client, db):
     assert all(p[3].startswith("330523") for p in points)
     assert client.get(reverse("dashboard:region", args=["330522"])).status_code == 404
     assert client.get(reverse("dashboard:region", args=["33"])).status_code == 404
+
+
+def test_an_unreachable_broker_does_not_fail_the_write(db, django_capture_on_commit_callbacks, monkeypatch, caplog):
+    """The change is committed before the refresh is queued: a broker outage is logged, not raised."""
+    from kombu.exceptions import OperationalError
+
+    from dashboard import tasks
+
+    def down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.refresh_village_stats, "delay", down)
+    official = user_with("official", (Role.TOWNSHIP_OFFICIAL, "330523108"))
+    village = VillageFactory(code="330523108204")
+    data = {"type": "road", "name": "道路", "budget": D("100000"), "planned_start": TODAY, "planned_end": TODAY,
+            "responsible_person": "张"}
+    with django_capture_on_commit_callbacks(execute=True):
+        project = project_services.project_create(actor=official, village=village, data=data)
+    assert Project.objects.filter(pk=project.pk).exists()
+    assert "nightly rebuild will catch up" in caplog.text
