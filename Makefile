@@ -44,6 +44,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py import_divisions -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_programme --province 33 --if-missing
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_dashboard
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_api
 
 check: install
 	$(PY) manage.py check

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import RegionCodeFilter
+from core.filters import IdFilter, RegionCodeFilter, UpdatedSinceFilter
 
 from .models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade
 
@@ -12,11 +12,11 @@ from .models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grad
 class AssessmentFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="village__code")
     village = django_filters.CharFilter(field_name="village_id", label=_("Village code"))
-    scheme = django_filters.NumberFilter(field_name="scheme_id", label=_("scheme"))
+    scheme = IdFilter(field_name="scheme_id", label=_("scheme"))
     period = django_filters.CharFilter(label=_("period"))
     status = django_filters.MultipleChoiceFilter(choices=AssessmentStatus.choices, label=_("status"))
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("grade"))
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
+    updated_since = UpdatedSinceFilter(field_name="updated_at")
 
     class Meta:
         model = Assessment

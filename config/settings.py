@@ -95,9 +95,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a management command writes.
+    # WAL lets the dev server read while a management command writes; IMMEDIATE transactions take
+    # the write lock up front, so two writers wait for each other instead of failing with "locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -182,20 +183,67 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # The API speaks JSON (the token endpoint also takes a form). Photos are uploaded through the portal.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Ordering is an `ordering` filter of each FilterSet (its choices are published in the schema).
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # 429 with Retry-After past these rates (per user, per client IP for anonymous requests).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle", "rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_USER_RATE", default="1200/min"),
+        "anon": env.str("API_ANON_RATE", default="60/min"),
+    },
+}
+# How long an Idempotency-Key is remembered (hours); documented in the API description.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+
+# Throttling counters and other short-lived state: Redis when CACHE_URL says so, else in-process memory.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qiancun"}
+    )
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qiancun API",
-    "DESCRIPTION": "千村示范、万村整治 programme data: regions, villages, projects, funding, assessments.",
+    "DESCRIPTION": (
+        "千村示范、万村整治 programme data: regions, villages, projects, progress, funding, assessments.\n\n"
+        "**Auth**: `POST /api/v1/auth/token/` with username and password returns `{\"token\": ...}`; send "
+        "`Authorization: Token <key>`. Browsers use their session. Anonymous requests get 401.\n\n"
+        "**Scope**: every list and object is limited to the regions of the caller's roles (everything below them); "
+        "an object outside answers 404.\n\n"
+        "**Errors** have one shape: `{\"code\": ..., \"message\": ..., \"field_errors\": {field: [messages]}}`.\n\n"
+        "**Filters**: `region` takes any division code (2, 4, 6, 9 or 12 digits) and includes everything below it; "
+        "`updated_since` (ISO 8601) for incremental sync; `ordering`. Lists are paged with `page` and `page_size` "
+        "(at most 200); progress reports and projects also accept `cursor` pagination (`?cursor=`, stable under "
+        "inserts).\n\n"
+        "**Safe writes**: object responses carry an `ETag`; `PUT` and `PATCH` need `If-Match` with it (428 without, "
+        "412 when the object changed). `POST /progress-reports/` honours `Idempotency-Key`: a retry with the same key "
+        "and body returns the first response and writes nothing; the same key with another body answers 422. Keys "
+        "belong to the caller and are kept 24 hours.\n\n"
+        "**Rate limits**: 1,200 requests a minute per user, 60 per IP without login; past them 429 with Retry-After."
+    ),
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.describe_every_field", "core.api.document_errors"],
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "ProjectTypeEnum": "projects.models.ProjectType",
+        "SourceKindEnum": "funding.models.SourceKind",
+        "MechanismEnum": "funding.models.Mechanism",
+        "GradeEnum": "assessment.models.Grade",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------

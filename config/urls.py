@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
 from core.forms import LoginForm
@@ -19,8 +20,13 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded media (progress photos) is never served as static files: projects:photo
 # serves each file through the access gate.
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

@@ -1,6 +1,10 @@
 """Filters shared by the FilterSets of every app (HTML lists, API, filter forms)."""
+import re
+
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 
 class RegionCodeFilter(django_filters.CharFilter):
@@ -16,3 +20,47 @@ class RegionCodeFilter(django_filters.CharFilter):
         if value and not value.isdigit():
             return qs.none()
         return super().filter(qs, value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number within the database's range (anything else is a 400, never a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 2003, "maximum": 2100})
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 2003)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(*args, **kwargs)
+
+
+class _StrictIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """RFC 3339 date-times only (what the schema's `date-time` promises): 2026-01-31T08:00:00+08:00."""
+
+    PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+    def to_python(self, value):
+        if value not in (None, "") and not self.PATTERN.match(str(value)):
+            raise forms.ValidationError(_("Use an ISO 8601 date-time with its offset, such as 2026-01-31T08:00:00+08:00."))
+        return super().to_python(value)
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """`updated_since=`: rows changed at or after a moment (incremental sync)."""
+
+    field_class = _StrictIsoDateTimeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "gte")
+        kwargs.setdefault("label", _("Updated since"))
+        super().__init__(*args, **kwargs)

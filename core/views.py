@@ -104,3 +104,27 @@ home = HomeView.as_view()
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+def _api_error(request, status, code, message):
+    from django.http import JsonResponse
+
+    return JsonResponse({"code": code, "message": str(message), "field_errors": {}}, status=status)
+
+
+def not_found(request, exception=None):
+    """404 for a URL nothing matched: the API's error shape under /api/, the HTML page elsewhere."""
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return _api_error(request, 404, "not_found", _("Not found."))
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: the API's error shape under /api/ (the error itself is logged), the HTML page elsewhere."""
+    from django.views.defaults import server_error as html_server_error
+
+    if request.path.startswith("/api/"):
+        return _api_error(request, 500, "server_error", _("Something went wrong on our side; it has been logged."))
+    return html_server_error(request)

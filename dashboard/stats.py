@@ -14,7 +14,8 @@ import datetime
 import logging
 from decimal import Decimal
 
-from django.db import transaction
+from celery.exceptions import Retry
+from django.db import DatabaseError, transaction
 from django.db.models import Count, DecimalField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
@@ -190,6 +191,9 @@ def _enqueue(village_code: str) -> None:
     except OperationalError:
         logger.warning("dashboard: could not queue the refresh of %s; the nightly rebuild will catch up", village_code,
                        exc_info=True)
+    except (Retry, DatabaseError):
+        # Run in-process (no broker): a failed refresh must not turn a committed change into an error.
+        logger.warning("dashboard: the refresh of %s failed; the nightly rebuild will catch up", village_code, exc_info=True)
 
 
 STAT_FIELDS = [f.name for f in VillageStats._meta.concrete_fields if f.name not in ("computed_at",)]

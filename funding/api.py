@@ -5,7 +5,6 @@ so the refusals of the pages (over-commit 409, mechanisms, scope) hold here too.
 """
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -137,7 +136,7 @@ class AllocationViewSet(ScopedViewSet):
     @extend_schema(request=ReversalSerializer, responses=AllocationSerializer)
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
-        allocation = get_object_or_404(self.get_queryset(), pk=pk)
+        allocation = self.get_object()
         serializer = ReversalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self.created(services.allocation_reverse(actor=request.user, allocation=allocation, **serializer.validated_data))
@@ -162,7 +161,7 @@ class DisbursementViewSet(ScopedViewSet):
     @extend_schema(request=ReversalSerializer, responses=DisbursementSerializer)
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
-        payment = get_object_or_404(self.get_queryset(), pk=pk)
+        payment = self.get_object()
         serializer = ReversalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self.created(services.disbursement_reverse(actor=request.user, disbursement=payment, **serializer.validated_data))

@@ -3,7 +3,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import RegionCodeFilter
+from core.filters import IdFilter, RegionCodeFilter, YearFilter
 
 from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
 
@@ -12,7 +12,7 @@ class FundingSourceFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="region__code", help_text=_("Sources administered in this region or below it."))
     kind = django_filters.MultipleChoiceFilter(choices=SourceKind.choices, label=_("kind"))
     mechanism = django_filters.ChoiceFilter(choices=Mechanism.choices, label=_("mechanism"))
-    fiscal_year = django_filters.NumberFilter(label=_("fiscal year"))
+    fiscal_year = YearFilter(label=_("fiscal year"))
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     class Meta:
@@ -27,8 +27,8 @@ class FundingSourceFilterSet(django_filters.FilterSet):
 class AllocationFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="project__village__code")
     village = django_filters.CharFilter(field_name="project__village_id", label=_("Village code"))
-    project = django_filters.NumberFilter(field_name="project_id", label=_("Project"))
-    source = django_filters.NumberFilter(field_name="source_id", label=_("source"))
+    project = IdFilter(field_name="project_id", label=_("Project"))
+    source = IdFilter(field_name="source_id", label=_("source"))
     kind = django_filters.MultipleChoiceFilter(field_name="source__kind", choices=SourceKind.choices, label=_("kind"))
     date_after = django_filters.DateFilter(field_name="allocated_on", lookup_expr="gte", label=_("From"))
     date_before = django_filters.DateFilter(field_name="allocated_on", lookup_expr="lte", label=_("To"))
@@ -41,9 +41,9 @@ class AllocationFilterSet(django_filters.FilterSet):
 class DisbursementFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="allocation__project__village__code")
     village = django_filters.CharFilter(field_name="allocation__project__village_id", label=_("Village code"))
-    project = django_filters.NumberFilter(field_name="allocation__project_id", label=_("Project"))
-    source = django_filters.NumberFilter(field_name="allocation__source_id", label=_("source"))
-    allocation = django_filters.NumberFilter(field_name="allocation_id", label=_("allocation"))
+    project = IdFilter(field_name="allocation__project_id", label=_("Project"))
+    source = IdFilter(field_name="allocation__source_id", label=_("source"))
+    allocation = IdFilter(field_name="allocation_id", label=_("allocation"))
     date_after = django_filters.DateFilter(field_name="paid_on", lookup_expr="gte", label=_("From"))
     date_before = django_filters.DateFilter(field_name="paid_on", lookup_expr="lte", label=_("To"))
     voucher_no = django_filters.CharFilter(label=_("voucher no."))

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import RegionCodeFilter
+from core.filters import IdFilter, RegionCodeFilter, UpdatedSinceFilter
 
 from .models import DONE_STATUSES, OPEN_STATUSES, ProgressReport, Project, ProjectStatus, ProjectType
 
@@ -21,7 +21,7 @@ class ProjectFilterSet(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     planned_end_after = django_filters.DateFilter(field_name="planned_end", lookup_expr="gte", label=_("Planned end from"))
     planned_end_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte", label=_("Planned end to"))
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
+    updated_since = UpdatedSinceFilter(field_name="updated_at")
     q = django_filters.CharFilter(method="search", label=_("Search"))
     ordering = django_filters.OrderingFilter(
         fields=(("updated_at", "updated"), ("planned_end", "planned_end"), ("budget", "budget"), ("percent_complete", "progress")),
@@ -49,9 +49,11 @@ class ProjectFilterSet(django_filters.FilterSet):
 class ProgressReportFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="project__village__code")
     village = django_filters.CharFilter(field_name="project__village_id", label=_("Village code"))
-    project = django_filters.NumberFilter(field_name="project_id", label=_("Project"))
+    project = IdFilter(field_name="project_id", label=_("Project"))
     date_after = django_filters.DateFilter(field_name="report_date", lookup_expr="gte", label=_("From"))
     date_before = django_filters.DateFilter(field_name="report_date", lookup_expr="lte", label=_("To"))
+    updated_since = UpdatedSinceFilter(field_name="created_at")
+    ordering = django_filters.OrderingFilter(fields=(("report_date", "date"), ("id", "id")), label=_("Order by"))
 
     class Meta:
         model = ProgressReport

@@ -51,3 +51,11 @@ def eager_celery():
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters and other cached state do not leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import RegionCodeFilter
+from core.filters import RegionCodeFilter, UpdatedSinceFilter
 
 from .models import Village, VillageCategory, VillageKind
 
@@ -12,7 +12,10 @@ class VillageFilterSet(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=VillageCategory.choices, label=_("category"))
     kind = django_filters.ChoiceFilter(choices=VillageKind.choices, label=_("kind"))
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label=_("Updated since"))
+    updated_since = UpdatedSinceFilter(field_name="updated_at")
+    ordering = django_filters.OrderingFilter(
+        fields=(("code", "code"), ("short_name", "name"), ("updated_at", "updated")), label=_("Order by"),
+    )
 
     class Meta:
         model = Village

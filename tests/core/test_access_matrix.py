@@ -6,6 +6,7 @@ gives, for every user kind, the expected status; for writes, a refused
 request must leave the database exactly as it was.
 """
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -176,6 +177,29 @@ ACCESS = {
     "api:village-list": [("get", lambda w: reverse("api:village-list") + "?region=3305", API_READ, False)],
     "api:village-detail": [("get", lambda w: reverse("api:village-detail", args=[w["village"].code]), API_OBJECT, False)],
     "api:village-status": [("get", lambda w: reverse("api:village-status", args=[w["village"].code]), API_OBJECT, False)],
+    "api:ping": [("get", lambda w: reverse("api:ping"), API_READ, False)],
+    "api:region-list": [("get", lambda w: reverse("api:region-list"), API_READ, False)],
+    "api:region-detail": [("get", lambda w: reverse("api:region-detail", args=["330523108"]), API_OBJECT, False)],
+    "api:region-summary": [("get", lambda w: reverse("api:region-summary", args=["330523108"]), API_OBJECT, False)],
+    "api:project-list": [
+        ("get", lambda w: reverse("api:project-list"), API_READ, False),
+        ("post", lambda w: reverse("api:project-list"), statuses(401, 201, 400, 403, 403, 403, 403), True),
+    ],
+    "api:project-detail": [("get", lambda w: reverse("api:project-detail", args=[w["draft"].pk]), API_OBJECT, False)],
+    "api:project-action": [
+        ("post", lambda w: reverse("api:project-action", args=[w["draft"].pk, "submit"]), statuses(401, 200, 404, 403, 404, 403, 403), True),
+        ("post", lambda w: reverse("api:project-action", args=[w["submitted"].pk, "approve"]), statuses(401, 403, 404, 200, 404, 403, 403), True),
+    ],
+    "api:progressreport-list": [
+        ("get", lambda w: reverse("api:progressreport-list"), API_READ, False),
+        ("post", lambda w: reverse("api:progressreport-list"), statuses(401, 201, 400, 403, 403, 403, 403), True),
+    ],
+    "api:progressreport-detail": [
+        ("get", lambda w: reverse("api:progressreport-detail", args=[w["photo"].report_id]), API_OBJECT, False)
+    ],
+    # The API's description and its browser: public, like any published contract.
+    "schema": [("get", lambda w: reverse("schema"), statuses(200, 200, 200, 200, 200, 200, 200), False)],
+    "api-docs": [("get", lambda w: reverse("api-docs"), statuses(200, 200, 200, 200, 200, 200, 200), False)],
     "api:disbursement-detail": [("get", lambda w: reverse("api:disbursement-detail", args=[w["payment"].pk]), API_OBJECT, False)],
     "api:disbursement-reverse": [
         ("post", lambda w: reverse("api:disbursement-reverse", args=[w["payment"].pk]), API_COUNTY_ACTION, True)
@@ -224,6 +248,13 @@ POST_DATA = {
         "allocation": w["allocation"].pk, "amount": "1000", "paid_on": "2025-02-01", "voucher_no": "AJ-2025-0099",
     },
     "api:disbursement-reverse": lambda w: {"reason": "凭证号录错"},
+    "api:project-list": lambda w: {
+        "village": w["village"].code, "type": "road", "name": "村道硬化工程", "budget": "300000",
+        "planned_start": "2025-03-01", "planned_end": "2025-10-31", "responsible_person": "李明",
+    },
+    "api:progressreport-list": lambda w: {
+        "project": w["building"].pk, "report_date": "2025-05-10", "percent_complete": 55, "amount_spent": "120000",
+    },
 }
 
 
@@ -346,11 +377,15 @@ def test_access(client, world, name, index, user, settings):
     url = make_url(world)
     data = POST_DATA.get(name, lambda w: {})(world) if method == "post" else None
     before = _state()
-    response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
+    if data is not None and url.startswith("/api/") and name != "api:token":
+        response = getattr(client, method)(url, json.dumps(data), content_type="application/json")  # the API speaks JSON
+    else:
+        response = getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
     assert response.status_code == expected[user], (name, user, response.status_code)
     if not is_write:
         return
-    allowed = user != "anonymous" and expected[user] in (201, 302)
+    # A write went through: a redirect after a form, 201 from the API, or 200 from an API action.
+    allowed = user != "anonymous" and (expected[user] in (201, 302) or (expected[user] == 200 and "/api/" in url))
     if allowed:
         assert _state() != before, f"an allowed {method.upper()} {url} by {user} changed nothing"
     else:

@@ -1,0 +1,193 @@
+"""API v1: /api/v1/projects/ (with lifecycle actions) and /api/v1/progress-reports/.
+
+Serializers check shapes; every write is a call to projects.services, the same as the pages.
+"""
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core import scoping
+from core.api import ScopedViewSet, etag_for, idempotent, require_if_match
+from core.exceptions import InvalidInput, NotPermitted
+from core.pagination import CreatedCursorPagination, HybridPagination
+from villages.models import Village
+
+from . import selectors, services
+from .filters import ProgressReportFilterSet, ProjectFilterSet
+from .models import ProgressReport, Project, ProjectStatus, ProjectType
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    village = serializers.CharField(source="village_id", help_text="12-digit code of the village the project is in.")
+    type = serializers.ChoiceField(choices=ProjectType.choices, help_text="Project type.")
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, read_only=True, help_text="Lifecycle status.")
+    budget = serializers.DecimalField(min_value=Decimal("0"), **MONEY, help_text="Budget in yuan.")
+    progress = serializers.IntegerField(source="percent_complete", read_only=True, help_text="Percent complete (0-100) of the latest report.")
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "village", "name", "type", "status", "budget", "planned_start", "planned_end", "actual_start", "actual_end",
+            "progress", "last_reported_on", "description", "responsible_person", "responsible_phone", "version", "updated_at",
+        ]
+        read_only_fields = ["id", "status", "actual_start", "actual_end", "progress", "last_reported_on", "version", "updated_at"]
+
+
+class ProjectUpdateSerializer(ProjectSerializer):
+    village = serializers.CharField(source="village_id", read_only=True, help_text="12-digit code of the village.")
+
+
+class TransitionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="Required to return, withdraw, suspend, cancel or send back for rework.")
+    maintenance_body = serializers.CharField(required=False, allow_blank=True, help_text="For `accept`: who maintains the work.")
+    maintenance_owner = serializers.CharField(required=False, allow_blank=True, max_length=120, help_text="For `accept`: the responsible person or unit.")
+    property_owner = serializers.CharField(required=False, allow_blank=True, max_length=120, help_text="For `accept`: the owner of the asset.")
+
+
+class ProgressReportSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id", min_value=1, help_text="The project's id.")
+    percent_complete = serializers.IntegerField(min_value=0, max_value=100, help_text="0-100; not below the previous report unless a correction reason is given.")
+    amount_spent = serializers.DecimalField(min_value=Decimal("0"), **MONEY, help_text="Amount spent to date, in yuan.")
+    photos = serializers.IntegerField(source="photo_count", read_only=True, help_text="Number of photos attached (through the portal).")
+
+    class Meta:
+        model = ProgressReport
+        fields = ["id", "project", "report_date", "percent_complete", "amount_spent", "narrative", "problems",
+                  "correction_reason", "photos", "created_at"]
+        read_only_fields = ["id", "photos", "created_at"]
+
+
+LIFECYCLE = "|".join(services.LIFECYCLE_ACTIONS)
+
+
+@extend_schema_view(
+    list=extend_schema(description="Projects in the caller's scope. Filter by `region`, `village`, `status`, `type`, `overdue`, planned-end range, `updated_since`; `?cursor=` for the incremental feed."),
+    retrieve=extend_schema(description="One project; the `ETag` header is needed for PUT and PATCH."),
+)
+class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
+    selector = selectors.project_list
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilterSet
+    pagination_class = HybridPagination
+    queryset = Project.objects.none()
+    default_ordering = ("id",)
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return ProjectUpdateSerializer
+        if self.action == "transition":
+            return TransitionSerializer
+        return ProjectSerializer
+
+    @extend_schema(
+        description="Create a draft project (township officials, in their villages).",
+        examples=[OpenApiExample("A sewage project", request_only=True, value={
+            "village": "330523108204", "name": "余村生活污水治理", "type": "sewage", "budget": "480000.00",
+            "planned_start": "2026-03-01", "planned_end": "2026-11-30", "responsible_person": "张建国",
+        })],
+    )
+    def create(self, request, *args, **kwargs):
+        if not scoping.can_anywhere(request.user, "project.create"):
+            raise NotPermitted("project.create")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        village = scoping.restrict(Village.objects.all(), request.user).filter(code=data.pop("village_id")).first()
+        if village is None:
+            raise InvalidInput(field_errors={"village": _("Unknown village code, or outside your area.")})
+        return self.created(services.project_create(actor=request.user, village=village, data=data))
+
+    @extend_schema(
+        description="Change a project's content. Needs `If-Match` with the ETag of the version being changed "
+                    "(428 without it, 412 when someone else saved since).",
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True, description="The ETag from GET.")],
+    )
+    def update(self, request, *args, partial=False, **kwargs):
+        project = self.get_object()
+        serializer = self.get_serializer(project, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)  # the shape first: a malformed body is 400 whatever its ETag
+        require_if_match(request, project)
+        updated = services.project_update(
+            actor=request.user, project=project, data=dict(serializer.validated_data), expected_version=project.version
+        )
+        updated = self.get_queryset().get(pk=updated.pk)
+        response = Response(ProjectSerializer(updated, context=self.get_serializer_context()).data)
+        response["ETag"] = etag_for(updated)
+        return response
+
+    @extend_schema(
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True, description="The ETag from GET.")],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(
+        request=TransitionSerializer, responses=ProjectSerializer,
+        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(services.LIFECYCLE_ACTIONS),
+                                     description="The lifecycle action; the access matrix says who may take which.")],
+        description="Move the project through its lifecycle: " + ", ".join(services.LIFECYCLE_ACTIONS) + ". "
+                    "An action the status does not allow answers 409.",
+    )
+    @action(detail=True, methods=["post"], url_path=rf"actions/(?P<name>{LIFECYCLE})", url_name="action")
+    def transition(self, request, pk=None, name=None):
+        project = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        moved = services.project_transition(
+            actor=request.user, project=project, action=name, reason=data.get("reason", ""),
+            maintenance={k: data[k] for k in ("maintenance_body", "maintenance_owner", "property_owner") if k in data},
+        )
+        moved = self.get_queryset().get(pk=moved.pk)
+        response = Response(ProjectSerializer(moved, context=self.get_serializer_context()).data)
+        response["ETag"] = etag_for(moved)
+        return response
+
+
+class ProgressPagination(HybridPagination):
+    cursor_class = CreatedCursorPagination
+
+
+@extend_schema_view(
+    list=extend_schema(description="Progress reports in the caller's scope; filter by `region`, `village`, `project`, date range. `?cursor=` pages by creation."),
+)
+class ProgressReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
+    selector = selectors.progress_report_list
+    serializer_class = ProgressReportSerializer
+    filterset_class = ProgressReportFilterSet
+    pagination_class = ProgressPagination
+    queryset = ProgressReport.objects.none()
+    default_ordering = ("id",)
+
+    def get_queryset(self):
+        from django.db.models import Count
+
+        return super().get_queryset().prefetch_related(None).annotate(photo_count=Count("photos"))
+
+    @extend_schema(
+        description="Report progress (township officials), through the same validation as the form. Send an "
+                    "`Idempotency-Key` to make retries safe.",
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="Any unique string (a UUID); kept 24 hours, per user.")],
+        examples=[OpenApiExample("A report", request_only=True, value={
+            "project": 1, "report_date": "2026-05-10", "percent_complete": 45, "amount_spent": "160000.00",
+            "narrative": "主管网铺设完成四成。", "problems": "",
+        })],
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        if not scoping.can_anywhere(request.user, "progress.create"):
+            raise NotPermitted("progress.create")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        project = selectors.project_list(user=request.user).filter(pk=data.pop("project_id")).first()
+        if project is None:
+            raise InvalidInput(field_errors={"project": _("Unknown project, or outside your area.")})
+        return self.created(services.progress_report_create(actor=request.user, project=project, **data))
