@@ -11,4 +11,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dashboard.refresh_all_stats",
         "schedule": crontab(hour=0, minute=10),
     },
+    # The API's Idempotency-Keys are kept IDEMPOTENCY_KEY_HOURS; forget older ones hourly.
+    "core-purge-idempotency-keys": {
+        "task": "core.purge_idempotency_keys",
+        "schedule": crontab(minute=20),
+    },
 }

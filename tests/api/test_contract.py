@@ -233,3 +233,14 @@ def test_list_queries_do_not_grow(db, endpoint, django_assert_max_num_queries):
     with django_assert_max_num_queries(len(ctx.captured_queries)):
         body = county.get(endpoint).json()
     assert len(body["results"]) == 50
+
+
+def test_old_idempotency_keys_are_purged(official, building):
+    from core.tasks import purge_idempotency_keys
+
+    body = {"project": building.pk, "report_date": TODAY.isoformat(), "percent_complete": 40, "amount_spent": "1"}
+    official.post("/api/v1/progress-reports/", body, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    official.post("/api/v1/progress-reports/", {**body, "percent_complete": 41}, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyKey.objects.filter(key="old").update(created_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC))
+    assert purge_idempotency_keys() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
