@@ -29,6 +29,19 @@ def bottom_group_size(ranked: int, percent: Decimal, minimum: int) -> int:
     return min(ranked, max(minimum, math.ceil(Decimal(ranked) * Decimal(percent) / 100)))
 
 
+def bottom_group(totals, percent: Decimal, minimum: int) -> list[tuple[int, int]]:
+    """The bottom group of a round (末位): indexes into ``totals`` and their competition rank (1 = best;
+    ties share a rank). The group has bottom_group_size members and takes in everyone tied with its last
+    one. The one rule for round_finalise, the sample programme and the scale data."""
+    totals = list(totals)
+    size = bottom_group_size(len(totals), percent, minimum)
+    if not size:
+        return []
+    ascending = sorted(totals)
+    cutoff = ascending[size - 1]
+    return [(i, 1 + sum(1 for other in totals if other > total)) for i, total in enumerate(totals) if total <= cutoff]
+
+
 def assessment_list(*, user) -> QuerySet:
     return restrict(
         Assessment.objects.select_related("scheme", "village", "village__township", "assessor", "follow_up"), user

@@ -7,11 +7,14 @@ locks what it changes, and writes its audit rows in that transaction.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import audit, scoping
 from core.exceptions import Conflict, IllegalTransition, InvalidInput
@@ -44,7 +47,7 @@ ACCEPTANCE_TARGET = {
 
 def scheme_is_frozen(scheme: AssessmentScheme) -> bool:
     """A scheme cannot change once an assessment under it is finalised."""
-    return scheme.assessments.filter(status=A.FINALISED).exists() or scheme.assessments.filter(reopen_count__gt=0).exists()
+    return scheme.assessments.filter(Q(status=A.FINALISED) | Q(reopen_count__gt=0)).exists()
 
 
 def _lock(assessment: Assessment) -> Assessment:
@@ -203,13 +206,13 @@ def round_finalise(*, actor, scheme: AssessmentScheme, period: str, county_code:
         .order_by("county_rank", "village_id")
         .values_list("pk", "village_id", "total_score", "county_rank")
     )
-    size = selectors.bottom_group_size(len(ranked), scheme.bottom_percent, scheme.bottom_min)
+    group = selectors.bottom_group([total for _pk, _v, total, _r in ranked], scheme.bottom_percent, scheme.bottom_min)
     opened = []
-    if size:
-        cutoff = sorted(total for _pk, _v, total, _r in ranked)[size - 1]
+    if group:
         existing = set(FollowUp.objects.filter(assessment__in=[pk for pk, *_ in ranked]).values_list("assessment_id", flat=True))
-        for pk, village_id, total, rank in ranked:
-            if total <= cutoff and pk not in existing:
+        for index, _rank in group:
+            pk, village_id, _total, rank = ranked[index]  # the rank the database computed (the same numbers)
+            if pk not in existing:
                 follow_up = FollowUp.objects.create(
                     assessment_id=pk, village_id=village_id, rank=rank, ranked_among=len(ranked),
                     due_date=today + datetime.timedelta(days=scheme.follow_up_days),
@@ -261,51 +264,69 @@ def _text(value, field) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class _FollowUpStep:
+    permission: str
+    source: str
+    target: str
+    date_field: str
+    text_field: str
+    previous_date_field: str | None  # the step's date may not precede this one
+    out_of_order: str
+    too_early: str = ""
+
+
+FOLLOW_UP_STEPS = {
+    "talk": _FollowUpStep("followup.record", FollowUpStatus.OPEN, FollowUpStatus.TALK_HELD, "talk_held_on", "talk_notes",
+                          None, gettext_lazy("The talk is already recorded.")),
+    "rectification": _FollowUpStep(
+        "followup.record", FollowUpStatus.TALK_HELD, FollowUpStatus.RECTIFIED, "rectified_on", "rectification",
+        "talk_held_on", gettext_lazy("Record the talk before the rectification."),
+        gettext_lazy("The rectification cannot precede the talk."),
+    ),
+    # Re-inspection is the county's.
+    "close": _FollowUpStep(
+        "assessment.manage", FollowUpStatus.RECTIFIED, FollowUpStatus.CLOSED, "reinspected_on", "reinspection_notes",
+        "rectified_on", gettext_lazy("Only a rectified follow-up can be closed by re-inspection."),
+        gettext_lazy("The re-inspection cannot precede the rectification."),
+    ),
+}
+
+
+STEP_AFTER = {step.source: name for name, step in FOLLOW_UP_STEPS.items()}  # status → the step that comes next
+
+
 @transaction.atomic
+def follow_up_advance(*, actor, follow_up: FollowUp, step: str, on: datetime.date, text: str) -> FollowUp:
+    """One step of a follow-up (talk → rectification → re-inspection): its date and its notes, in order."""
+    step = FOLLOW_UP_STEPS[step]
+    scoping.require(actor, step.permission, follow_up)
+    on, text = _date(on, step.date_field), _text(text, step.text_field)
+    current = _lock_follow_up(follow_up)
+    if current.status != step.source:
+        raise IllegalTransition(str(step.out_of_order))
+    if step.previous_date_field and on < getattr(current, step.previous_date_field):
+        raise InvalidInput(field_errors={step.date_field: str(step.too_early)})
+    before = audit.snapshot(current)
+    setattr(current, step.date_field, on)
+    setattr(current, step.text_field, text)
+    current.status = step.target
+    current.save()
+    audit.record(actor=actor, action=AuditAction.TRANSITION, obj=current, changes=audit.diff(before, audit.snapshot(current)))
+    return current
+
+
 def follow_up_record_talk(*, actor, follow_up: FollowUp, held_on: datetime.date, notes: str) -> FollowUp:
-    scoping.require(actor, "followup.record", follow_up)
-    held_on, notes = _date(held_on, "talk_held_on"), _text(notes, "talk_notes")
-    current = _lock_follow_up(follow_up)
-    if current.status != FollowUpStatus.OPEN:
-        raise IllegalTransition(_("The talk is already recorded."))
-    before = audit.snapshot(current)
-    current.talk_held_on, current.talk_notes, current.status = held_on, notes, FollowUpStatus.TALK_HELD
-    current.save()
-    audit.record(actor=actor, action=AuditAction.TRANSITION, obj=current, changes=audit.diff(before, audit.snapshot(current)))
-    return current
+    return follow_up_advance(actor=actor, follow_up=follow_up, step="talk", on=held_on, text=notes)
 
 
-@transaction.atomic
 def follow_up_record_rectification(*, actor, follow_up: FollowUp, rectified_on: datetime.date, rectification: str) -> FollowUp:
-    scoping.require(actor, "followup.record", follow_up)
-    rectified_on, rectification = _date(rectified_on, "rectified_on"), _text(rectification, "rectification")
-    current = _lock_follow_up(follow_up)
-    if current.status != FollowUpStatus.TALK_HELD:
-        raise IllegalTransition(_("Record the talk before the rectification."))
-    if rectified_on < current.talk_held_on:
-        raise InvalidInput(field_errors={"rectified_on": _("The rectification cannot precede the talk.")})
-    before = audit.snapshot(current)
-    current.rectified_on, current.rectification, current.status = rectified_on, rectification, FollowUpStatus.RECTIFIED
-    current.save()
-    audit.record(actor=actor, action=AuditAction.TRANSITION, obj=current, changes=audit.diff(before, audit.snapshot(current)))
-    return current
+    return follow_up_advance(actor=actor, follow_up=follow_up, step="rectification", on=rectified_on, text=rectification)
 
 
-@transaction.atomic
 def follow_up_close(*, actor, follow_up: FollowUp, reinspected_on: datetime.date, notes: str) -> FollowUp:
     """County staff re-inspect and close the follow-up."""
-    scoping.require(actor, "assessment.manage", follow_up)
-    reinspected_on, notes = _date(reinspected_on, "reinspected_on"), _text(notes, "reinspection_notes")
-    current = _lock_follow_up(follow_up)
-    if current.status != FollowUpStatus.RECTIFIED:
-        raise IllegalTransition(_("Only a rectified follow-up can be closed by re-inspection."))
-    if reinspected_on < current.rectified_on:
-        raise InvalidInput(field_errors={"reinspected_on": _("The re-inspection cannot precede the rectification.")})
-    before = audit.snapshot(current)
-    current.reinspected_on, current.reinspection_notes, current.status = reinspected_on, notes, FollowUpStatus.CLOSED
-    current.save()
-    audit.record(actor=actor, action=AuditAction.TRANSITION, obj=current, changes=audit.diff(before, audit.snapshot(current)))
-    return current
+    return follow_up_advance(actor=actor, follow_up=follow_up, step="close", on=reinspected_on, text=notes)
 
 
 # --- promotion ---------------------------------------------------------------------

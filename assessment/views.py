@@ -8,13 +8,13 @@ from django.views.decorators.http import require_POST
 
 from core import audit, scoping
 from core.exceptions import DomainError, NotPermitted
-from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view, render_detail
 from villages.models import Region
 
 from . import selectors, services
 from .filters import AssessmentFilterSet, FollowUpFilterSet, overdue_follow_up_q
 from .forms import ReasonForm, RectificationForm, ReinspectionForm, RoundStartForm, ScoreForm, TalkForm
-from .models import PASSING_GRADES, AssessmentStatus, FollowUpStatus
+from .models import PASSING_GRADES, AssessmentStatus
 
 
 class AssessmentListView(ScopedListView):
@@ -145,10 +145,7 @@ def assessment_score(request, pk):
         else:
             messages.success(request, _("Assessment submitted.") if submit else _("Scores saved."))
             return redirect("assessment:detail", pk=pk)
-    view = AssessmentDetailView()
-    view.setup(request, pk=pk)
-    view.object = assessment
-    return render(request, view.template_name, view.get_context_data(object=assessment, score_form=form), status=400)
+    return render_detail(AssessmentDetailView, request, assessment, score_form=form)
 
 
 @portal_view
@@ -179,19 +176,15 @@ def village_promote(request, pk):
     return redirect("assessment:detail", pk=pk)
 
 
-FOLLOW_UP_STEPS = {
-    "talk": (TalkForm, services.follow_up_record_talk, {"talk_held_on": "held_on", "talk_notes": "notes"}, "followup.record"),
-    "rectification": (RectificationForm, services.follow_up_record_rectification, {}, "followup.record"),
-    "close": (ReinspectionForm, services.follow_up_close, {"reinspection_notes": "notes"}, "assessment.manage"),
-}
-STEP_FOR_STATUS = {FollowUpStatus.OPEN: "talk", FollowUpStatus.TALK_HELD: "rectification", FollowUpStatus.RECTIFIED: "close"}
+# The steps themselves (order, roles, fields) are services.FOLLOW_UP_STEPS; each has its form.
+STEP_FORMS = {"talk": TalkForm, "rectification": RectificationForm, "close": ReinspectionForm}
 
 
 def _follow_up_page(request, follow_up, form=None, status=200):
-    step = STEP_FOR_STATUS.get(follow_up.status)
-    may = step and scoping.can(request.user, FOLLOW_UP_STEPS[step][3], follow_up)
+    step = services.STEP_AFTER.get(follow_up.status)
+    may = step and scoping.can(request.user, services.FOLLOW_UP_STEPS[step].permission, follow_up)
     if may and form is None:
-        form = FOLLOW_UP_STEPS[step][0](initial={k: timezone.localdate() for k in ("talk_held_on", "rectified_on", "reinspected_on")})
+        form = STEP_FORMS[step](initial={services.FOLLOW_UP_STEPS[step].date_field: timezone.localdate()})
     return render(request, "assessment/follow_up_detail.html", {
         "follow_up": follow_up, "step": step if may else None, "form": form if may else None,
         "overdue": selectors.follow_up_list(user=request.user).filter(pk=follow_up.pk).filter(overdue_follow_up_q()).exists(),
@@ -208,16 +201,18 @@ def follow_up_detail(request, pk):
 @require_POST
 def follow_up_step(request, pk, step):
     follow_up = get_object_or_404(selectors.follow_up_list(user=request.user), pk=pk)
-    if step not in FOLLOW_UP_STEPS:
+    if step not in STEP_FORMS:
         raise Http404
-    form_class, service, rename, permission = FOLLOW_UP_STEPS[step]
-    if not scoping.can(request.user, permission, follow_up):
-        raise NotPermitted(permission)
-    form = form_class(request.POST)
+    spec = services.FOLLOW_UP_STEPS[step]
+    if not scoping.can(request.user, spec.permission, follow_up):
+        raise NotPermitted(spec.permission)
+    form = STEP_FORMS[step](request.POST)
     if form.is_valid():
-        kwargs = {rename.get(k, k): v for k, v in form.cleaned_data.items()}
+        data = form.cleaned_data
         try:
-            service(actor=request.user, follow_up=follow_up, **kwargs)
+            services.follow_up_advance(
+                actor=request.user, follow_up=follow_up, step=step, on=data[spec.date_field], text=data[spec.text_field]
+            )
         except DomainError as error:
             apply_domain_error(request, form, error)
         else:

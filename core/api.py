@@ -21,7 +21,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .exceptions import DomainError
+from .exceptions import DomainError, InvalidInput
 from .pagination import CreatedCursorPagination, HybridPagination, Pagination, SyncCursorPagination  # noqa: F401
 
 DRF_CODES = {
@@ -98,6 +98,15 @@ def exception_handler(exc, context):
         detail = getattr(exc, "detail", "")
         response.data = error_body(code, detail if not isinstance(detail, (dict, list)) else _("The request was refused."))
     return response
+
+
+def referenced(queryset, field: str, **lookup):
+    """The object a request refers to by id or code, from a queryset the gate already narrowed;
+    a 400 on that field when it does not exist or lies outside the caller's area (so nothing leaks)."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise InvalidInput(field_errors={field: _("Unknown, or outside your area.")})
+    return obj
 
 
 def etag_for(obj) -> str:

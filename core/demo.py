@@ -955,19 +955,10 @@ def bottom_group(scheme: AssessmentScheme, assessments: list[Assessment]) -> lis
     The group has ceil(bottom_percent % of the villages ranked) members, at
     least ``bottom_min``, and takes in everyone tied with its last member.
     """
-    from assessment.selectors import bottom_group_size  # the same rule as assessment.services.round_finalise
+    from assessment.selectors import bottom_group as rule  # the same rule as assessment.services.round_finalise
 
-    size = bottom_group_size(len(assessments), scheme.bottom_percent, scheme.bottom_min)
-    if size == 0:
-        return []
-    totals = sorted(a.total_score for a in assessments)
-    cutoff = totals[size - 1]
-    group = []
-    for assessment in assessments:
-        if assessment.total_score <= cutoff:
-            rank = 1 + sum(1 for total in totals if total > assessment.total_score)
-            group.append((assessment, rank))
-    return sorted(group, key=lambda pair: (pair[1], pair[0].village_id))
+    group = rule([a.total_score for a in assessments], scheme.bottom_percent, scheme.bottom_min)
+    return sorted(((assessments[i], rank) for i, rank in group), key=lambda pair: (pair[1], pair[0].village_id))
 
 
 def _follow_ups(rng, scheme, assessments, finalised_on: date, closed: bool) -> list[FollowUp]:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorCategory, IndicatorScore
-from assessment.selectors import bottom_group_size
+from assessment.selectors import bottom_group
 from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
 from villages.models import Village, VillageKind
@@ -266,15 +266,10 @@ def _assessments(rng, counties, villages, today, result, log) -> None:
             for (iid, m), score in zip(indicators, scores):
                 score_rows.append((aid, iid, score, m, ""))
             totals.append((total, aid, code))
-        totals.sort()
-        size = bottom_group_size(len(totals), Decimal(5), 1)
-        cutoff = totals[size - 1][0]
-        ordered = sorted((t for t, *_ in totals), reverse=True)
-        for total, aid, code in totals:
-            if total <= cutoff:
-                rank = 1 + sum(1 for t in ordered if t > total)
-                follow_rows.append((now, now, aid, code, rank, len(totals), today + _days(rng.randint(-20, 60)), "open",
-                                    None, "", "", None, None, ""))
+        for index, rank in bottom_group([t for t, *_ in totals], Decimal(5), 1):
+            _total, aid, code = totals[index]
+            follow_rows.append((now, now, aid, code, rank, len(totals), today + _days(rng.randint(-20, 60)), "open",
+                                None, "", "", None, None, ""))
     copy_into(AssessmentScheme, ["id", "created_at", "updated_at", "name", "kind", "year", "category", "region", "excellent_min",
                                  "good_min", "pass_min", "bottom_percent", "bottom_min", "follow_up_days"], scheme_rows)
     copy_into(Indicator, ["id", "scheme", "category", "name", "description", "max_score", "order"], indicator_rows)

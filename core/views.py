@@ -84,6 +84,14 @@ def apply_domain_error(request, form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
+def render_detail(view_class, request, obj, *, status=400, **context):
+    """A detail page shown again after a refused POST, with the bound form (and its errors) in ``context``."""
+    view = view_class()
+    view.setup(request, pk=obj.pk)
+    view.object = obj
+    return render(request, view.template_name, view.get_context_data(object=obj, **context), status=status)
+
+
 class HomeView(PortalAccessMixin, TemplateView):
     template_name = "home.html"
 

@@ -19,15 +19,16 @@ from assessment.models import Assessment, AssessmentScheme, AssessmentStatus, Fo
 from assessment.selectors import open_follow_ups_q
 from core.scoping import restrict
 from funding.models import SourceKind
+from funding.selectors import MoneyRatios
 from projects.filters import overdue_q
 from projects.models import Project, ProjectStatus, ProjectType
-from villages.models import Region, Village, VillageCategory
+from villages.models import CHILD_CODE_LENGTH, Region, VillageCategory
+from villages.selectors import area_names
 
 from .models import StatsColumns, TownshipMonth, TownshipStats, VillageStats
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
-CHILD_LENGTH = {2: 4, 4: 6, 6: 9, 9: 12}
 LIST_LIMIT = 10
 
 
@@ -56,7 +57,7 @@ def _unprefixed(row: dict) -> dict:
 
 
 @dataclass
-class Totals:
+class Totals(MoneyRatios):
     values: dict
     code: str = ""
     name: str = ""
@@ -71,26 +72,6 @@ class Totals:
     def completion(self) -> Decimal | None:
         live = self.values.get("live_projects") or 0
         return (Decimal(self.values["percent_sum"]) / live).quantize(Decimal("0.1")) if live else None
-
-    @property
-    def funding_gap(self) -> Decimal:
-        return self.values["budget"] - self.values["allocated"]
-
-    @property
-    def execution_rate(self) -> Decimal | None:
-        allocated = self.values["allocated"]
-        return (self.values["disbursed"] / allocated).quantize(Decimal("0.0001")) if allocated else None
-
-    @property
-    def leverage_ratio(self) -> Decimal | None:
-        government = self.values["allocated_government"]
-        if not government:
-            return None
-        return ((self.values["allocated"] - government) / government).quantize(Decimal("0.0001"))
-
-    @property
-    def allocated_non_government(self) -> Decimal:
-        return self.values["allocated"] - self.values["allocated_government"]
 
 
 @dataclass
@@ -130,7 +111,7 @@ def _months_back(today: datetime.date, count: int) -> list[datetime.date]:
 def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Dashboard:
     today = today or timezone.localdate()
     code = region.code
-    child_length = CHILD_LENGTH[len(code)]
+    child_length = CHILD_CODE_LENGTH[len(code)]
     stats = restrict(VillageStats.objects.filter(village__code__startswith=code), user)
     if len(code) == 9:  # a township: its villages' own rows
         rows, key, township_rows = stats, "village_id", False
@@ -147,17 +128,13 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
     )
     children = [Totals(_unprefixed(row), row["child"]) for row in child_rows]
     # 3. Names of the children (regions or villages).
-    child_codes = [c.code for c in children]
-    if child_length == 12:
-        names = dict(Village.objects.filter(code__in=child_codes).values_list("code", "short_name"))
-    else:
-        names = dict(Region.objects.filter(code__in=child_codes).values_list("code", "name"))
+    names = area_names(c.code for c in children)
     for child in children:
         child.name = names.get(child.code, child.code)
     # 4. Breadcrumbs up to the province.
     # (The region itself is asked for too, so the query runs at every scope, a province included.)
-    ancestors = [code[:n] for n in (2, 4, 6, 9) if n <= len(code)]
-    crumbs = [c for c in Region.objects.filter(code__in=ancestors).order_by("code").values_list("code", "name") if c[0] != code]
+    crumbs = [c for c in Region.objects.filter(code__in=region.ancestor_codes()).order_by("code").values_list("code", "name")
+              if c[0] != code]
 
     # 5. Monthly trend over the last 12 months (reports and disbursements).
     months = _months_back(today, 12)

@@ -5,14 +5,13 @@ so the refusals of the pages (over-commit 409, mechanisms, scope) hold here too.
 """
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
 from core import scoping
-from core.api import ScopedViewSet
-from core.exceptions import InvalidInput, NotPermitted
+from core.api import ScopedViewSet, referenced
+from core.exceptions import NotPermitted
 from projects.selectors import project_list
 from villages.models import Region, Village
 
@@ -80,13 +79,6 @@ def _require_somewhere(user, action):
         raise NotPermitted(action)
 
 
-def _visible(queryset, user, pk, field):
-    obj = queryset.filter(pk=pk).first()
-    if obj is None:
-        raise InvalidInput(field_errors={field: _("Unknown, or outside your area.")})
-    return obj
-
-
 class FundingSourceViewSet(ScopedViewSet):
     """Funding sources the user may see (those administered above its region included), with balances."""
 
@@ -100,15 +92,9 @@ class FundingSourceViewSet(ScopedViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        region = scoping.restrict(Region.objects.all(), request.user).filter(code=data.pop("region_id")).first()
+        region = referenced(scoping.restrict(Region.objects.all(), request.user), "region", code=data.pop("region_id"))
         village_code = data.pop("village_id", None)
-        village = None
-        if village_code:
-            village = scoping.restrict(Village.objects.all(), request.user).filter(code=village_code).first()
-            if village is None:
-                raise InvalidInput(field_errors={"village": _("Unknown division code, or outside your area.")})
-        if region is None:
-            raise InvalidInput(field_errors={"region": _("Unknown division code, or outside your area.")})
+        village = referenced(scoping.restrict(Village.objects.all(), request.user), "village", code=village_code) if village_code else None
         source = services.funding_source_create(actor=request.user, data={**data, "region": region, "village": village})
         return self.created(source)
 
@@ -126,8 +112,8 @@ class AllocationViewSet(ScopedViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        source = _visible(selectors.source_list(user=request.user), request.user, data["source_id"], "source")
-        project = _visible(project_list(user=request.user), request.user, data["project_id"], "project")
+        source = referenced(selectors.source_list(user=request.user), "source", pk=data["source_id"])
+        project = referenced(project_list(user=request.user), "project", pk=data["project_id"])
         allocation = services.allocation_create(
             actor=request.user, source=source, project=project, amount=data["amount"], allocated_on=data.get("allocated_on")
         )
@@ -155,7 +141,7 @@ class DisbursementViewSet(ScopedViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        allocation = _visible(selectors.allocation_list(user=request.user), request.user, data.pop("allocation_id"), "allocation")
+        allocation = referenced(selectors.allocation_list(user=request.user), "allocation", pk=data.pop("allocation_id"))
         return self.created(services.disbursement_create(actor=request.user, allocation=allocation, **data))
 
     @extend_schema(request=ReversalSerializer, responses=DisbursementSerializer)

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, Substr
 
 from core.scoping import restrict
 from projects.models import Project, ProjectStatus
+from villages.selectors import area_names
 
 from .models import GOVERNMENT_KINDS, Allocation, Disbursement, FundingSource
 
@@ -62,28 +63,9 @@ def disbursement_list(*, user) -> QuerySet:
     )
 
 
-MONEY_FIELDS = {"budget", "allocated", "allocated_government", "disbursed", "disbursed_government"}
-
-
-@dataclass
-class Figures:
-    """The money of one area (or project)."""
-
-    code: str = ""
-    name: str = ""
-    budget: Decimal = ZERO
-    allocated: Decimal = ZERO
-    allocated_government: Decimal = ZERO
-    disbursed: Decimal = ZERO
-    disbursed_government: Decimal = ZERO
-    projects: int = 0
-    extra: dict = field(default_factory=dict)
-
-    def __setattr__(self, name, value):
-        # One spelling per amount whatever the database returns (SQLite drops trailing zeros).
-        if name in MONEY_FIELDS and value is not None:
-            value = Decimal(value).quantize(Decimal("0.01"))
-        super().__setattr__(name, value)
+class MoneyRatios:
+    """The derived money figures, from ``budget``, ``allocated``, ``allocated_government`` and ``disbursed``
+    (funding.selectors.Figures and the dashboard's Totals share them)."""
 
     @property
     def allocated_non_government(self) -> Decimal:
@@ -105,6 +87,29 @@ class Figures:
             return None
         return (self.allocated_non_government / self.allocated_government).quantize(Decimal("0.0001"))
 
+
+MONEY_FIELDS = {"budget", "allocated", "allocated_government", "disbursed", "disbursed_government"}
+
+
+@dataclass
+class Figures(MoneyRatios):
+    """The money of one area (or project)."""
+
+    code: str = ""
+    name: str = ""
+    budget: Decimal = ZERO
+    allocated: Decimal = ZERO
+    allocated_government: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    disbursed_government: Decimal = ZERO
+    projects: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def __setattr__(self, name, value):
+        # One spelling per amount whatever the database returns (SQLite drops trailing zeros).
+        if name in MONEY_FIELDS and value is not None:
+            value = Decimal(value).quantize(Decimal("0.01"))
+        super().__setattr__(name, value)
 
 def _totals(queryset: QuerySet, prefix: str = "") -> dict:
     gov = Q(**{f"{prefix}source__kind__in": GOVERNMENT_KINDS})
@@ -136,7 +141,8 @@ def figures_for_area(*, user, code: str = "", project: Project | None = None) ->
 
 
 def figures_by_child(*, user, code: str, child_length: int) -> dict[str, Figures]:
-    """Figures for every child area of ``code`` (child codes of ``child_length`` digits). Three queries."""
+    """Figures for every child area of ``code`` (child codes of ``child_length`` digits), named.
+    Four queries: three grouped sums and the names."""
     def grouped(queryset, path):
         return queryset.filter(**{f"{path}__startswith": code}).annotate(child=Substr(path, 1, child_length)).values("child")
 
@@ -162,4 +168,7 @@ def figures_by_child(*, user, code: str, child_length: int) -> dict[str, Figures
     ).order_by():
         figures = row(item["child"])
         figures.disbursed, figures.disbursed_government = item["total"] or ZERO, item["government"]
+    names = area_names(result)
+    for child, figures in result.items():
+        figures.name = names.get(child, child)
     return dict(sorted(result.items()))

@@ -8,10 +8,10 @@ from django.views.decorators.http import require_POST
 
 from core import audit, scoping
 from core.exceptions import DomainError, NotPermitted
-from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view, render_detail
 from projects.models import Project
 from projects.selectors import project_list
-from villages.models import Region, RegionLevel, Village
+from villages.models import CHILD_CODE_LENGTH, Region, Village
 
 from . import exports, selectors, services
 from .filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
@@ -178,10 +178,7 @@ def disbursement_create(request, pk):
             return redirect("funding:allocation_detail", pk=allocation.pk)
     elif not scoping.can(request.user, "disbursement.create", allocation.project):
         raise NotPermitted("disbursement.create")
-    view = AllocationDetailView()
-    view.setup(request, pk=pk)
-    view.object = allocation
-    return render(request, view.template_name, view.get_context_data(object=allocation, form=form), status=400)
+    return render_detail(AllocationDetailView, request, allocation, form=form)
 
 
 @portal_view
@@ -214,9 +211,6 @@ def disbursement_reverse(request, pk):
     return redirect("funding:allocation_detail", pk=payment.allocation_id)
 
 
-CHILD_LEVEL = {2: (4, RegionLevel.CITY), 4: (6, RegionLevel.COUNTY), 6: (9, RegionLevel.TOWNSHIP), 9: (12, None)}
-
-
 @portal_view
 def figures(request):
     """Money of an area and of each area below it (one level down)."""
@@ -227,18 +221,10 @@ def figures(request):
     if not code:
         home = home_regions(user=user)
         code = home[0].code if home else "33"
-    if not code.isdigit() or len(code) not in CHILD_LEVEL:
+    if not code.isdigit() or len(code) not in CHILD_CODE_LENGTH:
         code = "33"
     area = get_object_or_404(scoping.restrict(Region.objects.all(), user), code=code)
-    child_length, _level = CHILD_LEVEL[len(code)]
-    rows = selectors.figures_by_child(user=user, code=code, child_length=child_length)
-    names = (
-        dict(Village.objects.filter(code__in=rows).values_list("code", "short_name"))
-        if child_length == 12
-        else dict(Region.objects.filter(code__in=rows).values_list("code", "name"))
-    )
-    for child, row in rows.items():
-        row.name = names.get(child, child)
+    rows = selectors.figures_by_child(user=user, code=code, child_length=CHILD_CODE_LENGTH[len(code)])
     total = selectors.figures_for_area(user=user, code=code)
     return render(request, "funding/figures.html", {"area": area, "total": total, "rows": rows.values(), "code": code})
 

@@ -4,15 +4,14 @@ Serializers check shapes; every write is a call to projects.services, the same a
 """
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import scoping
-from core.api import ScopedViewSet, etag_for, idempotent, require_if_match
-from core.exceptions import InvalidInput, NotPermitted
+from core.api import ScopedViewSet, etag_for, idempotent, referenced, require_if_match
+from core.exceptions import NotPermitted
 from core.pagination import CreatedCursorPagination, HybridPagination
 from villages.models import Village
 
@@ -98,9 +97,7 @@ class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedVie
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        village = scoping.restrict(Village.objects.all(), request.user).filter(code=data.pop("village_id")).first()
-        if village is None:
-            raise InvalidInput(field_errors={"village": _("Unknown village code, or outside your area.")})
+        village = referenced(scoping.restrict(Village.objects.all(), request.user), "village", code=data.pop("village_id"))
         return self.created(services.project_create(actor=request.user, village=village, data=data))
 
     @extend_schema(
@@ -187,7 +184,5 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        project = selectors.project_list(user=request.user).filter(pk=data.pop("project_id")).first()
-        if project is None:
-            raise InvalidInput(field_errors={"project": _("Unknown project, or outside your area.")})
+        project = referenced(selectors.project_list(user=request.user), "project", pk=data.pop("project_id"))
         return self.created(services.progress_report_create(actor=request.user, project=project, **data))

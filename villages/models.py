@@ -33,6 +33,8 @@ CODE_LENGTH = {
 }
 VILLAGE_CODE_LENGTH = 12
 LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
+# The code length of the areas one level below a code of each length (a township's are villages).
+CHILD_CODE_LENGTH = {2: 4, 4: 6, 6: 9, 9: VILLAGE_CODE_LENGTH}
 PARENT_LEVEL = {
     RegionLevel.CITY: RegionLevel.PROVINCE,
     RegionLevel.COUNTY: RegionLevel.CITY,

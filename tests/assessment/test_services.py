@@ -261,3 +261,11 @@ def test_admin_cannot_edit_a_frozen_scheme_or_a_finalised_assessment(client, peo
     response = client.post(reverse("admin:assessment_assessment_change", args=[assessment.pk]), {"status": "draft"})
     assert response.status_code == 403
     assert Assessment.objects.get(pk=assessment.pk).status == A.FINALISED
+
+
+def test_bottom_group_rule_with_ties():
+    totals = [D("90"), D("40"), D("75"), D("40"), D("60")]
+    # 5 % of 5 is 1, at least 1: the lowest, and everyone tied with it (both 40s, ranked 4th).
+    assert sorted(selectors.bottom_group(totals, D("5"), 1)) == [(1, 4), (3, 4)]
+    assert sorted(selectors.bottom_group(totals, D("5"), 3)) == [(1, 4), (3, 4), (4, 3)]
+    assert selectors.bottom_group([], D("5"), 1) == []
