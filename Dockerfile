@@ -1,7 +1,9 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# Pango and the Noto CJK fonts: WeasyPrint renders the PDF progress summary in Chinese.
 RUN apt-get update && apt-get install -y --no-install-recommends gettext postgresql-client \
+    libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -11,6 +13,8 @@ COPY villages ./villages
 COPY projects ./projects
 COPY funding ./funding
 COPY assessment ./assessment
+COPY dashboard ./dashboard
+COPY reports ./reports
 RUN pip install .
 COPY . .
 # collectstatic needs settings that import; a throwaway key is fine at build time.

@@ -45,10 +45,27 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_programme --province 33 --if-missing
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_dashboard
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_api
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
 
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Backups of the PostgreSQL database of DATABASE_URL (see README, "Backups").
+# `make backup` writes $(BACKUP_DIR)/qiancun-YYYYmmdd-HHMMSS.dump (pg_dump custom format);
+# `make restore FILE=...` replaces the database's contents with one (asks first; NOINPUT=1 does not).
+BACKUP_DIR ?= backups
+ifneq ($(filter restore,$(MAKECMDGOALS)),)
+ifeq ($(strip $(FILE)),)
+$(error FILE is not set: make restore FILE=$(BACKUP_DIR)/qiancun-YYYYmmdd-HHMMSS.dump)
+endif
+endif
+
+backup: install
+	$(PY) manage.py backup --dir "$(BACKUP_DIR)"
+
+restore: install
+	$(PY) manage.py restore "$(FILE)" $(if $(NOINPUT),--noinput)
 
 # Regenerate the translation catalogue after changing interface strings.
 messages: install

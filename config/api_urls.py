@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from assessment.api import AssessmentViewSet
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
 from projects.api import ProgressReportViewSet, ProjectViewSet
+from reports.api import ReportViewSet
 from villages.api import RegionViewSet, VillageViewSet
 
 
@@ -48,6 +49,7 @@ router.register("villages", VillageViewSet, basename="village")
 router.register("regions", RegionViewSet, basename="region")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("progress-reports", ProgressReportViewSet, basename="progressreport")
+router.register("reports", ReportViewSet, basename="report")
 
 app_name = "api"
 urlpatterns = [

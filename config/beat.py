@@ -1,9 +1,19 @@
 """Every periodic Celery task of the project, declared in one place.
 
 Celery beat reads CELERY_BEAT_SCHEDULE from Django settings, which imports it
-from here. Later issues add the monthly reports and file expiry.
+from here.
 """
+from datetime import timedelta
+
 from celery.schedules import crontab
+
+
+def beat_schedule(*, sweep_seconds: int = 60) -> dict:
+    """The schedule; settings passes REPORTS_SWEEP_SECONDS (drills run the sweeper every few seconds)."""
+    schedule = dict(CELERY_BEAT_SCHEDULE)
+    schedule["reports-sweep"] = {**schedule["reports-sweep"], "schedule": timedelta(seconds=sweep_seconds)}
+    return schedule
+
 
 CELERY_BEAT_SCHEDULE: dict = {
     # Dashboards: overdue and "no report in 30 days" depend on the date; rebuild after midnight.
@@ -15,5 +25,20 @@ CELERY_BEAT_SCHEDULE: dict = {
     "core-purge-idempotency-keys": {
         "task": "core.purge_idempotency_keys",
         "schedule": crontab(minute=20),
+    },
+    # Reports: last month's progress report of every county, on the 1st at 02:00.
+    "reports-monthly-progress": {
+        "task": "reports.schedule_monthly",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    # Reports whose task was lost (broker down when requested, worker killed): sent again.
+    "reports-sweep": {
+        "task": "reports.sweep",
+        "schedule": timedelta(seconds=60),  # REPORTS_SWEEP_SECONDS
+    },
+    # Report files older than REPORTS_RETENTION_DAYS are deleted (the job rows stay).
+    "reports-expire": {
+        "task": "reports.expire",
+        "schedule": crontab(hour=3, minute=30),
     },
 }

@@ -47,10 +47,13 @@ INSTALLED_APPS = [
     "funding",
     "assessment",
     "dashboard",
+    "reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # /healthz answers here, before host validation, sessions and CSRF (see core/health.py for why).
+    "core.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.locale.LanguageCookieMiddleware",
@@ -169,6 +172,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_HTTPS_PROXY", default=not DEBUG) else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The container's healthcheck calls http://127.0.0.1:8000/healthz in plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -206,7 +211,9 @@ IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 CACHE_URL = env.str("CACHE_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Fails open: with Redis down the portal answers without its cache (rate limits pause), see core/cache.py.
+        {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": CACHE_URL,
+         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
         if CACHE_URL.startswith(("redis://", "rediss://"))
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qiancun"}
     )
@@ -243,6 +250,10 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "funding.models.SourceKind",
         "MechanismEnum": "funding.models.Mechanism",
         "GradeEnum": "assessment.models.Grade",
+        # Without these drf-spectacular warns (W001) about two choice sets named "kind" / "status", which fails
+        # `check --deploy --fail-level WARNING` (tests/core/test_deploy_check.py).
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ReportStatusEnum": "reports.models.ReportStatus",
     },
 }
 
@@ -258,19 +269,70 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING below (JSON lines), not Celery's own format
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+# Redis redelivers a task that was taken but never acknowledged (its worker was killed) after this many
+# seconds: longer than any task may run (time limits above), or a slow task would be delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 2,
+}
+# Publishing gives up quickly when the broker is down: the request answers, the job waits in the database.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# --- Reports (reports app) -------------------------------------------------------
+REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=30)  # report files are deleted after this
+REPORTS_SOFT_TIME_LIMIT = env.int("REPORTS_SOFT_TIME_LIMIT", default=900)  # seconds one report may take
+REPORTS_MAX_ACTIVE_PER_USER = env.int("REPORTS_MAX_ACTIVE_PER_USER", default=5)  # queued or running at once
+# A running job whose heartbeat is older than this is taken over (its worker died).
+REPORTS_STALE_SECONDS = env.int("REPORTS_STALE_SECONDS", default=300)
+# A queued job not started this long after it was sent is sent again (the broker lost it).
+REPORTS_REQUEUE_SECONDS = env.int("REPORTS_REQUEUE_SECONDS", default=1800)
+REPORTS_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
+# Failure drills only: seconds slept at each progress checkpoint, so a drill can kill a worker mid-report.
+REPORTS_CHECKPOINT_DELAY = env.float("REPORTS_CHECKPOINT_DELAY", default=0.0)
+# How often beat's sweeper sends again the jobs whose task never reached the broker (Redis was down), and how
+# long after a request the sweeper leaves a job to the request's own dispatch.
+REPORTS_SWEEP_SECONDS = env.int("REPORTS_SWEEP_SECONDS", default=60)
+REPORTS_DISPATCH_GRACE_SECONDS = env.int("REPORTS_DISPATCH_GRACE_SECONDS", default=30)
 # Periodic tasks are declared in one place: config/beat.py.
-from config.beat import CELERY_BEAT_SCHEDULE  # noqa: E402,F401
+from config.beat import beat_schedule  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = beat_schedule(sweep_seconds=REPORTS_SWEEP_SECONDS)
 
 # --- Logging ----------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# One handler on stdout for web, worker and beat. LOG_FORMAT=json (default when DEBUG is off): one JSON
+# object per line with the request id; text (default when DEBUG is on): a readable line. Passwords, tokens,
+# session ids, cookies and CSRF tokens are redacted from every record (core/logging.py).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json").lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_context": {"()": "core.logging.RequestContextFilter"},
+        "redact": {"()": "core.logging.RedactingFilter"},
+    },
+    "formatters": {
+        "json": {"()": "core.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "core.logging.StdoutHandler", "formatter": LOG_FORMAT, "filters": ["request_context", "redact"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (stderr when DEBUG, mail to ADMINS) are dropped: its records reach the root handler.
+        "django": {"handlers": [], "propagate": True},
+        # SQL is logged at DEBUG with its parameters (session keys, token keys): never.
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # WeasyPrint narrates every step of a PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -5,8 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
 from core.forms import LoginForm
+from core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # answered by core.health.HealthCheckMiddleware before host checks
     path("", core_views.home, name="home"),
     path(
         "accounts/login/",
@@ -19,6 +21,7 @@ urlpatterns = [
     path("funding/", include("funding.urls")),
     path("assessment/", include("assessment.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -8,42 +8,20 @@ request argument.
 """
 from __future__ import annotations
 
-import contextvars
 import datetime
 import decimal
 import uuid
-from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
+# The request context lives in core.context (the log formatter reads it before the apps are loaded).
+from .context import current_ip, current_request_id, request_context  # noqa: F401
 from .models import AuditAction, AuditEntry
-
-_request_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("qiancun_request_ip", default=None)
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("qiancun_request_id", default=None)
 
 # Fields never copied into the audit trail.
 SECRET_FIELDS = {"password", "key", "token"}
-
-
-@contextmanager
-def request_context(*, ip: str | None, request_id: str | None = None):
-    ip_token = _request_ip.set(ip)
-    id_token = _request_id.set(request_id or uuid.uuid4().hex)
-    try:
-        yield
-    finally:
-        _request_ip.reset(ip_token)
-        _request_id.reset(id_token)
-
-
-def current_ip() -> str | None:
-    return _request_ip.get()
-
-
-def current_request_id() -> str | None:
-    return _request_id.get()
 
 
 def _plain(value):

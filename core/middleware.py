@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 
-from .audit import request_context
+from .context import request_context
 
 
 def client_ip(request) -> str | None:

@@ -130,9 +130,40 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    """500: the API's error shape under /api/ (the error itself is logged), the HTML page elsewhere."""
+    """500: the API's error shape under /api/ (the error itself is logged), the HTML page elsewhere.
+
+    When the error is the database being unreachable (restarting, failing over), the answer is a 503 with
+    Retry-After instead: nothing is wrong with the request, it will work again in a moment."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
     from django.views.defaults import server_error as html_server_error
 
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return database_unavailable(request)
     if request.path.startswith("/api/"):
         return _api_error(request, 500, "server_error", _("Something went wrong on our side; it has been logged."))
     return html_server_error(request)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(request):
+    """503 while the database cannot be reached. Rendered without the request context (its context processors
+    would read the session and the user from the very database that is down)."""
+    from django.db import connections
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+    if request.path.startswith("/api/"):
+        response = _api_error(request, 503, "service_unavailable",
+                              _("The database is unavailable for a moment; try again in a few seconds."))
+    else:
+        response = HttpResponse(render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from core.models import AuditEntry, Role, RoleAssignment
 from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition
+from reports.models import ReportJob
 from tests.factories import (
     AllocationFactory,
     DisbursementFactory,
@@ -56,6 +57,8 @@ API_COUNTY_ACTION = statuses(401, 403, 404, 201, 404, 403, 403)
 
 # route name → list of (method, url maker, expected statuses, is_write)
 ACCESS = {
+    # The load balancer's and Docker's probe: public, answers the same to everyone (tests/core/test_health.py).
+    "healthz": [("get", lambda w: reverse("healthz"), statuses(200, 200, 200, 200, 200, 200, 200), False)],
     "home": [("get", lambda w: reverse("home"), READ_ANY, False)],
     "login": [("get", lambda w: reverse("login"), statuses(200, 302, 302, 302, 302, 302, 302), False)],
     "logout": [
@@ -150,6 +153,22 @@ ACCESS = {
     "dashboard:region": [("get", lambda w: reverse("dashboard:region", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:map": [("get", lambda w: reverse("dashboard:map", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:export": [("get", lambda w: reverse("dashboard:export", args=["330523108"]), READ_OBJECT, False)],
+    # Reports (issue 9): a township report of 天荒坪镇 with its file; county staff and supervisors request.
+    "reports:list": [("get", lambda w: reverse("reports:list"), READ_ANY, False)],
+    "reports:request": [
+        ("get", lambda w: reverse("reports:request"), statuses(302, 403, 403, 200, 200, 200, 403), False),
+        # Another county's staff cannot name 安吉县 (form error, 200).
+        ("post", lambda w: reverse("reports:request"), statuses(302, 403, 403, 302, 200, 302, 403), True),
+    ],
+    "reports:detail": [("get", lambda w: reverse("reports:detail", args=[w["report"].pk]), READ_OBJECT, False)],
+    "reports:status": [("get", lambda w: reverse("reports:status", args=[w["report"].pk]), READ_OBJECT, False)],
+    "reports:download": [("get", lambda w: reverse("reports:download", args=[w["report"].pk]), READ_OBJECT, False)],
+    "api:report-list": [
+        ("get", lambda w: reverse("api:report-list"), API_READ, False),
+        ("post", lambda w: reverse("api:report-list"), statuses(401, 403, 403, 202, 400, 202, 403), True),
+    ],
+    "api:report-detail": [("get", lambda w: reverse("api:report-detail", args=[w["report"].pk]), API_OBJECT, False)],
+    "api:report-download": [("get", lambda w: reverse("api:report-download", args=[w["report"].pk]), API_OBJECT, False)],
     # API v1 (token or session). Anonymous: 401. api_client reads; writes as the matrix allows.
     "api:api-root": [("get", lambda w: reverse("api:api-root"), API_READ, False)],
     "api:token": [("post", lambda w: reverse("api:token"), statuses(200, 200, 200, 200, 200, 200, 200), False)],
@@ -248,6 +267,8 @@ POST_DATA = {
         "allocation": w["allocation"].pk, "amount": "1000", "paid_on": "2025-02-01", "voucher_no": "AJ-2025-0099",
     },
     "api:disbursement-reverse": lambda w: {"reason": "凭证号录错"},
+    "reports:request": lambda w: {"kind": "roster", "region": "330523", "format": "csv", "period": ""},
+    "api:report-list": lambda w: {"kind": "roster", "region": "330523", "format": "csv"},
     "api:project-list": lambda w: {
         "village": w["village"].code, "type": "road", "name": "村道硬化工程", "budget": "300000",
         "planned_start": "2025-03-01", "planned_end": "2025-10-31", "responsible_person": "李明",
@@ -298,11 +319,25 @@ def world(db):
     world["spare_allocation"] = AllocationFactory(source=world["source"], project=world["building"], amount=Decimal("20000"))
     world["payment"] = DisbursementFactory(allocation=world["allocation"], amount=Decimal("100000"), paid_on=datetime.date(2024, 5, 1))
     world.update(_assessment_world(village))
+    world["report"] = _report(region("330523108"))
     User = get_user_model()
     for kind, (role, code) in GRANTS.items():
         user = User.objects.create_user(kind, password=PASSWORD)
         RoleAssignment.objects.create(user=user, role=role, region=region(code))
     return world
+
+
+def _report(township):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports.models import ReportJob
+
+    job = ReportJob(kind="roster", format="csv", region=township, scheduled=True, status="succeeded", progress=100,
+                    started_at=timezone.now(), finished_at=timezone.now(), rows=1)
+    job.file.save("reports/test/roster.csv", ContentFile("村代码\n330523108204\n".encode()), save=False)
+    job.save()
+    return job
 
 
 def _assessment_world(village):
@@ -345,6 +380,7 @@ def _state():
         list(Allocation.objects.order_by("pk").values()),
         list(Disbursement.objects.order_by("pk").values()),
         _assessment_state(),
+        list(ReportJob.objects.order_by("pk").values_list("pk", "status", "requester_id")),
     )
 
 
@@ -385,7 +421,7 @@ def test_access(client, world, name, index, user, settings):
     if not is_write:
         return
     # A write went through: a redirect after a form, 201 from the API, or 200 from an API action.
-    allowed = user != "anonymous" and (expected[user] in (201, 302) or (expected[user] == 200 and "/api/" in url))
+    allowed = user != "anonymous" and (expected[user] in (201, 202, 302) or (expected[user] == 200 and "/api/" in url))
     if allowed:
         assert _state() != before, f"an allowed {method.upper()} {url} by {user} changed nothing"
     else:

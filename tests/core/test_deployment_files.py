@@ -1,4 +1,5 @@
 """docker-compose.yml cannot run here (no Docker engine): check it against the settings."""
+import re
 from pathlib import Path
 
 import yaml
@@ -38,3 +39,26 @@ def test_env_example_names_only_variables_settings_reads():
         line = line.lstrip("# ").strip()
         if "=" in line and line.split("=", 1)[0].isupper():
             assert f'"{line.split("=", 1)[0]}"' in settings_source, line
+
+
+def test_web_healthcheck_calls_healthz_over_plain_http():
+    web = _compose()["services"]["web"]
+    probe = " ".join(web["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/healthz" in probe, probe
+    # Plain http from inside the container: /healthz must be exempt from the https redirect,
+    # and answered before ALLOWED_HOSTS is checked (core.health.HealthCheckMiddleware).
+    from django.conf import settings
+
+    assert any(re.search(pattern, "healthz") for pattern in settings.SECURE_REDIRECT_EXEMPT)
+    middleware = settings.MIDDLEWARE
+    assert middleware.index("core.health.HealthCheckMiddleware") < middleware.index("django.middleware.common.CommonMiddleware")
+
+
+def test_media_volume_is_mounted_at_media_root_for_web_and_worker():
+    compose = _compose()
+    assert "media" in compose["volumes"] and "pgdata" in compose["volumes"]
+    assert "pgdata:/var/lib/postgresql/data" in compose["services"]["postgres"]["volumes"]
+    for name in ("web", "worker"):
+        service = compose["services"][name]
+        media_root = service["environment"]["MEDIA_ROOT"]
+        assert f"media:{media_root}" in service["volumes"], (name, service["volumes"])

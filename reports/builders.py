@@ -1,0 +1,758 @@
+"""What each report contains, written as a stream to a file.
+
+A builder takes the job's region and period, reads everything below the region
+(the requester's scope was checked when the job was requested), and writes
+rows as they come from the database: querysets are iterated with
+``.iterator(chunk_size=...)`` and rows go straight to the writer (reports.xlsx
+for workbooks, csv for CSV), so memory does not grow with the size of the
+region. Lists that are merged with a stream (latest assessments beside the
+village roster) are merged in code order, not loaded.
+
+Builders call ``tick(rows)`` as they go; the task turns that into the job's
+progress percent and heartbeat.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    Max,
+    Q,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Rank, Round, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessment.models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade, SchemeKind
+from core.exports import safe_row
+from core.scoping import SYSTEM
+from dashboard.models import TownshipMonth, TownshipStats, VillageStats
+from dashboard.selectors import dashboard
+from funding.models import Allocation, Disbursement, SourceKind
+from projects.filters import overdue_q
+from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
+from villages.models import CHILD_CODE_LENGTH, Region, Village, VillageCategory, VillageKind
+from villages.selectors import area_names
+
+from . import xlsx
+from .models import ReportFormat, ReportJob, ReportKind
+from .xlsx import AUTO, DATE, DECIMAL1, INTEGER, MONEY, TEXT, Chart, Column
+
+ZERO = Decimal("0.00")
+MONEY_FIELD = DecimalField(max_digits=18, decimal_places=2)
+CHUNK = 5000
+Tick = Callable[[int], None]
+
+
+class Ticker:
+    """Counts the rows written and reports them to ``tick`` every CHUNK rows (and at ``flush``)."""
+
+    def __init__(self, tick: Tick):
+        self.tick, self.count, self.pending = tick, 0, 0
+
+    def __call__(self, rows: int = 1) -> None:
+        self.count += rows
+        self.pending += rows
+        if self.pending >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        self.tick(self.pending)
+        self.pending = 0
+
+
+@dataclass
+class Plan:
+    """What a run will write: the number of rows expected (for the progress percent)."""
+
+    rows: int
+
+
+def _pct(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _completion(percent_sum, live) -> Decimal | None:
+    return (Decimal(percent_sum) / live).quantize(Decimal("0.1")) if live else None
+
+
+def month_bounds(period: str) -> tuple[datetime.date, datetime.date]:
+    year, month = (int(part) for part in period.split("-"))
+    first = datetime.date(year, month, 1)
+    following = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    return first, following
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def _title(job: ReportJob, region: Region) -> str:
+    period = f" {job.period}" if job.period else ""
+    return f"{region.name} · {job.get_kind_display()}{period}"
+
+
+def _generated_line(now) -> str:
+    return _("Generated %(when)s") % {"when": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")}
+
+
+# --- Progress ----------------------------------------------------------------------------------
+
+AREA_COLUMNS = lambda: [  # noqa: E731 - built per call so the labels follow the active language
+    Column(_("code"), TEXT, 14), Column(_("name"), TEXT, 18), Column(_("villages"), INTEGER, 9),
+    Column(_("projects"), INTEGER, 9), Column(_("live projects"), INTEGER, 10), Column(_("completion (%)"), DECIMAL1, 11),
+    Column(_("overdue projects"), INTEGER, 10), Column(_("villages with no report in 30 days"), INTEGER, 14),
+    Column(_("budget (yuan)"), MONEY, 16), Column(_("allocated (yuan)"), MONEY, 16), Column(_("disbursed (yuan)"), MONEY, 16),
+    Column(_("execution rate (%)"), DECIMAL1, 11), Column(_("progress reports this month"), INTEGER, 12),
+]
+
+
+def _area_row(code, name, values: dict, month_reports: int | None) -> list:
+    return [
+        code, name, values.get("villages"), values["projects"], values["live_projects"],
+        _completion(values["percent_sum"], values["live_projects"]), values["overdue_projects"], values.get("stale_villages"),
+        values["budget"], values["allocated"], values["disbursed"], _pct(values["disbursed"], values["allocated"]), month_reports,
+    ]
+
+
+def _township_sums(prefix: str, length: int):
+    """TownshipStats summed per area of ``length`` digits below ``prefix`` (one grouped query)."""
+    sums = {name: Coalesce(Sum(name), 0) for name in ("projects", "live_projects", "percent_sum", "overdue_projects",
+                                                      "villages", "stale_villages")}
+    sums.update({name: Coalesce(Sum(name), Value(ZERO), output_field=MONEY_FIELD) for name in ("budget", "allocated", "disbursed")})
+    return (
+        TownshipStats.objects.filter(township__code__startswith=prefix).annotate(area=Substr("township_id", 1, length))
+        .values("area").annotate(**sums).order_by("area")
+    )
+
+
+def _month_reports_by_area(prefix: str, length: int, first: datetime.date) -> dict[str, int]:
+    if length > 9:
+        return {}
+    rows = (
+        TownshipMonth.objects.filter(township__code__startswith=prefix, month=first)
+        .annotate(area=Substr("township_id", 1, length)).values("area").annotate(n=Sum("reports")).order_by()
+    )
+    return {row["area"]: row["n"] for row in rows}
+
+
+def _village_rows(prefix: str):
+    """Village statistics below ``prefix``, in code order, with the village's names (a stream of tuples)."""
+    return (
+        VillageStats.objects.filter(village__code__startswith=prefix)
+        .values_list(
+            "village_id", "village__short_name", "village__township__name", "category", "projects", "live_projects",
+            "percent_sum", "status_under_construction", "status_completed", "status_accepted", "overdue_projects",
+            "stale_projects", "last_report_on", "budget", "allocated", "disbursed",
+        )
+        .order_by("village_id")
+    )
+
+
+def _merge(stream, keyed: Iterator, default, key=lambda row: row[0]):
+    """Pairs each row of ``stream`` (ordered by ``key(row)``) with the value of ``keyed`` ((key, value) pairs in
+    the same order; the first pair of a key wins) for the same key, or ``default``: a merge join of two ordered
+    streams, in constant memory."""
+    pending = next(keyed, None)
+    for row in stream:
+        key_value = key(row)
+        while pending is not None and pending[0] < key_value:
+            pending = next(keyed, None)
+        yield row, (pending[1] if pending is not None and pending[0] == key_value else default)
+
+
+def plan_progress(job: ReportJob) -> Plan:
+    code = job.region_id
+    villages = VillageStats.objects.filter(village__code__startswith=code).count()
+    overdue = Project.objects.filter(overdue_q(timezone.localdate()), village__code__startswith=code).count()
+    return Plan(rows=villages + overdue + 50)
+
+
+def progress_figures(job: ReportJob, today: datetime.date):
+    """The dashboard of the region (every figure of the summary), read for no one in particular."""
+    return dashboard(user=SYSTEM, region=job.region, today=today)
+
+
+def build_progress_xlsx(job: ReportJob, path, tick: Tick) -> int:
+    region, code = job.region, job.region_id
+    today = timezone.localdate()
+    first, following = month_bounds(job.period)
+    board = progress_figures(job, today)
+    t = board.totals.values
+    child_length = CHILD_CODE_LENGTH[len(code)]
+    month_total = sum(_month_reports_by_area(code, len(code), first).values()) if len(code) <= 9 else 0
+    rows = 0
+    with xlsx.Workbook(path) as book:
+        # 1. Summary: the region's figures, its areas below (with a chart), projects by status (with a chart).
+        sheet = book.add_sheet(_("Summary"), [Column(_("figure"), TEXT, 34), Column(_("value"), AUTO, 18),
+                                              Column("", TEXT, 4)], freeze_rows=0, auto_filter=False)
+        sheet.title_line(_title(job, region))
+        sheet.title_line(_generated_line(timezone.now()) + " · " + _("Figures as of %(day)s") % {"day": board.computed_on or today})
+        sheet.blank()
+        sheet.header()
+        for label, value in [
+            (_("villages"), t.get("villages", 0)), (_("projects"), t["projects"]), (_("live projects"), t["live_projects"]),
+            (_("completion (%)"), board.totals.completion), (_("overdue projects"), t["overdue_projects"]),
+            (_("villages with no report in 30 days"), t.get("stale_villages", 0)),
+            (_("budget (yuan)"), t["budget"]), (_("allocated (yuan)"), t["allocated"]), (_("disbursed (yuan)"), t["disbursed"]),
+            (_("execution rate (%)"), _pct(t["disbursed"], t["allocated"])),
+            (_("progress reports this month"), month_total), (_("open follow-ups"), board.open_follow_ups),
+        ]:
+            sheet.append([label, value])
+        rows += 12
+        sheet.blank()
+        # Areas below: name, completion, projects (the chart's range).
+        sheet.title_line(_("Completion by area"))
+        start = sheet.row + 1
+        for child in board.children:
+            sheet.append([child.name, child.completion if child.completion is not None else 0])
+        if board.children:
+            sheet.add_chart(Chart(_("Completion by area (%)"), 4, 1, (0, start, sheet.row), [(_("completion (%)"), 1)]))
+        rows += len(board.children)
+        sheet.blank()
+        sheet.title_line(_("Projects by status"))
+        start = sheet.row + 1
+        for _s, label, n in board.by_status:
+            sheet.append([label, n])
+        sheet.add_chart(Chart(_("Projects by status"), 4, 23, (0, start, sheet.row), [(_("projects"), 1)]))
+        sheet.close()
+        tick(rows)
+
+        # 2. One sheet per area below (its own areas, one level further down).
+        if len(code) < 9:
+            grand_length = CHILD_CODE_LENGTH[child_length]
+            for child in board.children:
+                sheet = book.add_sheet(child.name or child.code, AREA_COLUMNS(), freeze_rows=2)
+                sheet.title_line(f"{child.name} {child.code}")
+                sheet.header()
+                if grand_length == 12:
+                    grand = [
+                        (vc, name, {"villages": 1, "projects": p, "live_projects": live, "percent_sum": ps, "overdue_projects": od,
+                                    "stale_villages": int(stale > 0), "budget": b, "allocated": a, "disbursed": d}, None)
+                        for vc, name, _t, _c, p, live, ps, _u, _co, _ac, od, stale, _l, b, a, d in _village_rows(child.code)
+                    ]
+                else:
+                    month = _month_reports_by_area(child.code, grand_length, first)
+                    sums = list(_township_sums(child.code, grand_length))
+                    names = area_names(row["area"] for row in sums)
+                    grand = [(row["area"], names.get(row["area"], row["area"]), row, month.get(row["area"], 0)) for row in sums]
+                for grand_code, name, values, month_reports in grand:
+                    sheet.append(_area_row(grand_code, name, values, month_reports))
+                sheet.close()
+                rows += len(grand)
+                tick(len(grand))
+
+        # 3. Every village, with this month's progress reports.
+        sheet = book.add_sheet(_("Villages"), [
+            Column(_("village code"), TEXT, 14), Column(_("village"), TEXT, 14), Column(_("township"), TEXT, 14),
+            Column(_("category"), TEXT, 12), Column(_("projects"), INTEGER, 9), Column(_("live projects"), INTEGER, 9),
+            Column(_("completion (%)"), DECIMAL1, 10), Column(_("under construction"), INTEGER, 10),
+            Column(_("completed or accepted"), INTEGER, 10), Column(_("overdue projects"), INTEGER, 9),
+            Column(_("no report in 30 days"), INTEGER, 10), Column(_("last progress report"), DATE, 12),
+            Column(_("budget (yuan)"), MONEY, 15), Column(_("allocated (yuan)"), MONEY, 15), Column(_("disbursed (yuan)"), MONEY, 15),
+            Column(_("execution rate (%)"), DECIMAL1, 10), Column(_("progress reports this month"), INTEGER, 10),
+        ])
+        sheet.header()
+        categories = _labels(VillageCategory.choices)
+        month_reports = (
+            ProgressReport.objects.filter(project__village__code__startswith=code, report_date__gte=first, report_date__lt=following)
+            .values("project__village_id").annotate(n=Count("id")).order_by("project__village_id")
+            .values_list("project__village_id", "n").iterator(chunk_size=CHUNK)
+        )
+        counted = Ticker(tick)
+        for row, reports_in_month in _merge(_village_rows(code).iterator(chunk_size=CHUNK), month_reports, 0):
+            vc, name, township, category, p, live, ps, building, completed, accepted, od, stale, last, b, a, d = row
+            sheet.append([vc, name, township, categories.get(category, category), p, live, _completion(ps, live), building,
+                          completed + accepted, od, stale, last, b, a, d, _pct(d, a), reports_in_month])
+            counted()
+        counted.flush()
+        rows += counted.count
+        sheet.close()
+
+        # 4. Overdue projects, the longest overdue first.
+        sheet = book.add_sheet(_("Overdue projects"), [
+            Column(_("project ID"), INTEGER, 9), Column(_("project name"), TEXT, 28), Column(_("village code"), TEXT, 14),
+            Column(_("village"), TEXT, 12), Column(_("township"), TEXT, 12), Column(_("project type"), TEXT, 12),
+            Column(_("status"), TEXT, 10), Column(_("planned end"), DATE, 12), Column(_("days overdue"), INTEGER, 9),
+            Column(_("percent complete"), INTEGER, 9), Column(_("last progress report"), DATE, 12),
+            Column(_("responsible person"), TEXT, 12),
+        ])
+        sheet.header()
+        types, statuses = _labels(ProjectType.choices), _labels(ProjectStatus.choices)
+        overdue = (
+            Project.objects.filter(overdue_q(today), village__code__startswith=code)
+            .values_list("id", "name", "village_id", "village__short_name", "village__township__name", "type", "status",
+                         "planned_end", "percent_complete", "last_reported_on", "responsible_person")
+            .order_by("planned_end", "id")
+        )
+        counted = Ticker(tick)
+        for pk, name, vc, village, township, kind, status, end, percent, last, person in overdue.iterator(chunk_size=CHUNK):
+            sheet.append([pk, name, vc, village, township, types.get(kind, kind), statuses.get(status, status), end,
+                          (today - end).days, percent, last, person])
+            counted()
+        counted.flush()
+        rows += counted.count
+        sheet.close()
+    return rows
+
+
+def build_progress_pdf(job: ReportJob, path, tick: Tick) -> int:
+    """The summary of the progress report as a PDF (WeasyPrint; Chinese through the Noto CJK fonts)."""
+    from django.template.loader import render_to_string
+
+    try:
+        from weasyprint import HTML
+    except OSError as error:  # Pango is missing on this server
+        raise ReportUnavailable(_("PDF output needs the Pango library on the server: %(error)s") % {"error": error}) from None
+
+    today = timezone.localdate()
+    board = progress_figures(job, today)
+    first, _following = month_bounds(job.period)
+    month = sum(_month_reports_by_area(job.region_id, len(job.region_id), first).values()) if len(job.region_id) <= 9 else 0
+    tick(10)
+    overdue = list(
+        Project.objects.filter(overdue_q(today), village__code__startswith=job.region_id)
+        .select_related("village", "village__township").order_by("planned_end", "id")[:30]
+    )
+    html = render_to_string("reports/progress_summary.html", {
+        "job": job, "region": job.region, "board": board, "totals": board.totals, "month_reports": month,
+        "execution_rate": _pct(board.totals.values["disbursed"], board.totals.values["allocated"]),
+        "overdue": overdue, "today": today, "generated": timezone.now(),
+        "children": [(c, _pct(c.values["disbursed"], c.values["allocated"])) for c in board.children],
+    })
+    HTML(string=html).write_pdf(path)
+    tick(len(board.children) + len(overdue))
+    return len(board.children) + len(overdue) + 12
+
+
+class ReportUnavailable(Exception):
+    """The report cannot be produced on this server (a missing library): the job fails with this message."""
+
+
+# --- Funding -----------------------------------------------------------------------------------
+
+def _funding_filters(job: ReportJob) -> tuple[Q, Q]:
+    code = job.region_id
+    allocations = Q(project__village__code__startswith=code)
+    payments = Q(allocation__project__village__code__startswith=code)
+    if job.period:
+        allocations &= Q(source__fiscal_year=int(job.period))
+        payments &= Q(allocation__source__fiscal_year=int(job.period))
+    return allocations, payments
+
+
+def plan_funding(job: ReportJob) -> Plan:
+    allocations, _payments = _funding_filters(job)
+    sources = Allocation.objects.filter(allocations).values("source_id").distinct().count()
+    return Plan(rows=sources + len(SourceKind.values) + 40)
+
+
+def build_funding_xlsx(job: ReportJob, path, tick: Tick) -> int:
+    region, code = job.region, job.region_id
+    allocations_q, payments_q = _funding_filters(job)
+    kinds = _labels(SourceKind.choices)
+    money = lambda field: Coalesce(Sum(field), Value(ZERO), output_field=MONEY_FIELD)  # noqa: E731
+    allocated_by_kind = dict(Allocation.objects.filter(allocations_q).values("source__kind").annotate(t=money("amount"))
+                             .order_by().values_list("source__kind", "t"))
+    disbursed_by_kind = dict(Disbursement.objects.filter(payments_q).values("allocation__source__kind").annotate(t=money("amount"))
+                             .order_by().values_list("allocation__source__kind", "t"))
+    sources_by_kind = dict(Allocation.objects.filter(allocations_q).values("source__kind")
+                           .annotate(n=Count("source_id", distinct=True)).order_by().values_list("source__kind", "n"))
+    total_allocated = sum(allocated_by_kind.values(), ZERO)
+    total_disbursed = sum(disbursed_by_kind.values(), ZERO)
+    rows = 0
+    with xlsx.Workbook(path) as book:
+        # 1. By source kind, with a chart of allocated and disbursed money.
+        sheet = book.add_sheet(_("By source kind"), [
+            Column(_("kind"), TEXT, 24), Column(_("allocated (yuan)"), MONEY, 18), Column(_("disbursed (yuan)"), MONEY, 18),
+            Column(_("execution rate (%)"), DECIMAL1, 12), Column(_("share of allocated (%)"), DECIMAL1, 12),
+            Column(_("sources"), INTEGER, 9),
+        ], freeze_rows=3)
+        sheet.title_line(_title(job, region) + (" · " + _("fiscal year %(year)s") % {"year": job.period} if job.period else ""))
+        sheet.title_line(_generated_line(timezone.now()))
+        sheet.header()
+        start = sheet.row + 1
+        for kind in SourceKind.values:
+            a, d = allocated_by_kind.get(kind, ZERO), disbursed_by_kind.get(kind, ZERO)
+            sheet.append([kinds[kind], a, d, _pct(d, a), _pct(a, total_allocated), sources_by_kind.get(kind, 0)])
+        end = sheet.row
+        sheet.append([_("all kinds"), total_allocated, total_disbursed, _pct(total_disbursed, total_allocated),
+                      _pct(total_allocated, total_allocated), sum(sources_by_kind.values())])
+        sheet.add_chart(Chart(_("Allocated and disbursed by source kind (yuan)"), 7, 2, (0, start, end),
+                              [(_("allocated (yuan)"), 1), (_("disbursed (yuan)"), 2)]))
+        sheet.close()
+        rows += len(SourceKind.values) + 1
+        tick(rows)
+
+        # 2. By area below: money per kind and execution.
+        child_length = CHILD_CODE_LENGTH[len(code)]
+        by_area: dict[str, dict] = {}
+        for row in (Allocation.objects.filter(allocations_q).annotate(area=Substr("project__village_id", 1, child_length))
+                    .values("area", "source__kind").annotate(t=money("amount")).order_by()):
+            by_area.setdefault(row["area"], {}).setdefault("allocated", {})[row["source__kind"]] = row["t"]
+        for row in (Disbursement.objects.filter(payments_q).annotate(area=Substr("allocation__project__village_id", 1, child_length))
+                    .values("area").annotate(t=money("amount")).order_by()):
+            by_area.setdefault(row["area"], {})["disbursed"] = row["t"]
+        budget = dict(
+            Project.objects.filter(village__code__startswith=code).exclude(status=ProjectStatus.CANCELLED)
+            .annotate(area=Substr("village_id", 1, child_length)).values("area").annotate(t=money("budget")).order_by()
+            .values_list("area", "t")
+        )
+        names = area_names(set(by_area) | set(budget))
+        sheet = book.add_sheet(_("By area"), [
+            Column(_("code"), TEXT, 14), Column(_("name"), TEXT, 16), Column(_("budget (yuan)"), MONEY, 16),
+            *[Column(kinds[k], MONEY, 15) for k in SourceKind.values],
+            Column(_("allocated (yuan)"), MONEY, 16), Column(_("disbursed (yuan)"), MONEY, 16),
+            Column(_("execution rate (%)"), DECIMAL1, 11),
+        ])
+        sheet.header()
+        for area in sorted(set(by_area) | set(budget)):
+            per_kind = by_area.get(area, {}).get("allocated", {})
+            allocated = sum(per_kind.values(), ZERO)
+            disbursed = by_area.get(area, {}).get("disbursed", ZERO)
+            sheet.append([area, names.get(area, area), budget.get(area, ZERO), *[per_kind.get(k, ZERO) for k in SourceKind.values],
+                          allocated, disbursed, _pct(disbursed, allocated)])
+            rows += 1
+        sheet.close()
+        tick(len(names))
+
+        # 3. Every source with money below the region: its total, what went to this region, what was paid.
+        sheet = book.add_sheet(_("Sources"), [
+            Column(_("ID"), INTEGER, 8), Column(_("name"), TEXT, 30), Column(_("kind"), TEXT, 18),
+            Column(_("administering region"), TEXT, 16), Column(_("fiscal year"), INTEGER, 9),
+            Column(_("total amount (yuan)"), MONEY, 17), Column(_("allocated here (yuan)"), MONEY, 17),
+            Column(_("disbursed here (yuan)"), MONEY, 17), Column(_("execution rate (%)"), DECIMAL1, 11),
+            Column(_("appropriation document no."), TEXT, 20),
+        ])
+        sheet.header()
+        paid = (Disbursement.objects.filter(payments_q).values("allocation__source_id").annotate(t=money("amount"))
+                .order_by("allocation__source_id").values_list("allocation__source_id", "t").iterator(chunk_size=CHUNK))
+        sources = (
+            Allocation.objects.filter(allocations_q).values("source_id")
+            .annotate(allocated=money("amount")).order_by("source_id")
+            .values_list("source_id", "source__name", "source__kind", "source__region__name", "source__fiscal_year",
+                         "source__total_amount", "allocated", "source__document_no")
+        )
+        count = 0
+        for (pk, name, kind, admin, year, total, allocated, document), disbursed in _merge(
+            sources.iterator(chunk_size=CHUNK), paid, ZERO
+        ):
+            sheet.append([pk, name, kinds.get(kind, kind), admin, year, total, allocated, disbursed, _pct(disbursed, allocated), document])
+            count += 1
+        sheet.close()
+        rows += count
+        tick(count)
+    return rows
+
+
+# --- Ranking -----------------------------------------------------------------------------------
+
+def latest_ranking_period(code: str) -> str | None:
+    return (
+        Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__kind=SchemeKind.ANNUAL, village__code__startswith=code)
+        .aggregate(p=Max("period"))["p"]
+    )
+
+
+def _ranked(job: ReportJob):
+    county = Substr("village_id", 1, 6)
+    return (
+        Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__kind=SchemeKind.ANNUAL, period=job.period,
+                                  village__code__startswith=job.region_id)
+        .annotate(
+            county=county,
+            county_rank=Window(Rank(), partition_by=[county, F("scheme_id")], order_by=F("total_score").desc()),
+            township_rank=Window(Rank(), partition_by=[F("village__township_id"), F("scheme_id")], order_by=F("total_score").desc()),
+            ranked=Window(Count("id"), partition_by=[county, F("scheme_id")]),
+        )
+    )
+
+
+def plan_ranking(job: ReportJob) -> Plan:
+    ranked = Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__kind=SchemeKind.ANNUAL, period=job.period,
+                                       village__code__startswith=job.region_id).count()
+    follow_ups = FollowUp.objects.filter(assessment__period=job.period, village__code__startswith=job.region_id).count()
+    return Plan(rows=ranked + follow_ups + 20)
+
+
+def build_ranking_xlsx(job: ReportJob, path, tick: Tick) -> int:
+    region, code = job.region, job.region_id
+    grades, steps = _labels(Grade.choices), _labels(FollowUpStatus.choices)
+    rows = 0
+    follow_up_base = FollowUp.objects.filter(
+        assessment__period=job.period, assessment__scheme__kind=SchemeKind.ANNUAL, village__code__startswith=code
+    )
+    with xlsx.Workbook(path) as book:
+        # 1. Per county: villages ranked, average, grades, bottom group and its follow-ups; a chart of the averages.
+        per_county = list(
+            Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__kind=SchemeKind.ANNUAL, period=job.period,
+                                      village__code__startswith=code)
+            .annotate(county=Substr("village_id", 1, 6)).values("county")
+            .annotate(n=Count("id"), total=Sum("total_score"),
+                      **{f"g_{g}": Count("id", filter=Q(grade=g)) for g in Grade.values})
+            .order_by("county")
+        )
+        follow_counts = {
+            row["county"]: row for row in follow_up_base.annotate(county=Substr("village_id", 1, 6)).values("county")
+            .annotate(n=Count("id"), open=Count("id", filter=~Q(status=FollowUpStatus.CLOSED))).order_by()
+        }
+        names = area_names(row["county"] for row in per_county)
+        sheet = book.add_sheet(_("Summary by county"), [
+            Column(_("county"), TEXT, 14), Column(_("code"), TEXT, 9), Column(_("villages ranked"), INTEGER, 10),
+            Column(_("average score"), DECIMAL1, 10), *[Column(grades[g], INTEGER, 9) for g in Grade.values],
+            Column(_("villages in the bottom group"), INTEGER, 10), Column(_("open follow-ups"), INTEGER, 10),
+        ], freeze_rows=3)
+        sheet.title_line(_title(job, region))
+        sheet.title_line(_generated_line(timezone.now()))
+        sheet.header()
+        start = sheet.row + 1
+        for row in per_county:
+            follow = follow_counts.get(row["county"], {})
+            sheet.append([names.get(row["county"], row["county"]), row["county"], row["n"],
+                          (row["total"] / row["n"]).quantize(Decimal("0.1")) if row["n"] else None,
+                          *[row[f"g_{g}"] for g in Grade.values], follow.get("n", 0), follow.get("open", 0)])
+        if per_county:
+            sheet.add_chart(Chart(_("Average score by county"), 11, 2, (0, start, sheet.row), [(_("average score"), 3)]))
+        sheet.close()
+        rows += len(per_county)
+        tick(rows)
+
+        # 2. The ranking: every village, by county then rank.
+        sheet = book.add_sheet(_("Ranking"), [
+            Column(_("county"), TEXT, 9), Column(_("rank in county"), INTEGER, 9), Column(_("villages ranked"), INTEGER, 9),
+            Column(_("rank in township"), INTEGER, 9), Column(_("village code"), TEXT, 14), Column(_("village"), TEXT, 14),
+            Column(_("township"), TEXT, 14), Column(_("total score"), DECIMAL1, 9), Column(_("grade"), TEXT, 8),
+            Column(_("scheme"), TEXT, 22), Column(_("in the bottom group"), TEXT, 8), Column(_("follow-up"), TEXT, 10),
+            Column(_("due date"), DATE, 12),
+        ])
+        sheet.header()
+        ranked = (
+            _ranked(job)
+            .values_list("county", "county_rank", "ranked", "township_rank", "village_id", "village__short_name",
+                         "village__township__name", "total_score", "grade", "scheme__name", "follow_up__status", "follow_up__due_date")
+            .order_by("county", "scheme_id", "county_rank", "village_id")
+        )
+        counted = Ticker(tick)
+        for county, rank, among, township_rank, vc, village, township, score, grade, scheme, follow_status, due in ranked.iterator(chunk_size=CHUNK):
+            sheet.append([county, rank, among, township_rank, vc, village, township, score, grades.get(grade, grade), scheme,
+                          _("yes") if follow_status else "", steps.get(follow_status, "") if follow_status else "", due])
+            counted()
+        counted.flush()
+        sheet.close()
+        rows += counted.count
+
+        # 3. Follow-ups of the bottom group (末位): talk, rectification, re-inspection.
+        sheet = book.add_sheet(_("Follow-ups"), [
+            Column(_("village code"), TEXT, 14), Column(_("village"), TEXT, 14), Column(_("township"), TEXT, 14),
+            Column(_("rank in county"), INTEGER, 9), Column(_("villages ranked"), INTEGER, 9), Column(_("status"), TEXT, 10),
+            Column(_("due date"), DATE, 12), Column(_("talk held on"), DATE, 12), Column(_("rectified on"), DATE, 12),
+            Column(_("re-inspected on"), DATE, 12), Column(_("overdue"), TEXT, 8),
+        ])
+        sheet.header()
+        today = timezone.localdate()
+        count = 0
+        for vc, village, township, rank, among, status, due, talk, rectified, reinspected in (
+            follow_up_base.values_list("village_id", "village__short_name", "village__township__name", "rank", "ranked_among",
+                                       "status", "due_date", "talk_held_on", "rectified_on", "reinspected_on")
+            .order_by("village_id").iterator(chunk_size=CHUNK)
+        ):
+            late = status != FollowUpStatus.CLOSED and due < today
+            sheet.append([vc, village, township, rank, among, steps.get(status, status), due, talk, rectified, reinspected,
+                          _("yes") if late else ""])
+            count += 1
+        sheet.close()
+        rows += count
+        tick(count)
+    return rows
+
+
+# --- Roster ------------------------------------------------------------------------------------
+
+def plan_roster(job: ReportJob) -> Plan:
+    return Plan(rows=Village.objects.filter(code__startswith=job.region_id).count())
+
+
+def roster_columns() -> list[Column]:
+    return [
+        Column(_("village code"), TEXT, 14), Column(_("village"), TEXT, 14), Column(_("full name"), TEXT, 20),
+        Column(_("township"), TEXT, 14), Column(_("kind"), TEXT, 12), Column(_("category"), TEXT, 12),
+        Column(_("joined the programme"), INTEGER, 9), Column(_("projects"), INTEGER, 9), Column(_("live projects"), INTEGER, 9),
+        Column(_("under construction"), INTEGER, 9), Column(_("completion (%)"), DECIMAL1, 9),
+        Column(_("overdue projects"), INTEGER, 9), Column(_("no report in 30 days"), INTEGER, 9),
+        Column(_("last progress report"), DATE, 12), Column(_("budget (yuan)"), MONEY, 15),
+        Column(_("allocated (yuan)"), MONEY, 15), Column(_("disbursed (yuan)"), MONEY, 15),
+        Column(_("latest assessment period"), TEXT, 9), Column(_("total score"), DECIMAL1, 9), Column(_("grade"), TEXT, 8),
+        Column(_("open follow-ups"), INTEGER, 9),
+    ]
+
+
+def _label(field: str, choices, source=None):
+    """The display label of a choice, computed by the database (in the active language)."""
+    return Case(*[When(**{field: value}, then=Value(str(label))) for value, label in choices],
+                default=source if source is not None else F(field), output_field=CharField())
+
+
+def _guarded(name: str):
+    """core.exports.safe_cell in SQL: text starting with = + - @ tab or CR gets an apostrophe; empty text is NULL
+    (so that COPY writes it as an empty field, as the csv module does)."""
+    dangerous = Q(**{f"{name}__regex": "^[=+@\t\r-]"})  # a real tab and carriage return in the pattern
+    return NullIf(
+        Case(When(dangerous, then=Concat(Value("'"), F(name), output_field=CharField())), default=F(name), output_field=CharField()),
+        Value(""),
+    )
+
+
+ROSTER_SCORE = 18  # the column of the latest total score
+_ROSTER_TEXT = ["code", "short_name", "name", "township__name"]
+_ROSTER_FIGURES = ["r_kind", "r_category", "joined_year", "r_projects", "r_live", "r_building", "r_completion", "r_overdue",
+                   "r_stale", "stats__last_report_on", "r_budget", "r_allocated", "r_disbursed"]
+
+
+def _roster_villages(job: ReportJob, *, guard_text: bool = False):
+    """Villages below the region with their figures, labels and completion computed by the database; with
+    ``guard_text`` the text columns are neutralised in SQL (for COPY). Returns (queryset, its column names)."""
+    zero = Value(ZERO, output_field=MONEY_FIELD)
+    queryset = Village.objects.filter(code__startswith=job.region_id).annotate(
+        r_kind=_label("kind", VillageKind.choices),
+        r_category=_label("category", VillageCategory.choices),
+        r_projects=Coalesce("stats__projects", 0), r_live=Coalesce("stats__live_projects", 0),
+        r_building=Coalesce("stats__status_under_construction", 0),
+        r_completion=Case(When(stats__live_projects__gt=0, then=Round(
+            Cast("stats__percent_sum", DecimalField(max_digits=12, decimal_places=4)) / F("stats__live_projects"), 1)),
+            default=None, output_field=DecimalField(max_digits=6, decimal_places=1)),
+        r_overdue=Coalesce("stats__overdue_projects", 0), r_stale=Coalesce("stats__stale_projects", 0),
+        r_budget=Coalesce("stats__budget", zero), r_allocated=Coalesce("stats__allocated", zero),
+        r_disbursed=Coalesce("stats__disbursed", zero),
+    )
+    text = list(_ROSTER_TEXT)
+    if guard_text:  # the code is digits only (a database constraint): the names are guarded
+        queryset = queryset.annotate(**{f"g{i}": _guarded(name) for i, name in enumerate(text[1:], 1)})
+        text = ["code"] + [f"g{i}" for i in range(1, len(text))]
+    return queryset.order_by("code"), text + _ROSTER_FIGURES
+
+
+def _roster_latest(job: ReportJob):
+    """Finalised annual assessments below the region, latest first within each village (period, score, grade label)."""
+    return (
+        Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__kind=SchemeKind.ANNUAL,
+                                  village__code__startswith=job.region_id)
+        .annotate(r_grade=_label("grade", Grade.choices, source=Value("")))
+        .order_by("village_id", "-period", "-id")
+    )
+
+
+def _roster_follow_ups(job: ReportJob):
+    return (FollowUp.objects.filter(~Q(status=FollowUpStatus.CLOSED), village__code__startswith=job.region_id)
+            .values("village_id").annotate(n=Count("id")).order_by("village_id"))
+
+
+def roster_rows(job: ReportJob) -> Iterator[list]:
+    """One row per village below the region, in code order, in the columns of roster_columns(): three ordered
+    streams (villages, their assessments latest first, open follow-ups) merged in constant memory."""
+    villages, columns = _roster_villages(job)
+    latest = ((vc, (period, score, grade)) for vc, period, score, grade in
+              _roster_latest(job).values_list("village_id", "period", "total_score", "r_grade").iterator(chunk_size=CHUNK))
+    follow_ups = _roster_follow_ups(job).values_list("village_id", "n").iterator(chunk_size=CHUNK)
+    stream = villages.values_list(*columns).iterator(chunk_size=CHUNK)
+    for (row, assessment), open_count in _merge(_merge(stream, latest, ("", None, "")), follow_ups, 0, key=lambda pair: pair[0][0]):
+        yield [*row, *assessment, open_count]
+
+
+def roster_copy_sql(job: ReportJob, cursor) -> str:
+    """The roster as one SQL statement (for COPY on PostgreSQL): the same three parts as roster_rows, joined by
+    the database (the latest assessment of each village by DISTINCT ON)."""
+    villages, columns = _roster_villages(job, guard_text=True)
+    villages = villages.values(k=F("code"), **{f"c{i:02d}": F(name) for i, name in enumerate(columns)})
+    latest = _roster_latest(job).distinct("village_id").values("village_id", "period", "total_score", "r_grade")
+    follow_ups = _roster_follow_ups(job).values("village_id", "n")
+
+    def sql(queryset):
+        text, params = queryset.query.sql_with_params()
+        return cursor.mogrify(text, params).decode()
+
+    picked = ", ".join(f'r."c{i:02d}"' for i in range(len(columns)))
+    return (
+        f'SELECT {picked}, la."period", la."total_score", NULLIF(la."r_grade", \'\'), COALESCE(f."n", 0) '
+        f"FROM ({sql(villages)}) r LEFT JOIN ({sql(latest)}) la ON la.\"village_id\" = r.\"k\" "
+        f'LEFT JOIN ({sql(follow_ups)}) f ON f."village_id" = r."k" ORDER BY r."k"'
+    )
+
+
+def copy_supported() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def build_roster_csv(job: ReportJob, path, tick: Tick) -> int:
+    """On PostgreSQL the rows are written by the database itself (COPY ... TO STDOUT), neutralised in SQL; elsewhere
+    by Python's csv module from roster_rows. Both give the same bytes (tests/reports compares them)."""
+    # UTF-8 with a byte-order mark: Excel on Chinese Windows opens it as UTF-8, not GBK.
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(safe_row(str(c.title) for c in roster_columns()))
+        if copy_supported():
+            from django.db import connection
+
+            handle.flush()
+            with connection.cursor() as cursor:
+                cursor.copy_expert(f"COPY ({roster_copy_sql(job, cursor)}) TO STDOUT WITH (FORMAT csv)", handle)
+                count = cursor.rowcount  # the rows COPY wrote
+            tick(count)
+            return count
+        # SQLite returns computed decimals unscaled (91.5 for 91.50): give them their two places, as PostgreSQL does.
+        cents = [i for i, c in enumerate(roster_columns()) if c.style == MONEY] + [ROSTER_SCORE]
+        count = 0
+        batch = []
+        for row in roster_rows(job):
+            for i in cents:
+                if row[i] is not None:
+                    row[i] = row[i].quantize(Decimal("0.01"))
+            batch.append(safe_row(row))
+            if len(batch) == CHUNK:
+                writer.writerows(batch)
+                count += len(batch)
+                tick(len(batch))
+                batch.clear()
+        writer.writerows(batch)
+        count += len(batch)
+        tick(len(batch))
+    return count
+
+
+def build_roster_xlsx(job: ReportJob, path, tick: Tick) -> int:
+    counted = Ticker(tick)
+    with xlsx.Workbook(path) as book:
+        sheet = book.add_sheet(_("Villages"), roster_columns())
+        sheet.header()
+        for row in roster_rows(job):
+            sheet.append(row)
+            counted()
+        counted.flush()
+        sheet.close()
+    return counted.count
+
+
+BUILDERS: dict[tuple[str, str], tuple[Callable, Callable]] = {
+    (ReportKind.PROGRESS, ReportFormat.XLSX): (plan_progress, build_progress_xlsx),
+    (ReportKind.PROGRESS, ReportFormat.PDF): (lambda job: Plan(rows=60), build_progress_pdf),
+    (ReportKind.FUNDING, ReportFormat.XLSX): (plan_funding, build_funding_xlsx),
+    (ReportKind.RANKING, ReportFormat.XLSX): (plan_ranking, build_ranking_xlsx),
+    (ReportKind.ROSTER, ReportFormat.CSV): (plan_roster, build_roster_csv),
+    (ReportKind.ROSTER, ReportFormat.XLSX): (plan_roster, build_roster_xlsx),
+}

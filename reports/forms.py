@@ -1,0 +1,19 @@
+"""The request form checks the shape of input only; reports.services.report_request applies the rules."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ReportFormat, ReportKind
+
+
+class ReportRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind of report"), choices=ReportKind.choices)
+    region = forms.CharField(label=_("region"), max_length=9, help_text=_("Division code: 33, 3305, 330523 ..."))
+    format = forms.ChoiceField(label=_("format"), choices=ReportFormat.choices)
+    period = forms.CharField(label=_("report period"), max_length=8, required=False,
+                             help_text=_("Progress: a month (2025-06, default this month). Funding: a fiscal year (empty for all). "
+                                         "Ranking: an assessment period (default the latest). Roster: empty."))
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if regions:
+            self.fields["region"].widget = forms.Select(choices=[(r.code, f"{r.name} ({r.code})") for r in regions])

@@ -1,0 +1,119 @@
+"""python manage.py bench_reports: generate province-scale reports and report rows per second and peak
+memory (RSS) of the process that generated each one.
+
+Each report runs through the same service as the Celery task (reports.services.report_run) in a forked
+child process, so its peak RSS (from wait4's rusage) is that of a worker process generating that report
+alone: Django loaded, then the report. Meant for PostgreSQL at scale (`make bench` prepares that database).
+Targets (issue 9): CSV at least 100,000 rows/s, XLSX at least 20,000 rows/s, peak RSS at most 200 MB.
+"""
+import json
+import os
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.utils import timezone, translation
+
+from reports.models import ReportJob, ReportKind
+from reports.services import report_run
+from villages.models import Region
+
+CASES = [
+    # (kind, format, period), over the region given on the command line (default the province).
+    (ReportKind.PROGRESS, "xlsx", "month"),
+    (ReportKind.ROSTER, "csv", ""),
+    (ReportKind.ROSTER, "xlsx", ""),
+    (ReportKind.FUNDING, "xlsx", ""),
+    (ReportKind.RANKING, "xlsx", "latest"),
+    (ReportKind.PROGRESS, "pdf", "month"),
+]
+TARGETS = {"csv": 100_000, "xlsx": 20_000}
+RSS_LIMIT_MB = 200
+
+
+class Command(BaseCommand):
+    help = "Benchmark report generation at province scale (rows/s and peak RSS per report)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", default="33")
+        parser.add_argument("--repeat", type=int, default=3, help="runs per report; the best and the median are shown")
+        parser.add_argument("--output", default="bench-results/reports.json")
+        parser.add_argument("--only", default="", help="comma-separated reports to run, e.g. roster.csv,progress.xlsx")
+
+    def handle(self, *args, region, repeat, output, only, **options):
+        place = Region.objects.filter(code=region).first()
+        if place is None:
+            raise CommandError(f"No region {region}: run import_divisions and generate_programme first.")
+        from reports.builders import latest_ranking_period
+
+        user, _created = get_user_model().objects.get_or_create(username="bench_reports")
+        # What a worker process has loaded once and keeps (not a per-report cost): the translation catalogues
+        # and the content types the audit rows refer to. The forked children start from here.
+        with translation.override(settings.LANGUAGE_CODE):
+            translation.gettext("Summary")
+        ContentType.objects.get_for_model(ReportJob)
+        period_of = {"month": timezone.localdate().strftime("%Y-%m"), "latest": latest_ranking_period(region) or "", "": ""}
+        results = []
+        wanted = {name.strip() for name in only.split(",") if name.strip()}
+        for kind, fmt, period in CASES:
+            if wanted and f"{kind}.{fmt}" not in wanted:
+                continue
+            runs = []
+            for _ in range(repeat):
+                job = ReportJob.objects.create(kind=kind, format=fmt, region=place, period=period_of[period], requester=user,
+                                               language=settings.LANGUAGE_CODE)
+                seconds, rss_kb = self._run_in_child(job.pk)
+                job.refresh_from_db()
+                if job.status != "succeeded":
+                    raise CommandError(f"{kind}/{fmt} failed: {job.error}")
+                runs.append({"seconds": seconds, "rows": job.rows, "bytes": job.size, "rss_mb": rss_kb / 1024})
+                (Path(settings.MEDIA_ROOT) / job.file.name).unlink(missing_ok=True)
+                ReportJob.objects.filter(pk=job.pk).delete()
+            best = min(runs, key=lambda r: r["seconds"])
+            median = sorted(r["seconds"] for r in runs)[len(runs) // 2]
+            row = {
+                "report": f"{kind}.{fmt}", "region": region, "rows": best["rows"], "bytes": best["bytes"],
+                "best_s": round(best["seconds"], 3), "median_s": round(median, 3),
+                "rows_per_s_best": round(best["rows"] / best["seconds"]), "rows_per_s_median": round(best["rows"] / median),
+                "peak_rss_mb": round(max(r["rss_mb"] for r in runs), 1),
+            }
+            target = TARGETS.get(fmt) if kind != ReportKind.PROGRESS or fmt != "pdf" else None
+            row["target_rows_per_s"] = target
+            row["meets_target"] = (target is None or row["rows_per_s_median"] >= target) and row["peak_rss_mb"] <= RSS_LIMIT_MB
+            results.append(row)
+            self.stdout.write(
+                f"{row['report']:<16} {row['rows']:>8,} rows  {row['bytes'] / 1e6:6.1f} MB  best {row['best_s']:6.2f} s  "
+                f"median {row['median_s']:6.2f} s  {row['rows_per_s_median']:>9,} rows/s (median)  peak RSS {row['peak_rss_mb']:6.1f} MB"
+                f"  {'target ' + format(target, ',') + ' rows/s, ' if target else ''}RSS ≤ {RSS_LIMIT_MB} MB: "
+                f"{'PASS' if row['meets_target'] else 'FAIL'}"
+            )
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(json.dumps({"measured_at": timezone.now().isoformat(), "results": results}, indent=2))
+        self.stdout.write(f"written {output}")
+
+    def _run_in_child(self, job_id: int) -> tuple[float, int]:
+        connections.close_all()  # the child opens its own connection
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: generate, report the time, leave without running the parent's cleanup
+            code = 1
+            try:
+                os.close(read_end)
+                started = time.perf_counter()
+                report_run(job_id=job_id, task_id="bench")
+                os.write(write_end, f"{time.perf_counter() - started:.6f}".encode())
+                code = 0
+            finally:
+                connections.close_all()
+                os._exit(code)
+        os.close(write_end)
+        _pid, status, usage = os.wait4(pid, 0)
+        elapsed = os.read(read_end, 64).decode()
+        os.close(read_end)
+        if status != 0 or not elapsed:
+            raise CommandError(f"the child generating job {job_id} exited with status {status}")
+        return float(elapsed), usage.ru_maxrss  # kilobytes on Linux

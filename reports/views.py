@@ -1,0 +1,80 @@
+"""Report pages: the list (with the request form), one job's page with a live progress bar, its status as
+JSON for that bar, and the download. Writes go through reports.services."""
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from core import scoping
+from core.exceptions import DomainError, NotPermitted
+from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from villages.selectors import home_regions
+
+from . import selectors, services
+from .downloads import file_response
+from .filters import ReportJobFilterSet
+from .forms import ReportRequestForm
+from .models import FORMATS
+
+
+class ReportListView(ScopedListView):
+    selector = selectors.job_list
+    filterset_class = ReportJobFilterSet
+    template_name = "reports/report_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_request=scoping.can_anywhere(self.request.user, "report.request"), **kwargs)
+
+
+class ReportDetailView(ScopedDetailView):
+    selector = selectors.job_list
+    template_name = "reports/report_detail.html"
+    context_object_name = "job"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["status"] = selectors.job_status(self.object)
+        return context
+
+
+def _regions(user):
+    return [r for r in home_regions(user=user) if scoping.can(user, "report.request", r)]
+
+
+@portal_view
+def report_request(request):
+    user = request.user
+    if not scoping.can_anywhere(user, "report.request"):
+        raise NotPermitted("report.request")
+    regions = _regions(user)
+    form = ReportRequestForm(request.POST or None, regions=regions,
+                             initial={"kind": request.GET.get("kind", "progress"), "region": request.GET.get("region")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = services.report_request(actor=user, kind=data["kind"], region_code=data["region"], format=data["format"],
+                                          period=data["period"], language=request.LANGUAGE_CODE)
+        except DomainError as error:
+            apply_domain_error(request, form, error)
+        else:
+            job.refresh_from_db()
+            if job.dispatched_at is None and not job.is_done:
+                messages.warning(request, _("The report queue is unavailable right now. Your request is saved and the "
+                                            "report will be generated as soon as the queue is back."))
+            else:
+                messages.success(request, _("Report requested."))
+            return redirect("reports:detail", pk=job.pk)
+    return render(request, "reports/report_form.html", {"form": form, "formats": {k: list(v) for k, v in FORMATS.items()}})
+
+
+@portal_view
+def report_status(request, pk):
+    job = get_object_or_404(selectors.job_list(user=request.user), pk=pk)
+    response = JsonResponse(selectors.job_status(job))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@portal_view
+def report_download(request, pk):
+    return file_response(get_object_or_404(selectors.job_list(user=request.user), pk=pk))
