@@ -56,6 +56,11 @@ def _unprefixed(row: dict) -> dict:
     return {(key[2:] if key.startswith("s_") else key): value for key, value in row.items()}
 
 
+def completion(percent_sum, live_projects) -> Decimal | None:
+    """Average percent complete of the live projects, one decimal (the dashboards' and the reports' figure)."""
+    return (Decimal(percent_sum) / live_projects).quantize(Decimal("0.1")) if live_projects else None
+
+
 @dataclass
 class Totals(MoneyRatios):
     values: dict
@@ -70,8 +75,7 @@ class Totals(MoneyRatios):
 
     @property
     def completion(self) -> Decimal | None:
-        live = self.values.get("live_projects") or 0
-        return (Decimal(self.values["percent_sum"]) / live).quantize(Decimal("0.1")) if live else None
+        return completion(self.values["percent_sum"], self.values.get("live_projects") or 0)
 
 
 @dataclass

@@ -41,7 +41,7 @@ from assessment.models import Assessment, AssessmentStatus, FollowUp, FollowUpSt
 from core.exports import safe_row
 from core.scoping import SYSTEM
 from dashboard.models import TownshipMonth, TownshipStats, VillageStats
-from dashboard.selectors import dashboard
+from dashboard.selectors import completion, dashboard
 from funding.models import Allocation, Disbursement, SourceKind
 from projects.filters import overdue_q
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
@@ -88,10 +88,6 @@ def _pct(part, whole) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def _completion(percent_sum, live) -> Decimal | None:
-    return (Decimal(percent_sum) / live).quantize(Decimal("0.1")) if live else None
-
-
 def month_bounds(period: str) -> tuple[datetime.date, datetime.date]:
     year, month = (int(part) for part in period.split("-"))
     first = datetime.date(year, month, 1)
@@ -126,7 +122,7 @@ AREA_COLUMNS = lambda: [  # noqa: E731 - built per call so the labels follow the
 def _area_row(code, name, values: dict, month_reports: int | None) -> list:
     return [
         code, name, values.get("villages"), values["projects"], values["live_projects"],
-        _completion(values["percent_sum"], values["live_projects"]), values["overdue_projects"], values.get("stale_villages"),
+        completion(values["percent_sum"], values["live_projects"]), values["overdue_projects"], values.get("stale_villages"),
         values["budget"], values["allocated"], values["disbursed"], _pct(values["disbursed"], values["allocated"]), month_reports,
     ]
 
@@ -175,6 +171,26 @@ def _merge(stream, keyed: Iterator, default, key=lambda row: row[0]):
         while pending is not None and pending[0] < key_value:
             pending = next(keyed, None)
         yield row, (pending[1] if pending is not None and pending[0] == key_value else default)
+
+
+def _grandchildren(code: str, child_length: int, grand_length: int, first: datetime.date) -> dict[str, list]:
+    """The areas two levels below ``code`` (a county's villages, a city's townships, a province's counties) with
+    their figures, grouped by the area one level below: one query for villages, three for regions, whatever the
+    number of children. At most a few hundred rows (the size of one region's second level)."""
+    grouped: dict[str, list] = {}
+    if grand_length == 12:
+        for vc, name, _t, _c, p, live, ps, _u, _co, _ac, od, stale, _l, b, a, d in _village_rows(code):
+            values = {"villages": 1, "projects": p, "live_projects": live, "percent_sum": ps, "overdue_projects": od,
+                      "stale_villages": int(stale > 0), "budget": b, "allocated": a, "disbursed": d}
+            grouped.setdefault(vc[:child_length], []).append((vc, name, values, None))
+        return grouped
+    month = _month_reports_by_area(code, grand_length, first)
+    sums = list(_township_sums(code, grand_length))
+    names = area_names(row["area"] for row in sums)
+    for row in sums:
+        area = row["area"]
+        grouped.setdefault(area[:child_length], []).append((area, names.get(area, area), row, month.get(area, 0)))
+    return grouped
 
 
 def plan_progress(job: ReportJob) -> Plan:
@@ -236,22 +252,12 @@ def build_progress_xlsx(job: ReportJob, path, tick: Tick) -> int:
 
         # 2. One sheet per area below (its own areas, one level further down).
         if len(code) < 9:
-            grand_length = CHILD_CODE_LENGTH[child_length]
+            by_child = _grandchildren(code, child_length, CHILD_CODE_LENGTH[child_length], first)
             for child in board.children:
                 sheet = book.add_sheet(child.name or child.code, AREA_COLUMNS(), freeze_rows=2)
                 sheet.title_line(f"{child.name} {child.code}")
                 sheet.header()
-                if grand_length == 12:
-                    grand = [
-                        (vc, name, {"villages": 1, "projects": p, "live_projects": live, "percent_sum": ps, "overdue_projects": od,
-                                    "stale_villages": int(stale > 0), "budget": b, "allocated": a, "disbursed": d}, None)
-                        for vc, name, _t, _c, p, live, ps, _u, _co, _ac, od, stale, _l, b, a, d in _village_rows(child.code)
-                    ]
-                else:
-                    month = _month_reports_by_area(child.code, grand_length, first)
-                    sums = list(_township_sums(child.code, grand_length))
-                    names = area_names(row["area"] for row in sums)
-                    grand = [(row["area"], names.get(row["area"], row["area"]), row, month.get(row["area"], 0)) for row in sums]
+                grand = by_child.get(child.code, [])
                 for grand_code, name, values, month_reports in grand:
                     sheet.append(_area_row(grand_code, name, values, month_reports))
                 sheet.close()
@@ -278,7 +284,7 @@ def build_progress_xlsx(job: ReportJob, path, tick: Tick) -> int:
         counted = Ticker(tick)
         for row, reports_in_month in _merge(_village_rows(code).iterator(chunk_size=CHUNK), month_reports, 0):
             vc, name, township, category, p, live, ps, building, completed, accepted, od, stale, last, b, a, d = row
-            sheet.append([vc, name, township, categories.get(category, category), p, live, _completion(ps, live), building,
+            sheet.append([vc, name, township, categories.get(category, category), p, live, completion(ps, live), building,
                           completed + accepted, od, stale, last, b, a, d, _pct(d, a), reports_in_month])
             counted()
         counted.flush()

@@ -314,9 +314,16 @@ def report_expire(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.REPORTS_RETENTION_DAYS)
     expired = 0
-    for job in ReportJob.objects.filter(finished_at__lt=cutoff, expired_at__isnull=True).exclude(file="").iterator(chunk_size=500):
-        _media(job.file.name).unlink(missing_ok=True)
-        expired += ReportJob.objects.filter(pk=job.pk, expired_at__isnull=True).update(file="", expired_at=now)
+    old = ReportJob.objects.filter(finished_at__lt=cutoff, expired_at__isnull=True).exclude(file="")
+    batch: list[int] = []
+    for pk, name in old.values_list("pk", "file").iterator(chunk_size=500):
+        _media(name).unlink(missing_ok=True)
+        batch.append(pk)
+        if len(batch) == 500:
+            expired += ReportJob.objects.filter(pk__in=batch, expired_at__isnull=True).update(file="", expired_at=now)
+            batch.clear()
+    if batch:
+        expired += ReportJob.objects.filter(pk__in=batch, expired_at__isnull=True).update(file="", expired_at=now)
     temp_dir = _media("reports/tmp")
     if temp_dir.is_dir():
         for leftover in temp_dir.glob("*.part"):

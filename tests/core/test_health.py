@@ -53,9 +53,9 @@ def test_ok_when_database_and_broker_answer(client, db, settings, django_assert_
 
 
 def test_real_redis_broker_is_pinged(client, db, settings):
-    from tests.core.test_settings import _redis_up
+    from tests.stack import port_open
 
-    need_service("Redis", _redis_up(), "no Redis on 127.0.0.1:6379")
+    need_service("Redis", port_open(6379), "no Redis on 127.0.0.1:6379")
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/9"
     response = client.get(URL)
     assert response.status_code == 200

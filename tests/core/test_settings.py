@@ -3,13 +3,13 @@ an unsafe production configuration, and a Celery app that a worker can load."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tests.conftest import need_service
+from tests.stack import port_open
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
@@ -63,17 +63,9 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def _redis_up(host="127.0.0.1", port=6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def test_celery_worker_starts_from_config_and_answers_ping(tmp_path):
     """`celery -A config worker` loads the app and consumes from Redis."""
-    need_service("Redis", _redis_up(), "no Redis on 127.0.0.1:6379")
+    need_service("Redis", port_open(6379), "no Redis on 127.0.0.1:6379")
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     env = {k: v for k, v in os.environ.items() if k not in CLEAN_KEYS}
     env.update(CELERY_BROKER_URL="redis://127.0.0.1:6379/13", DJANGO_SETTINGS_MODULE="config.settings")

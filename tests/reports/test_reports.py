@@ -390,3 +390,27 @@ def test_roster_csv_by_copy_equals_the_python_writer(county_world, postgres, mon
     rows = builders.build_roster_csv(job, tmp_path / "python.csv", lambda n: None)
     assert rows == 5 and (tmp_path / "python.csv").read_bytes() == by_copy
     assert b"'=HYPERLINK" in by_copy and b"'+\xe5\x8a\x9d" in by_copy  # =HYPERLINK... and +劝学村 neutralised
+
+
+def test_progress_workbook_costs_the_same_queries_however_many_areas(county_world, monkeypatch, tmp_path):
+    """One sheet per township, but no query per township: the areas below are read in one pass."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboard.stats import rebuild
+    from tests.factories import VillageFactory
+
+    job = _queued(county_world, monkeypatch, kind="progress")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            builders.build_progress_xlsx(job, tmp_path / "p.xlsx", lambda n: None)
+        return len(captured)
+
+    before = queries()
+    for township in ("330523101", "330523102", "330523103"):
+        VillageFactory(township_code=township, code=f"{township}201")
+    rebuild("")
+    assert len(load_workbook(tmp_path / "p.xlsx").sheetnames) == 5  # before: summary, 2 townships, villages, overdue
+    assert queries() == before
+    assert len(load_workbook(tmp_path / "p.xlsx").sheetnames) == 8
