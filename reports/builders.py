@@ -33,12 +33,13 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Rank, Round, Substr
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Ord, Rank, Round, Substr
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade, SchemeKind
-from core.exports import safe_row
+from core.exports import DANGEROUS_PREFIXES, safe_row
 from core.scoping import SYSTEM
 from dashboard.models import TownshipMonth, TownshipStats, VillageStats
 from dashboard.selectors import completion, dashboard
@@ -617,7 +618,9 @@ def _label(field: str, choices, source=None):
 def _guarded(name: str):
     """core.exports.safe_cell in SQL: text starting with = + - @ tab or CR gets an apostrophe; empty text is NULL
     (so that COPY writes it as an empty field, as the csv module does)."""
-    dangerous = Q(**{f"{name}__regex": "^[=+@\t\r-]"})  # a real tab and carriage return in the pattern
+    # The code of the first character (ASCII() on PostgreSQL): cheaper than a regular expression (about 20 ms less
+    # database time for the three names of a province's 25,547 villages, measured).
+    dangerous = In(Ord(name), sorted(ord(prefix) for prefix in DANGEROUS_PREFIXES))
     return NullIf(
         Case(When(dangerous, then=Concat(Value("'"), F(name), output_field=CharField())), default=F(name), output_field=CharField()),
         Value(""),
@@ -630,11 +633,18 @@ _ROSTER_FIGURES = ["r_kind", "r_category", "joined_year", "r_projects", "r_live"
                    "r_stale", "stats__last_report_on", "r_budget", "r_allocated", "r_disbursed"]
 
 
-def _roster_villages(job: ReportJob, *, guard_text: bool = False):
+Bounds = tuple[str, str]  # an inclusive range of village codes (12 digits each)
+
+
+def _in_range(field: str, bounds: Bounds | None) -> Q:
+    return Q(**{f"{field}__range": bounds}) if bounds else Q()
+
+
+def _roster_villages(job: ReportJob, *, guard_text: bool = False, bounds: Bounds | None = None):
     """Villages below the region with their figures, labels and completion computed by the database; with
     ``guard_text`` the text columns are neutralised in SQL (for COPY). Returns (queryset, its column names)."""
     zero = Value(ZERO, output_field=MONEY_FIELD)
-    queryset = Village.objects.filter(code__startswith=job.region_id).annotate(
+    queryset = Village.objects.filter(_in_range("code", bounds), code__startswith=job.region_id).annotate(
         r_kind=_label("kind", VillageKind.choices),
         r_category=_label("category", VillageCategory.choices),
         r_projects=Coalesce("stats__projects", 0), r_live=Coalesce("stats__live_projects", 0),
@@ -653,18 +663,19 @@ def _roster_villages(job: ReportJob, *, guard_text: bool = False):
     return queryset.order_by("code"), text + _ROSTER_FIGURES
 
 
-def _roster_latest(job: ReportJob):
+def _roster_latest(job: ReportJob, bounds: Bounds | None = None):
     """Finalised annual assessments below the region, latest first within each village (period, score, grade label)."""
     return (
-        Assessment.objects.filter(status=AssessmentStatus.FINALISED, scheme__kind=SchemeKind.ANNUAL,
-                                  village__code__startswith=job.region_id)
+        Assessment.objects.filter(_in_range("village__code", bounds), status=AssessmentStatus.FINALISED,
+                                  scheme__kind=SchemeKind.ANNUAL, village__code__startswith=job.region_id)
         .annotate(r_grade=_label("grade", Grade.choices, source=Value("")))
         .order_by("village_id", "-period", "-id")
     )
 
 
-def _roster_follow_ups(job: ReportJob):
-    return (FollowUp.objects.filter(~Q(status=FollowUpStatus.CLOSED), village__code__startswith=job.region_id)
+def _roster_follow_ups(job: ReportJob, bounds: Bounds | None = None):
+    return (FollowUp.objects.filter(_in_range("village__code", bounds), ~Q(status=FollowUpStatus.CLOSED),
+                                    village__code__startswith=job.region_id)
             .values("village_id").annotate(n=Count("id")).order_by("village_id"))
 
 
@@ -680,24 +691,51 @@ def roster_rows(job: ReportJob) -> Iterator[list]:
         yield [*row, *assessment, open_count]
 
 
-def roster_copy_sql(job: ReportJob, cursor) -> str:
-    """The roster as one SQL statement (for COPY on PostgreSQL): the same three parts as roster_rows, joined by
-    the database (the latest assessment of each village by DISTINCT ON)."""
-    villages, columns = _roster_villages(job, guard_text=True)
+# Stand-ins for the two codes of a part's range in the compiled statement (see roster_copy_statements).
+_FIRST, _LAST = "<first village code>", "<last village code>"
+
+
+def roster_copy_statements(job: ReportJob, parts: list[Bounds]) -> list[tuple[str, list]]:
+    """The roster as SQL statements with their parameters, one per code range in ``parts``, for COPY on
+    PostgreSQL: the same three parts as roster_rows, joined by the database (the latest assessment of each
+    village by DISTINCT ON). The statement is compiled once, with stand-ins for the range's two codes, and
+    each part gets its own codes as parameters."""
+    villages, columns = _roster_villages(job, guard_text=True, bounds=(_FIRST, _LAST))
     villages = villages.values(k=F("code"), **{f"c{i:02d}": F(name) for i, name in enumerate(columns)})
-    latest = _roster_latest(job).distinct("village_id").values("village_id", "period", "total_score", "r_grade")
-    follow_ups = _roster_follow_ups(job).values("village_id", "n")
-
-    def sql(queryset):
-        text, params = queryset.query.sql_with_params()
-        return cursor.mogrify(text, params).decode()
-
+    latest = _roster_latest(job, (_FIRST, _LAST)).distinct("village_id").values("village_id", "period", "total_score", "r_grade")
+    follow_ups = _roster_follow_ups(job, (_FIRST, _LAST)).values("village_id", "n")
+    (v_sql, v_params), (l_sql, l_params), (f_sql, f_params) = (q.query.sql_with_params() for q in (villages, latest, follow_ups))
     picked = ", ".join(f'r."c{i:02d}"' for i in range(len(columns)))
-    return (
+    sql = (
         f'SELECT {picked}, la."period", la."total_score", NULLIF(la."r_grade", \'\'), COALESCE(f."n", 0) '
-        f"FROM ({sql(villages)}) r LEFT JOIN ({sql(latest)}) la ON la.\"village_id\" = r.\"k\" "
-        f'LEFT JOIN ({sql(follow_ups)}) f ON f."village_id" = r."k" ORDER BY r."k"'
+        f'FROM ({v_sql}) r LEFT JOIN ({l_sql}) la ON la."village_id" = r."k" '
+        f'LEFT JOIN ({f_sql}) f ON f."village_id" = r."k" ORDER BY r."k"'
     )
+    params = [*v_params, *l_params, *f_params]
+    assert params.count(_FIRST) == params.count(_LAST) == 3, "each of the three parts has the range once"
+    return [(sql, [first if p == _FIRST else last if p == _LAST else p for p in params]) for first, last in parts]
+
+
+# A county's roster (a few hundred villages) is written in one part; a city's or a province's, of 1,000 villages or
+# more, is split into up to REPORTS_COPY_PARALLEL code ranges of about equal size, written at once over as many
+# connections (reports.pgcopy).
+COPY_SPLIT_MIN_ROWS = 1_000
+
+
+def roster_parts(job: ReportJob, parts: int) -> list[Bounds]:
+    """Code ranges covering every village code below the region (codes are 12 digits, a database constraint), in
+    order: one range, or ``parts`` ranges of about equal numbers of villages when the region has many."""
+    first, last = job.region_id.ljust(12, "0"), job.region_id.ljust(12, "9")
+    if parts < 2 or len(job.region_id) > 4:  # a county or a township: one part, without counting
+        return [(first, last)]
+    villages = Village.objects.filter(code__startswith=job.region_id)
+    total = villages.count()
+    if total < max(COPY_SPLIT_MIN_ROWS, parts):
+        return [(first, last)]
+    codes = villages.order_by("code").values_list("code", flat=True)
+    cuts = [codes[total * i // parts] for i in range(1, parts)]  # one index scan each (LIMIT 1 OFFSET n)
+    # Each range ends just before the next one's first code: equal-length digit strings compare as numbers.
+    return list(zip([first, *cuts], [*(f"{int(cut) - 1:012d}" for cut in cuts), last]))
 
 
 def copy_supported() -> bool:
@@ -706,25 +744,25 @@ def copy_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
+# For the roster statement only: a sort of a whole province's rows (when the planner chooses one) stays in memory.
+ROSTER_COPY_SETUP = ("SET LOCAL work_mem = '64MB'", "SET LOCAL client_encoding = 'UTF8'")
+
+
 def build_roster_csv(job: ReportJob, path, tick: Tick) -> int:
-    """On PostgreSQL the rows are written by the database itself (COPY ... TO STDOUT), neutralised in SQL; elsewhere
-    by Python's csv module from roster_rows. Both give the same bytes (tests/reports compares them)."""
+    """On PostgreSQL the rows are written by the database itself (COPY ... TO STDOUT, split over several
+    connections for a large region), neutralised in SQL; elsewhere by Python's csv module from roster_rows.
+    Both give the same bytes (tests/reports compares them)."""
     # UTF-8 with a byte-order mark: Excel on Chinese Windows opens it as UTF-8, not GBK.
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(safe_row(str(c.title) for c in roster_columns()))
     if copy_supported():
-        from django.db import connection, transaction
+        from reports import pgcopy
 
+        statements = roster_copy_statements(job, roster_parts(job, pgcopy.parts_available()))
         # A binary file: COPY's UTF-8 bytes go to disk as they come (a text file would decode and re-encode them).
         with open(path, "wb") as handle:
             handle.write(header.getvalue().encode("utf-8-sig"))
-            with transaction.atomic(), connection.cursor() as cursor:
-                # The planner joins the 1,400 township names by a memoised nested loop over 25,000 villages;
-                # a hash join is a third faster (measured: 0.25 s → 0.18 s for Zhejiang). For this statement only.
-                cursor.execute("SET LOCAL enable_nestloop = off")
-                cursor.execute("SET LOCAL client_encoding = 'UTF8'")
-                cursor.copy_expert(f"COPY ({roster_copy_sql(job, cursor)}) TO STDOUT WITH (FORMAT csv)", handle)
-                count = cursor.rowcount  # the rows COPY wrote
+            count = pgcopy.copy_out(handle, path, statements, setup=ROSTER_COPY_SETUP)
         tick(count)
         return count
     with open(path, "w", newline="", encoding="utf-8-sig") as handle:
