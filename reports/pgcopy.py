@@ -30,7 +30,8 @@ from django.db import close_old_connections, connection, connections, transactio
 
 Statement = tuple[str, Sequence]  # SQL with %s placeholders and its parameters
 
-_helpers: dict[int, ThreadPoolExecutor] = {}  # per process id: a forked child starts its own threads
+# Per process id (a forked child starts its own threads): the helper threads and how many there are.
+_helpers: dict[int, tuple[ThreadPoolExecutor, int]] = {}
 _helpers_lock = threading.Lock()
 
 
@@ -72,11 +73,13 @@ def copy_out(handle, path: Path, statements: Sequence[Statement], *, setup: Sequ
 
 def _pool(workers: int) -> ThreadPoolExecutor:
     with _helpers_lock:
-        pool = _helpers.get(os.getpid())
-        if pool is None or pool._max_workers < workers:
-            if pool is not None:
-                pool.shutdown(wait=False)
-            pool = _helpers[os.getpid()] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-copy")
+        pool, size = _helpers.get(os.getpid(), (None, 0))
+    if pool is not None and size >= workers:
+        return pool
+    close_helpers()  # fewer threads than wanted (REPORTS_COPY_PARALLEL was raised): start again
+    with _helpers_lock:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-copy")
+        _helpers[os.getpid()] = (pool, workers)
         return pool
 
 
@@ -84,10 +87,9 @@ def close_helpers(timeout: float = 10) -> None:
     """Close the helper threads' connections and stop the threads of this process (the test suite calls it before
     dropping its database; a worker process's connections close when it exits)."""
     with _helpers_lock:
-        pool = _helpers.pop(os.getpid(), None)
+        pool, workers = _helpers.pop(os.getpid(), (None, 0))
     if pool is None:
         return
-    workers = pool._max_workers
     everyone = threading.Barrier(workers, timeout=timeout)
 
     def close() -> None:  # each thread closes its own connection (Django refuses to close another thread's)

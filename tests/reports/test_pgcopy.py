@@ -114,6 +114,15 @@ def test_helper_sessions_are_kept_between_reports(county_world, postgres, split,
     pgcopy.close_helpers()
     _roster(tmp_path / "third.csv")
     assert len(pids) == 3 and pids[2] != pids[0]  # closed, then a new session
+    split.REPORTS_COPY_PARALLEL = 3  # more helpers wanted: the old one's session is closed, two new ones open
+    _roster(tmp_path / "fourth.csv")
+    assert len(pids) == 5 and pids[2] not in pids[3:] and _sessions() == {connection.connection.get_backend_pid(), *pids[3:]}
+
+
+def _sessions() -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'")
+        return {pid for (pid,) in cursor.fetchall()}
 
 
 def test_a_county_is_written_in_one_part_without_counting(county_world, postgres, split, django_assert_num_queries):
