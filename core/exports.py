@@ -8,7 +8,12 @@ cells, not text.
 """
 from __future__ import annotations
 
+import re
+
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Characters a workbook cell (XML 1.0) cannot hold: openpyxl refuses them and Excel would not open the file.
+# Sheets drop them before neutralising, so that "\x1f=1" becomes "'=1", not "=1".
+ILLEGAL_IN_SHEETS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def safe_cell(value):
@@ -16,6 +21,17 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
         return "'" + value
     return value
+
+
+def sheet_cell(value):
+    """The value to write to a workbook cell: text without the characters a sheet cannot hold, neutralised."""
+    if isinstance(value, str):
+        return safe_cell(ILLEGAL_IN_SHEETS.sub("", value))
+    return value
+
+
+def sheet_row(values) -> list:
+    return [sheet_cell(value) for value in values]
 
 
 _DANGEROUS_FIRST = frozenset(DANGEROUS_PREFIXES)  # each prefix is one character

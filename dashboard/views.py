@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from core import scoping
-from core.exports import safe_row
+from core.exports import sheet_row
 from core.views import portal_view
 from villages.models import Region
 from villages.selectors import home_regions
@@ -74,9 +74,9 @@ def export(request, code):
 
     def sheet(title, header, rows):
         ws = book.create_sheet(title[:31])
-        ws.append(safe_row(str(h) for h in header))
+        ws.append(sheet_row(str(h) for h in header))
         for row in rows:
-            ws.append(safe_row(row))
+            ws.append(sheet_row(row))
 
     t = board.totals
     sheet(_("Summary"), [_("figure"), _("value")], [

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from core.exports import safe_cell
+from core.exports import sheet_cell
 
 MONEY_FORMAT = "#,##0.00"
 
@@ -22,7 +22,7 @@ MONEY_FORMAT = "#,##0.00"
 def _header(sheet, labels):
     cells = []
     for label in labels:
-        cell = WriteOnlyCell(sheet, value=safe_cell(str(label)))
+        cell = WriteOnlyCell(sheet, value=sheet_cell(str(label)))
         cell.font = Font(bold=True)
         cells.append(cell)
     sheet.append(cells)
@@ -31,7 +31,7 @@ def _header(sheet, labels):
 def _row(sheet, values):
     cells = []
     for value in values:
-        cell = WriteOnlyCell(sheet, value=safe_cell(value))
+        cell = WriteOnlyCell(sheet, value=sheet_cell(value))
         if isinstance(value, Decimal):
             cell.number_format = MONEY_FORMAT
         elif hasattr(value, "isoformat"):

@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from core.exports import DANGEROUS_PREFIXES
+from core.exports import DANGEROUS_PREFIXES, ILLEGAL_IN_SHEETS
 
 # Style ids (indexes into cellXfs of STYLES_XML). AUTO is not a style: a column of mixed figures
 # (a summary's values) takes INTEGER for whole numbers, MONEY for amounts with cents, DECIMAL1 otherwise.
 TEXT, HEADER, INTEGER, MONEY, DECIMAL1, DATE, TITLE, PERCENT = range(8)
 AUTO = -1
 
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL_XML = ILLEGAL_IN_SHEETS  # dropped from text cells
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
@@ -52,13 +52,18 @@ _DANGEROUS_FIRST = frozenset(DANGEROUS_PREFIXES)  # each is one character
 
 
 def _text(value) -> str:
-    """Text for an inline string: neutralised like core.exports.safe_cell, XML-escaped only when it needs it."""
+    """Text for an inline string: neutralised like core.exports.safe_cell, XML-escaped only when it needs it.
+    Characters XML cannot hold are dropped first, so that what is left is what gets neutralised ("\\x1f=1" is
+    written as "'=1", not "=1")."""
     if value.__class__ is not str:
         value = str(value)
+    escaping = _NEEDS_ESCAPE.search(value)
+    if escaping:
+        value = _ILLEGAL_XML.sub("", value)
     if value[:1] in _DANGEROUS_FIRST:
         value = "'" + value
-    if _NEEDS_ESCAPE.search(value):
-        value = escape(_ILLEGAL_XML.sub("", value), {"\r": "&#13;"})  # a bare CR would be read back as LF
+    if escaping:
+        value = escape(value, {"\r": "&#13;"})  # a bare CR would be read back as LF
     return value
 
 
