@@ -3,7 +3,7 @@ memory (RSS) of the process that generated each one.
 
 Each report runs through the same service as the Celery task (reports.services.report_run) in a forked
 child process, so its peak RSS (from wait4's rusage) is that of a worker process generating that report:
-Django loaded, a warm-up report of one county (see WARMUP_REGION), then the measured report. Meant for PostgreSQL at scale (`make bench` prepares that database).
+Django loaded, a warm-up report of one county (see WARMUP_REGION; a city for the roster CSV), then the measured report. Meant for PostgreSQL at scale (`make bench` prepares that database).
 Targets (issue 9): CSV at least 100,000 rows/s, XLSX at least 20,000 rows/s, peak RSS at most 200 MB.
 """
 import json
