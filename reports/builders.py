@@ -46,7 +46,16 @@ from dashboard.selectors import completion, dashboard
 from funding.models import Allocation, Disbursement, SourceKind
 from projects.filters import overdue_q
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
-from villages.models import CHILD_CODE_LENGTH, Region, Village, VillageCategory, VillageKind
+from villages.models import (
+    CHILD_CODE_LENGTH,
+    CODE_LENGTH,
+    VILLAGE_CODE_LENGTH,
+    Region,
+    RegionLevel,
+    Village,
+    VillageCategory,
+    VillageKind,
+)
 from villages.selectors import area_names
 
 from . import xlsx
@@ -633,7 +642,7 @@ _ROSTER_FIGURES = ["r_kind", "r_category", "joined_year", "r_projects", "r_live"
                    "r_stale", "stats__last_report_on", "r_budget", "r_allocated", "r_disbursed"]
 
 
-Bounds = tuple[str, str]  # an inclusive range of village codes (12 digits each)
+Bounds = tuple[str, str]  # an inclusive range of village codes (VILLAGE_CODE_LENGTH digits each)
 
 
 def _in_range(field: str, bounds: Bounds | None) -> Q:
@@ -725,8 +734,8 @@ COPY_SPLIT_MIN_ROWS = 1_000
 def roster_parts(job: ReportJob, parts: int) -> list[Bounds]:
     """Code ranges covering every village code below the region (codes are 12 digits, a database constraint), in
     order: one range, or ``parts`` ranges of about equal numbers of villages when the region has many."""
-    first, last = job.region_id.ljust(12, "0"), job.region_id.ljust(12, "9")
-    if parts < 2 or len(job.region_id) > 4:  # a county or a township: one part, without counting
+    first, last = job.region_id.ljust(VILLAGE_CODE_LENGTH, "0"), job.region_id.ljust(VILLAGE_CODE_LENGTH, "9")
+    if parts < 2 or len(job.region_id) > CODE_LENGTH[RegionLevel.CITY]:  # a county or a township: one part, no count
         return [(first, last)]
     villages = Village.objects.filter(code__startswith=job.region_id)
     total = villages.count()
@@ -735,7 +744,7 @@ def roster_parts(job: ReportJob, parts: int) -> list[Bounds]:
     codes = villages.order_by("code").values_list("code", flat=True)
     cuts = [codes[total * i // parts] for i in range(1, parts)]  # one index scan each (LIMIT 1 OFFSET n)
     # Each range ends just before the next one's first code: equal-length digit strings compare as numbers.
-    return list(zip([first, *cuts], [*(f"{int(cut) - 1:012d}" for cut in cuts), last]))
+    return list(zip([first, *cuts], [*(str(int(cut) - 1).zfill(VILLAGE_CODE_LENGTH) for cut in cuts), last]))
 
 
 def copy_supported() -> bool:

@@ -148,6 +148,8 @@ def _copy_part(snapshot: str, setup: Sequence[str], copy: str, out: Path, runnin
             with open(out, "wb") as handle:
                 cursor.copy_expert(copy, handle)
             return cursor.rowcount
+    except Stopped:
+        raise  # nothing ran: the session is fine (atomic has rolled back)
     except BaseException:
         connection.close()  # a cancelled or broken session is not kept
         raise

@@ -33,7 +33,6 @@ from core.exports import DANGEROUS_PREFIXES, ILLEGAL_IN_SHEETS
 TEXT, HEADER, INTEGER, MONEY, DECIMAL1, DATE, TITLE, PERCENT = range(8)
 AUTO = -1
 
-_ILLEGAL_XML = ILLEGAL_IN_SHEETS  # dropped from text cells
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
@@ -59,7 +58,7 @@ def _text(value) -> str:
         value = str(value)
     escaping = _NEEDS_ESCAPE.search(value)
     if escaping:
-        value = _ILLEGAL_XML.sub("", value)
+        value = ILLEGAL_IN_SHEETS.sub("", value)
     if value[:1] in _DANGEROUS_FIRST:
         value = "'" + value
     if escaping:
