@@ -92,6 +92,9 @@ def report_request(*, actor, kind: str, region_code: str, format: str = "", peri
     period = _period(kind, period, region, timezone.localdate())
     limit = settings.REPORTS_MAX_ACTIVE_PER_USER
     with transaction.atomic():
+        # The check and the insert are one step: the requester's row is locked first, so a user's concurrent
+        # requests queue here one after another and each counts the jobs the previous ones inserted.
+        type(actor).objects.select_for_update().filter(pk=actor.pk).exists()
         active = ReportJob.objects.filter(requester=actor, status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING)).count()
         if active >= limit:
             raise TooManyReports(_("You already have %(n)d reports waiting or running; wait for them to finish.") % {"n": active})

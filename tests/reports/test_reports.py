@@ -414,3 +414,45 @@ def test_progress_workbook_costs_the_same_queries_however_many_areas(county_worl
     assert len(load_workbook(tmp_path / "p.xlsx").sheetnames) == 5  # before: summary, 2 townships, villages, overdue
     assert queries() == before
     assert len(load_workbook(tmp_path / "p.xlsx").sheetnames) == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_active_report_limit_holds_under_concurrent_requests(postgres, settings, monkeypatch):
+    """60 requests of one user at the same moment: exactly REPORTS_MAX_ACTIVE_PER_USER jobs are queued
+    (the check and the insert are one atomic step), the rest are refused with too_many_reports."""
+    import threading
+
+    from django.db import connections
+
+    from core.models import Role
+    from tests.factories import region, user_with
+
+    monkeypatch.setattr(services, "report_dispatch", lambda job_id: False)  # nothing runs: the jobs stay queued
+    settings.REPORTS_MAX_ACTIVE_PER_USER = 5
+    county = user_with("anji-report-race", (Role.COUNTY_STAFF, "330523"))
+    region("330523")
+    barrier = threading.Barrier(60)
+    outcomes, lock = [], threading.Lock()
+
+    def request():
+        try:
+            barrier.wait(timeout=30)
+            services.report_request(actor=county, kind="roster", region_code="330523")
+            outcome = "ok"
+        except DomainError as error:
+            outcome = error.code
+        except Exception as error:  # noqa: BLE001 - reported below
+            outcome = repr(error)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=request) for _ in range(60)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 60, outcomes
+    assert outcomes.count("ok") == 5 and outcomes.count("too_many_reports") == 55, sorted(set(outcomes))
+    assert ReportJob.objects.filter(requester=county).count() == 5
