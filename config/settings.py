@@ -54,6 +54,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # /healthz answers here, before host validation, sessions and CSRF (see core/health.py for why).
     "core.health.HealthCheckMiddleware",
+    # A NUL or another control character in the path, or a NUL in the query string, is a 400 here (the database
+    # refuses NUL bytes in text; a path never holds control characters).
+    "core.middleware.ControlCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.locale.LanguageCookieMiddleware",
@@ -189,12 +192,12 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # The API speaks JSON (the token endpoint also takes a form). Photos are uploaded through the portal.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Ordering is an `ordering` filter of each FilterSet (its choices are published in the schema).
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.HybridPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # 429 with Retry-After past these rates (per user, per client IP for anonymous requests).
@@ -204,6 +207,9 @@ REST_FRAMEWORK = {
         "anon": env.str("API_ANON_RATE", default="60/min"),
     },
 }
+# Page numbers (API and pages) reach this many rows of a list; deeper, the API pages with ?cursor= and the pages
+# ask for narrower filters (an OFFSET costs the rows it skips: core/pagination.py).
+PAGE_NUMBER_MAX_ROWS = env.int("PAGE_NUMBER_MAX_ROWS", default=10_000)
 # How long an Idempotency-Key is remembered (hours); documented in the API description.
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 

@@ -31,5 +31,6 @@ urlpatterns = [
 # Uploaded media (progress photos) is never served as static files: projects:photo
 # serves each file through the access gate.
 
+handler400 = "core.views.bad_request"
 handler404 = "core.views.not_found"
 handler500 = "core.views.server_error"

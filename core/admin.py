@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 
 from . import audit, scoping
+from .filters import ascii_digits
 from .models import AuditAction, AuditEntry, RoleAssignment, User
 
 
@@ -55,7 +56,7 @@ class CodePrefixSearchMixin:
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        if term.isdigit():
+        if ascii_digits(term):
             return queryset.filter(code__startswith=term), False
         return super().get_search_results(request, queryset, search_term)
 

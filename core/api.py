@@ -22,7 +22,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import DomainError, InvalidInput
-from .pagination import CreatedCursorPagination, HybridPagination, Pagination, SyncCursorPagination  # noqa: F401
 
 DRF_CODES = {
     exceptions.ValidationError: "invalid",

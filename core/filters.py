@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 
+MAX_ID = 2**63 - 1  # the largest primary key the database holds (bigint)
+
+
+def ascii_digits(value: str) -> bool:
+    """Digits 0-9 only: ``"²".isdigit()`` and ``"٣".isdigit()`` are true, and neither is a code or an id."""
+    return bool(value) and value.isascii() and value.isdigit()
+
+
 class RegionCodeFilter(django_filters.CharFilter):
     """`region=<code>`: the region (or village) with this code and everything below it."""
 
@@ -17,12 +25,12 @@ class RegionCodeFilter(django_filters.CharFilter):
 
     def filter(self, qs, value):
         value = (value or "").strip()
-        if value and not value.isdigit():
+        if value and not ascii_digits(value):
             return qs.none()
         return super().filter(qs, value)
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """A row id: a whole number within the database's range (anything else is a 400, never a 500)."""
 
@@ -30,7 +38,7 @@ class IdFilter(django_filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
 

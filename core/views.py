@@ -11,6 +11,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from .exceptions import DomainError, NotPermitted
+from .pagination import BoundedPaginatorMixin
 from .scoping import HTML_ROLES, is_unrestricted, roles_of
 
 
@@ -40,8 +41,9 @@ def portal_view(view):
     return gated
 
 
-class ScopedListView(PortalAccessMixin, FilterView):
-    """A list: `selector(user=...)` (already restricted by the gate) + a FilterSet."""
+class ScopedListView(PortalAccessMixin, BoundedPaginatorMixin, FilterView):
+    """A list: `selector(user=...)` (already restricted by the gate) + a FilterSet; page numbers reach the
+    first PAGE_NUMBER_MAX_ROWS rows (core.pagination)."""
 
     selector = None
     paginate_by = 50
@@ -118,6 +120,18 @@ def _api_error(request, status, code, message):
     from django.http import JsonResponse
 
     return JsonResponse({"code": code, "message": str(message), "field_errors": {}}, status=status)
+
+
+def bad_request(request, exception=None):
+    """400 (a malformed address, a page number past the limit): the API's error shape under /api/, a page that
+    says what was wrong elsewhere."""
+    from django.core.exceptions import BadRequest
+
+    # Our own BadRequest messages are meant for the user; others (SuspiciousOperation: a bad Host header...) are not.
+    message = str(exception) if isinstance(exception, BadRequest) and str(exception) else _("The request was malformed.")
+    if request.path.startswith("/api/"):
+        return _api_error(request, 400, "bad_request", message)
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def not_found(request, exception=None):

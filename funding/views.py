@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core import audit, scoping
 from core.exceptions import DomainError, NotPermitted
+from core.filters import ascii_digits
 from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view, render_detail
 from projects.models import Project
 from projects.selectors import project_list
@@ -221,7 +222,7 @@ def figures(request):
     if not code:
         home = home_regions(user=user)
         code = home[0].code if home else "33"
-    if not code.isdigit() or len(code) not in CHILD_CODE_LENGTH:
+    if not ascii_digits(code) or len(code) not in CHILD_CODE_LENGTH:
         code = "33"
     area = get_object_or_404(scoping.restrict(Region.objects.all(), user), code=code)
     rows = selectors.figures_by_child(user=user, code=code, child_length=CHILD_CODE_LENGTH[len(code)])

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from core import scoping
 from core.api import ScopedViewSet, etag_for, idempotent, referenced, require_if_match
 from core.exceptions import NotPermitted
-from core.pagination import CreatedCursorPagination, HybridPagination
 from villages.models import Village
 
 from . import selectors, services
@@ -73,7 +72,6 @@ class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedVie
     selector = selectors.project_list
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
-    pagination_class = HybridPagination
     queryset = Project.objects.none()
     default_ordering = ("id",)
 
@@ -147,10 +145,6 @@ class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedVie
         return response
 
 
-class ProgressPagination(HybridPagination):
-    cursor_class = CreatedCursorPagination
-
-
 @extend_schema_view(
     list=extend_schema(description="Progress reports in the caller's scope; filter by `region`, `village`, `project`, date range. `?cursor=` pages by creation."),
 )
@@ -158,7 +152,6 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
     selector = selectors.progress_report_list
     serializer_class = ProgressReportSerializer
     filterset_class = ProgressReportFilterSet
-    pagination_class = ProgressPagination
     queryset = ProgressReport.objects.none()
     default_ordering = ("id",)
 

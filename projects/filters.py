@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter, RegionCodeFilter, UpdatedSinceFilter
+from core.filters import MAX_ID, IdFilter, RegionCodeFilter, UpdatedSinceFilter, ascii_digits
 
 from .models import DONE_STATUSES, OPEN_STATUSES, ProgressReport, Project, ProjectStatus, ProjectType
 
@@ -41,8 +41,9 @@ class ProjectFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        if value.isdigit():
-            return queryset.filter(Q(pk=int(value)) | Q(village__code__startswith=value))
+        if ascii_digits(value):
+            by_code = Q(village__code__startswith=value)
+            return queryset.filter(Q(pk=int(value)) | by_code if int(value) <= MAX_ID else by_code)
         return queryset.filter(Q(name__contains=value) | Q(village__short_name__contains=value))
 
 

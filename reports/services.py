@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -94,7 +95,7 @@ def report_request(*, actor, kind: str, region_code: str, format: str = "", peri
     with transaction.atomic():
         # The check and the insert are one step: the requester's row is locked first, so a user's concurrent
         # requests queue here one after another and each counts the jobs the previous ones inserted.
-        type(actor).objects.select_for_update().filter(pk=actor.pk).exists()
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).exists()
         active = ReportJob.objects.filter(requester=actor, status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING)).count()
         if active >= limit:
             raise TooManyReports(_("You already have %(n)d reports waiting or running; wait for them to finish.") % {"n": active})

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import RegionCodeFilter, UpdatedSinceFilter
+from core.filters import RegionCodeFilter, UpdatedSinceFilter, ascii_digits
 
 from .models import Village, VillageCategory, VillageKind
 
@@ -25,6 +25,6 @@ class VillageFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        if value.isdigit():
+        if ascii_digits(value):
             return queryset.filter(code__startswith=value)
         return queryset.filter(Q(short_name__contains=value) | Q(name__contains=value))
