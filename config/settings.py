@@ -288,6 +288,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Publishing gives up quickly when the broker is down: the request answers, the job waits in the database.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
+# --- Money -------------------------------------------------------------------------
+# A ledger entry dated more than this many days back (or before its source's fiscal year) needs a reason.
+LEDGER_BACKDATE_DAYS = env.int("LEDGER_BACKDATE_DAYS", default=90)
+
 # --- Reports (reports app) -------------------------------------------------------
 REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=30)  # report files are deleted after this
 REPORTS_SOFT_TIME_LIMIT = env.int("REPORTS_SOFT_TIME_LIMIT", default=900)  # seconds one report may take

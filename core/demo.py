@@ -1051,6 +1051,8 @@ class _Sources:
         ) else ""
         return FundingSource(
             name=name, kind=kind, mechanism=mechanism, region=region, village=village, fiscal_year=year,
+            # Provincial and city money is earmarked for the county it was appropriated to.
+            beneficiary_region=county if region != county else None,
             total_amount=Decimal(0), document_no=document_no,
             note=f"{source_mark(county.code)}：{county.name}千万工程演示用虚构资金，金额非真实拨款。",
             created_by=self.actors.county,

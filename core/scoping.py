@@ -89,6 +89,12 @@ AREA_PATHS: dict[str, str] = {
 # assessment scheme) are visible to the users below it: they allocate from
 # them and are scored against them.
 VISIBLE_FROM_BELOW = {"funding.fundingsource", "assessment.assessmentscheme"}
+# ... unless the row is meant for another area: a provincial fund earmarked for one county, the money of one
+# village. Seen from below, such a row is visible only on its target's line (the target is the user's region,
+# above it, or below it). model label → paths to the division codes of its targets (each may be empty).
+FROM_BELOW_TARGETS: dict[str, tuple[str, ...]] = {
+    "funding.fundingsource": ("beneficiary_region__code", "village__code"),
+}
 
 
 @dataclass(frozen=True)
@@ -156,9 +162,40 @@ def _ancestors(code: str) -> list[str]:
     return [code[:n] for n in (2, 4, 6, 9) if n < len(code)]
 
 
-def scope_q(model: type[Model], user, action: str = "view") -> Q | None:
+def _on_the_line_q(target_path: str, code: str) -> Q:
+    """The target is empty, or the region ``code`` itself, above it or below it."""
+    return (
+        Q(**{f"{target_path}__isnull": True})
+        | Q(**{f"{target_path}__in": [*_ancestors(code), code]})
+        | Q(**{f"{target_path}__startswith": code})
+    )
+
+
+def _from_below_q(model: type[Model], path: str, code: str) -> Q | None:
+    """Rows administered above ``code`` that a user of ``code`` sees (VISIBLE_FROM_BELOW, FROM_BELOW_TARGETS)."""
+    ancestors = _ancestors(code)
+    if not ancestors:
+        return None
+    condition = Q(**{f"{path}__in": ancestors})
+    for target in FROM_BELOW_TARGETS.get(model._meta.label_lower, ()):
+        condition &= _on_the_line_q(target, code)
+    return condition
+
+
+def _targets_on_the_line(obj, code: str) -> bool:
+    """The object-level twin of ``_on_the_line_q``: each target's code (every target is a foreign key to a
+    division, whose primary key is its code) is empty, or on the line of ``code``."""
+    for target in FROM_BELOW_TARGETS.get(type(obj)._meta.label_lower, ()):
+        value = area_code_of_path(obj, target)
+        if value and not (code.startswith(value) or value.startswith(code)):
+            return False
+    return True
+
+
+def scope_q(model: type[Model], user, action: str = "view", *, from_below: bool = True) -> Q | None:
     """The filter for the rows of ``model`` the user may take ``action`` on;
-    None means no restriction (superuser)."""
+    None means no restriction (superuser). ``from_below=False`` leaves out the rows administered above the
+    user's regions (VISIBLE_FROM_BELOW): only the rows within the user's own area."""
     if is_unrestricted(user):
         return None
     path = area_path(model)
@@ -168,8 +205,10 @@ def scope_q(model: type[Model], user, action: str = "view") -> Q | None:
             terms.append(Q(**{path: code}))
         else:
             terms.append(Q(**{f"{path}__startswith": code}))
-            if action == "view" and model._meta.label_lower in VISIBLE_FROM_BELOW:
-                terms.extend(Q(**{path: ancestor}) for ancestor in _ancestors(code))
+            if from_below and action == "view" and model._meta.label_lower in VISIBLE_FROM_BELOW:
+                above = _from_below_q(model, path, code)
+                if above is not None:
+                    terms.append(above)
     if not terms:
         return Q(pk__in=[])
     return reduce(or_, terms)
@@ -181,14 +220,25 @@ def restrict(queryset: QuerySet, user, action: str = "view") -> QuerySet:
     return queryset if condition is None else queryset.filter(condition)
 
 
+def area_code_of_path(obj, path: str) -> str | None:
+    """The division code at the end of ``path`` (``village__code``) from ``obj``, without loading the division:
+    divisions are keyed by their code, so ``village__code`` is the foreign key's own value (``village_id``)."""
+    *relations, last = path.split("__")
+    value = obj
+    for index, part in enumerate(relations):
+        if index == len(relations) - 1 and last == "code":
+            return getattr(value, type(value)._meta.get_field(part).attname)
+        value = getattr(value, part)
+        if value is None:
+            return None
+    return getattr(value, last)
+
+
 def area_code_of(obj) -> str:
     """The division code that places an object (or a region/village code string)."""
     if isinstance(obj, str):
         return obj
-    value = obj
-    for part in area_path(type(obj)).split("__"):
-        value = getattr(value, part)
-    return value
+    return area_code_of_path(obj, area_path(type(obj)))
 
 
 def can(user, action: str, obj) -> bool:
@@ -201,7 +251,7 @@ def can(user, action: str, obj) -> bool:
     for mode, granted in _rules(user, action):
         if (mode == EXACT and code == granted) or (mode == WITHIN and code.startswith(granted)):
             return True
-        if from_below and mode == WITHIN and granted.startswith(code):
+        if from_below and mode == WITHIN and granted.startswith(code) and _targets_on_the_line(obj, granted):
             return True
     return False
 

@@ -20,24 +20,41 @@ from .filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFi
 from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
+BACKDATE_HELP = ("Why the entry is dated earlier: needed when the date is before the source's fiscal year or more than "
+                 "LEDGER_BACKDATE_DAYS (90) days ago; kept with the entry and in its audit row. For a reversal, the "
+                 "reversal's reason.")
 
 
 class FundingSourceSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id", help_text="Division code of the administering region (2, 4, 6 or 9 digits).")
     village = serializers.CharField(source="village_id", required=False, allow_null=True, help_text="12-digit village code, for money of one village.")
+    beneficiary_region = serializers.RegexField(
+        r"^([0-9]{4}|[0-9]{6}|[0-9]{9})$", source="beneficiary_region_id", required=False, allow_null=True,
+        help_text="Division code of the region below the administering region that the money is earmarked for; "
+                  "allocations to projects elsewhere are refused (409 outside_earmark).",
+    )
     kind = serializers.ChoiceField(choices=SourceKind.choices)
     mechanism = serializers.ChoiceField(choices=Mechanism.choices, default=Mechanism.DIRECT_GRANT)
     total_amount = serializers.DecimalField(min_value=0, **MONEY, help_text="Yuan, two decimals.")
-    allocated = serializers.DecimalField(read_only=True, **MONEY)
-    disbursed = serializers.DecimalField(read_only=True, **MONEY)
-    unallocated = serializers.DecimalField(read_only=True, **MONEY)
+    allocated = serializers.DecimalField(read_only=True, **MONEY, help_text="Allocated within the caller's area.")
+    disbursed = serializers.DecimalField(read_only=True, **MONEY, help_text="Paid within the caller's area.")
+    unallocated = serializers.DecimalField(
+        read_only=True, allow_null=True, **MONEY,
+        help_text="The source's whole unallocated balance; null for a source administered above the caller's regions "
+                  "when the caller does not allocate money.",
+    )
+    from_below = serializers.BooleanField(
+        read_only=True, help_text="The source is administered above the caller's regions: `allocated` and `disbursed` "
+                                  "count only the caller's area.",
+    )
     is_government = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = FundingSource
         fields = [
-            "id", "name", "kind", "mechanism", "region", "village", "fiscal_year", "total_amount", "document_no", "note",
-            "allocated", "disbursed", "unallocated", "is_government", "created_at", "updated_at",
+            "id", "name", "kind", "mechanism", "region", "beneficiary_region", "village", "fiscal_year", "total_amount",
+            "document_no", "note", "allocated", "disbursed", "unallocated", "from_below", "is_government", "created_at",
+            "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"fiscal_year": {"min_value": 2003, "max_value": 2100}}
@@ -48,7 +65,8 @@ class AllocationSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id", min_value=1)
     village = serializers.CharField(source="project.village_id", read_only=True)
     amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY, help_text="Yuan, two decimals, greater than zero.")
-    allocated_on = serializers.DateField(required=False)
+    allocated_on = serializers.DateField(required=False, help_text="Default today. Not in the future, not before 2003.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text=BACKDATE_HELP)
     disbursed = serializers.DecimalField(read_only=True, **MONEY)
     reversed_amount = serializers.DecimalField(read_only=True, **MONEY)
 
@@ -56,17 +74,18 @@ class AllocationSerializer(serializers.ModelSerializer):
         model = Allocation
         fields = ["id", "source", "project", "village", "amount", "allocated_on", "reverses", "reason", "disbursed",
                   "reversed_amount", "created_at"]
-        read_only_fields = ["id", "reverses", "reason", "created_at"]
+        read_only_fields = ["id", "reverses", "created_at"]
 
 
 class DisbursementSerializer(serializers.ModelSerializer):
     allocation = serializers.IntegerField(source="allocation_id", min_value=1)
     amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY, help_text="Yuan, two decimals, greater than zero.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text=BACKDATE_HELP)
 
     class Meta:
         model = Disbursement
         fields = ["id", "allocation", "amount", "paid_on", "voucher_no", "reverses", "reason", "created_at"]
-        read_only_fields = ["id", "reverses", "reason", "created_at"]
+        read_only_fields = ["id", "reverses", "created_at"]
 
 
 class ReversalSerializer(serializers.Serializer):
@@ -95,7 +114,12 @@ class FundingSourceViewSet(ScopedViewSet):
         region = referenced(scoping.restrict(Region.objects.all(), request.user), "region", code=data.pop("region_id"))
         village_code = data.pop("village_id", None)
         village = referenced(scoping.restrict(Village.objects.all(), request.user), "village", code=village_code) if village_code else None
-        source = services.funding_source_create(actor=request.user, data={**data, "region": region, "village": village})
+        earmark_code = data.pop("beneficiary_region_id", None)
+        earmark = (referenced(scoping.restrict(Region.objects.all(), request.user), "beneficiary_region", code=earmark_code)
+                   if earmark_code else None)
+        source = services.funding_source_create(
+            actor=request.user, data={**data, "region": region, "village": village, "beneficiary_region": earmark}
+        )
         return self.created(source)
 
 
@@ -115,7 +139,8 @@ class AllocationViewSet(ScopedViewSet):
         source = referenced(selectors.source_list(user=request.user), "source", pk=data["source_id"])
         project = referenced(project_list(user=request.user), "project", pk=data["project_id"])
         allocation = services.allocation_create(
-            actor=request.user, source=source, project=project, amount=data["amount"], allocated_on=data.get("allocated_on")
+            actor=request.user, source=source, project=project, amount=data["amount"], allocated_on=data.get("allocated_on"),
+            reason=data.get("reason", ""),
         )
         return self.created(allocation)
 

@@ -47,7 +47,7 @@ def ledger_workbook(*, sources, allocations, disbursements) -> bytes:
                     _("total amount (yuan)"), _("allocated"), _("disbursed"), _("unallocated"), _("appropriation document no.")])
     for s in sources.iterator(chunk_size=2000):
         _row(sheet, [s.pk, s.name, s.get_kind_display(), s.get_mechanism_display(), f"{s.region.name} {s.region_id}",
-                     s.fiscal_year, s.total_amount, s.allocated, s.disbursed, s.total_amount - s.allocated, s.document_no])
+                     s.fiscal_year, s.total_amount, s.allocated, s.disbursed, s.unallocated, s.document_no])
     sheet = book.create_sheet(_("Allocations"))
     _header(sheet, [_("ID"), _("allocated on"), _("source"), _("kind"), _("project"), _("village"), _("village code"),
                     _("amount (yuan)"), _("disbursed"), _("reverses"), _("reason")])

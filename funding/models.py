@@ -7,8 +7,12 @@ non-positive ordinary entries, reversals without a reason or with the wrong
 sign, and a second reversal of the same entry; over-commitment (an aggregate)
 is refused by the services, under row locks.
 """
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast
+from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import choices_check
@@ -55,6 +59,12 @@ class FundingSource(TimeStampedModel):
         verbose_name=_("village"),
         help_text=_("For money of one village (its collective, its farmers, a donation to it)."),
     )
+    beneficiary_region = models.ForeignKey(
+        "villages.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="earmarked_funding_sources",
+        verbose_name=_("earmarked for"),
+        help_text=_("A region below the administering region that the money is earmarked for (a provincial fund for one "
+                    "county); it funds only projects there, and only that region's users see it from below."),
+    )
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"), db_index=True)
     total_amount = models.DecimalField(_("total amount (yuan)"), max_digits=16, decimal_places=2)
     document_no = models.CharField(_("appropriation document no."), max_length=64, blank=True)
@@ -77,6 +87,13 @@ class FundingSource(TimeStampedModel):
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="source_name_not_blank"),
             models.UniqueConstraint(fields=["region", "fiscal_year", "name"], name="source_unique_name_per_region_year"),
+            # The earmark lies strictly below the administering region (a division code extends its parent's).
+            models.CheckConstraint(
+                condition=models.Q(beneficiary_region__isnull=True)
+                | (models.Q(StartsWith(Cast("beneficiary_region", models.CharField()), Cast("region", models.CharField())))
+                   & ~models.Q(beneficiary_region=models.F("region"))),
+                name="source_beneficiary_below_region",
+            ),
         ]
 
     def __str__(self):
@@ -123,7 +140,9 @@ class Allocation(models.Model):
         ordering = ["-allocated_on", "-id"]
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
-        constraints = _ledger_entry_constraints("allocation")
+        constraints = _ledger_entry_constraints("allocation") + [
+            models.CheckConstraint(condition=models.Q(allocated_on__gte=datetime.date(2003, 1, 1)), name="allocation_date_in_programme"),
+        ]
 
     def __str__(self):
         return f"{self.source_id} → {self.project_id}: {self.amount}"
@@ -153,6 +172,7 @@ class Disbursement(models.Model):
         verbose_name = _("disbursement")
         verbose_name_plural = _("disbursements")
         constraints = _ledger_entry_constraints("disbursement") + [
+            models.CheckConstraint(condition=models.Q(paid_on__gte=datetime.date(2003, 1, 1)), name="disbursement_date_in_programme"),
             models.CheckConstraint(condition=~models.Q(voucher_no=""), name="disbursement_voucher_not_blank"),
             models.UniqueConstraint(
                 fields=["allocation", "voucher_no"],

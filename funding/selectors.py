@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import BooleanField, Case, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Substr
 
-from core.scoping import restrict
+from core.scoping import can_anywhere, restrict, scope_q
 from projects.models import Project, ProjectStatus
 from villages.selectors import area_names
 
@@ -33,14 +33,33 @@ def _sum_of(queryset: QuerySet, key: str) -> Subquery:
 
 
 def source_list(*, user) -> QuerySet:
-    """Sources the user may see, with allocated, disbursed and balance (subqueries, no row multiplication)."""
+    """Sources the user may see, with what was allocated and disbursed within the user's area (subqueries, no row
+    multiplication) and the unallocated balance.
+
+    A source administered above the user's regions (a provincial fund, seen from below) shows only what was
+    allocated and paid within the user's area, never other areas' figures (``from_below`` marks those rows).
+    Its balance (``unallocated``) is a fact of the whole pot: shown to those who may allocate from it (county
+    staff draw on it and the ledger refuses more than it), None for others."""
+    within = scope_q(FundingSource, user, from_below=False)
+    from_below = Value(False) if within is None else Case(When(within, then=Value(False)), default=Value(True))
+    whole_balance = ExpressionWrapper(
+        F("total_amount") - _sum_of(Allocation.objects.filter(source=OuterRef("pk")), "source"), output_field=MONEY
+    )
+    may_allocate = within is None or can_anywhere(user, "allocation.create")
     return (
-        restrict(FundingSource.objects.select_related("region", "village"), user)
+        restrict(FundingSource.objects.select_related("region", "village", "beneficiary_region"), user)
         .annotate(
-            allocated=_sum_of(Allocation.objects.filter(source=OuterRef("pk")), "source"),
-            disbursed=_sum_of(Disbursement.objects.filter(allocation__source=OuterRef("pk")), "allocation__source"),
+            allocated=_sum_of(restrict(Allocation.objects.all(), user).filter(source=OuterRef("pk")), "source"),
+            disbursed=_sum_of(
+                restrict(Disbursement.objects.all(), user).filter(allocation__source=OuterRef("pk")), "allocation__source"
+            ),
+            from_below=ExpressionWrapper(from_below, output_field=BooleanField()),
         )
-        .annotate(unallocated=ExpressionWrapper(F("total_amount") - F("allocated"), output_field=MONEY))
+        .annotate(
+            unallocated=whole_balance if may_allocate else Case(
+                When(from_below=False, then=whole_balance), default=Value(None), output_field=MONEY
+            )
+        )
     )
 
 

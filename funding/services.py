@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -31,8 +32,9 @@ S = ProjectStatus
 CENT = Decimal("0.01")
 # Money flows only to projects that county staff have approved and not cancelled.
 FUNDABLE_STATUSES = (S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED, S.COMPLETED, S.ACCEPTED)
-SOURCE_FIELDS = ("name", "kind", "mechanism", "region", "village", "fiscal_year", "total_amount", "document_no", "note")
-SOURCE_EDITABLE = ("name", "total_amount", "document_no", "note")
+SOURCE_FIELDS = ("name", "kind", "mechanism", "region", "beneficiary_region", "village", "fiscal_year", "total_amount",
+                 "document_no", "note")
+SOURCE_EDITABLE = ("name", "total_amount", "beneficiary_region", "document_no", "note")
 
 
 class OverCommitted(Conflict):
@@ -41,6 +43,12 @@ class OverCommitted(Conflict):
 
 class MechanismNotMet(Conflict):
     code = "mechanism_condition_not_met"
+
+
+class OutsideEarmark(Conflict):
+    """The source is earmarked for another region (FundingSource.beneficiary_region)."""
+
+    code = "outside_earmark"
 
 
 def _amount(value, field="amount") -> Decimal:
@@ -55,9 +63,30 @@ def _amount(value, field="amount") -> Decimal:
     return amount
 
 
-def _not_future(day: datetime.date, field: str) -> None:
-    if day > timezone.localdate():
+# The programme began in 2003: no ledger entry is dated before it (also a database constraint).
+LEDGER_EPOCH = datetime.date(2003, 1, 1)
+
+
+def _entry_date(day: datetime.date, field: str, *, reason: str, fiscal_year: int | None = None) -> str:
+    """The window a finance officer accepts for the date of a new entry: not in the future, not before 2003; a
+    date before the source's fiscal year or more than LEDGER_BACKDATE_DAYS back needs a reason (kept on the entry
+    and in its audit row). Returns the reason, stripped."""
+    today = timezone.localdate()
+    reason = (reason or "").strip()
+    if day > today:
         raise InvalidInput(field_errors={field: _("The date cannot be in the future.")})
+    if day < LEDGER_EPOCH:
+        raise InvalidInput(field_errors={field: _("The date cannot be before 2003, when the programme began.")})
+    days = settings.LEDGER_BACKDATE_DAYS
+    before_year = fiscal_year is not None and day < datetime.date(fiscal_year, 1, 1)
+    if (before_year or day < today - datetime.timedelta(days=days)) and not reason:
+        why = (_("It is before the source's fiscal year (%(year)s).") % {"year": fiscal_year} if before_year
+               else _("It is more than %(days)s days ago.") % {"days": days})
+        raise InvalidInput(
+            _("An entry dated %(date)s needs a reason for the earlier date. %(why)s") % {"date": day.isoformat(), "why": why},
+            field_errors={field: why, "reason": _("Give the reason for the earlier date (it is kept with the entry).")},
+        )
+    return reason
 
 
 def _reason(reason: str) -> str:
@@ -106,6 +135,11 @@ def funding_source_create(*, actor, data: dict) -> FundingSource:
     village = data.get("village")
     if village is not None and not village.code.startswith(region.code):
         errors["village"] = _("The village is not in the administering region.")
+    beneficiary = data.get("beneficiary_region")
+    if beneficiary is not None:
+        problem = _earmark_problem(region, beneficiary, village)
+        if problem:
+            errors["beneficiary_region"] = problem
     if not (data.get("name") or "").strip():
         errors["name"] = _("Give the source a name.")
     if errors:
@@ -137,11 +171,32 @@ def funding_source_update(*, actor, source: FundingSource, data: dict) -> Fundin
                 field_errors={"total_amount": _("At least %(allocated)s.") % {"allocated": _fmt(allocated)}},
             )
         data = {**data, "total_amount": total}
+    if "beneficiary_region" in data and data["beneficiary_region"] != current.beneficiary_region:
+        earmark = data["beneficiary_region"]
+        problem = _earmark_problem(current.region, earmark, current.village) if earmark is not None else ""
+        if problem:
+            raise InvalidInput(field_errors={"beneficiary_region": problem})
+        if earmark is not None:
+            elsewhere = Allocation.objects.filter(source=current).exclude(project__village__code__startswith=earmark.code)
+            if elsewhere.exists():
+                raise OutsideEarmark(
+                    _("Money of this source is already allocated outside %(earmark)s.") % {"earmark": earmark.name},
+                    field_errors={"beneficiary_region": _("Allocations exist outside this region.")},
+                )
     for field, value in data.items():
         setattr(current, field, value.strip() if isinstance(value, str) else value)
     current.save()
     audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
     return current
+
+
+def _earmark_problem(region, beneficiary, village=None) -> str:
+    """Why ``beneficiary`` cannot be the earmark of a source administered by ``region`` (empty when it can)."""
+    if beneficiary.code == region.code or not beneficiary.code.startswith(region.code):
+        return _("Choose a region below the administering region (%(region)s).") % {"region": region.name}
+    if village is not None and not village.code.startswith(beneficiary.code):
+        return _("The source's village is not in this region.")
+    return ""
 
 
 # --- allocations -------------------------------------------------------------------
@@ -152,6 +207,13 @@ def _check_source_serves(source: FundingSource, project: Project) -> None:
             _("%(source)s is administered by %(region)s, which is not in this project's region chain.")
             % {"source": source.name, "region": source.region.name},
             field_errors={"source": _("This source cannot fund a project of %(village)s.") % {"village": project.village_id}},
+        )
+    earmark = source.beneficiary_region
+    if earmark is not None and not project.village_id.startswith(earmark.code):
+        raise OutsideEarmark(
+            _("“%(source)s” is earmarked for %(earmark)s; this project is in another area.")
+            % {"source": source.name, "earmark": earmark.name},
+            field_errors={"source": _("Earmarked for %(earmark)s.") % {"earmark": earmark.name}},
         )
 
 
@@ -167,16 +229,17 @@ def _check_fundable(project: Project) -> None:
 
 @transaction.atomic
 def allocation_create(
-    *, actor, source: FundingSource, project: Project, amount, allocated_on: datetime.date | None = None
+    *, actor, source: FundingSource, project: Project, amount, allocated_on: datetime.date | None = None, reason: str = ""
 ) -> Allocation:
+    """Commit money of a source to a project. ``reason`` is needed only for an earlier date (see _entry_date)."""
     scoping.require(actor, "allocation.create", project)
     if not scoping.can(actor, "view", source):
         raise NotPermitted("allocation.create")
     amount = _amount(amount)
     allocated_on = allocated_on or timezone.localdate()
-    _not_future(allocated_on, "allocated_on")
+    reason = _entry_date(allocated_on, "allocated_on", reason=reason, fiscal_year=source.fiscal_year)
     # Lock order: source, then project.
-    source = FundingSource.objects.select_for_update().select_related("region").get(pk=source.pk)
+    source = FundingSource.objects.select_for_update(of=("self",)).select_related("region", "beneficiary_region").get(pk=source.pk)
     project = Project.objects.select_for_update().get(pk=project.pk)
     _check_source_serves(source, project)
     _check_fundable(project)
@@ -189,9 +252,9 @@ def allocation_create(
             available=str(available),
         )
     allocation = Allocation.objects.create(
-        source=source, project=project, amount=amount, allocated_on=allocated_on, created_by=actor
+        source=source, project=project, amount=amount, allocated_on=allocated_on, reason=reason, created_by=actor
     )
-    audit.record_create(actor=actor, obj=allocation)
+    audit.record_create(actor=actor, obj=allocation, note=reason)
     village_changed(project.village_id)
     return allocation
 
@@ -243,15 +306,18 @@ def _check_mechanism(source: FundingSource, project: Project) -> None:
 
 
 @transaction.atomic
-def disbursement_create(*, actor, allocation: Allocation, amount, paid_on: datetime.date, voucher_no: str) -> Disbursement:
+def disbursement_create(
+    *, actor, allocation: Allocation, amount, paid_on: datetime.date, voucher_no: str, reason: str = ""
+) -> Disbursement:
+    """Pay out of an allocation. ``reason`` is needed only for an earlier date (see _entry_date)."""
     scoping.require(actor, "disbursement.create", allocation.project)
     amount = _amount(amount)
-    _not_future(paid_on, "paid_on")
+    reason = _entry_date(paid_on, "paid_on", reason=reason)
     voucher_no = (voucher_no or "").strip()
     if not voucher_no:
         raise InvalidInput(field_errors={"voucher_no": _("Give the payment voucher number.")})
     # Lock order: allocation, then project.
-    current = Allocation.objects.select_for_update().select_related("source").get(pk=allocation.pk)
+    current = Allocation.objects.select_for_update(of=("self",)).select_related("source").get(pk=allocation.pk)
     project = Project.objects.select_for_update().get(pk=current.project_id)
     if current.reverses_id is not None:
         raise InvalidInput(field_errors={"allocation": _("Nothing can be paid out of a reversal.")})
@@ -273,11 +339,11 @@ def disbursement_create(*, actor, allocation: Allocation, amount, paid_on: datet
     try:
         with transaction.atomic():
             disbursement = Disbursement.objects.create(
-                allocation=current, amount=amount, paid_on=paid_on, voucher_no=voucher_no, created_by=actor
+                allocation=current, amount=amount, paid_on=paid_on, voucher_no=voucher_no, reason=reason, created_by=actor
             )
     except IntegrityError:
         raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")}) from None
-    audit.record_create(actor=actor, obj=disbursement)
+    audit.record_create(actor=actor, obj=disbursement, note=reason)
     village_changed(project.village_id)
     return disbursement
 

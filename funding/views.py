@@ -55,6 +55,7 @@ class FundingSourceDetailView(ScopedDetailView):
         user, source = self.request.user, self.object
         context["allocations"] = selectors.allocation_list(user=user).filter(source=source).order_by("-allocated_on", "-id")[:200]
         context["can_manage"] = scoping.can(user, "funding_source.manage", source.region)
+        context["can_allocate"] = scoping.can_anywhere(user, "allocation.create")
         context["history"] = audit.history(source)[:20]
         return context
 
@@ -99,8 +100,9 @@ def source_create(request):
     if request.method == "POST" and form.is_valid():
         region = _region_or_error(form, request.user)
         village = _region_or_error(form, request.user, "village") if form.cleaned_data.get("village") else None
+        beneficiary = _region_or_error(form, request.user, "beneficiary_region") if form.cleaned_data.get("beneficiary_region") else None
         if not form.errors:
-            data = {**form.cleaned_data, "region": region, "village": village}
+            data = {**form.cleaned_data, "region": region, "village": village, "beneficiary_region": beneficiary}
             try:
                 source = services.funding_source_create(actor=request.user, data=data)
             except DomainError as error:
@@ -118,13 +120,17 @@ def source_edit(request, pk):
         raise NotPermitted("funding_source.manage")
     form = FundingSourceEditForm(request.POST or None, instance=source)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.funding_source_update(actor=request.user, source=source, data=form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(request, form, error)
-        else:
-            messages.success(request, _("Funding source saved."))
-            return redirect("funding:source_detail", pk=source.pk)
+        code = form.cleaned_data.get("beneficiary_region")
+        beneficiary = _region_or_error(form, request.user, "beneficiary_region") if code else None
+        if not form.errors:
+            try:
+                services.funding_source_update(actor=request.user, source=source,
+                                               data={**form.cleaned_data, "beneficiary_region": beneficiary})
+            except DomainError as error:
+                apply_domain_error(request, form, error)
+            else:
+                messages.success(request, _("Funding source saved."))
+                return redirect("funding:source_detail", pk=source.pk)
     return render(request, "funding/source_form.html", {"form": form, "source": source})
 
 
@@ -154,7 +160,7 @@ def allocation_create(request):
             try:
                 allocation = services.allocation_create(
                     actor=user, source=source, project=project, amount=form.cleaned_data["amount"],
-                    allocated_on=form.cleaned_data["allocated_on"],
+                    allocated_on=form.cleaned_data["allocated_on"], reason=form.cleaned_data["reason"],
                 )
             except DomainError as error:
                 apply_domain_error(request, form, error)

@@ -30,6 +30,8 @@ from tests.factories import (
 
 USERS = ("anonymous", "official", "neighbour", "county", "other_county", "supervisor", "api_client")
 PASSWORD = "correct-horse-battery-staple"
+# Ledger entries dated within the window that needs no reason for an earlier date (funding.services._entry_date).
+RECENT = (datetime.date.today() - datetime.timedelta(days=5)).isoformat()
 
 # user kind → (role, region) granted to it
 GRANTS = {
@@ -247,10 +249,10 @@ POST_DATA = {
     },
     "funding:source_edit": lambda w: {"name": w["source"].name, "total_amount": "1500000", "document_no": "安财农〔2024〕12号"},
     "funding:allocation_create": lambda w: {
-        "source": w["source"].pk, "project": w["building"].pk, "amount": "50000", "allocated_on": "2025-01-15",
+        "source": w["source"].pk, "project": w["building"].pk, "amount": "50000", "allocated_on": RECENT,
     },
     "funding:allocation_reverse": lambda w: {"reason": "拨错项目"},
-    "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": "2025-02-01", "voucher_no": "AJ-2025-0099"},
+    "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": RECENT, "voucher_no": "AJ-2025-0099"},
     "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错"},
     "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
     "assessment:round_start": lambda w: {"scheme": w["scheme"].pk, "period": "2025-Q4"},
@@ -264,7 +266,7 @@ POST_DATA = {
     "api:allocation-list": lambda w: {"source": w["source"].pk, "project": w["building"].pk, "amount": "50000"},
     "api:allocation-reverse": lambda w: {"reason": "拨错项目"},
     "api:disbursement-list": lambda w: {
-        "allocation": w["allocation"].pk, "amount": "1000", "paid_on": "2025-02-01", "voucher_no": "AJ-2025-0099",
+        "allocation": w["allocation"].pk, "amount": "1000", "paid_on": RECENT, "voucher_no": "AJ-2025-0099",
     },
     "api:disbursement-reverse": lambda w: {"reason": "凭证号录错"},
     "reports:request": lambda w: {"kind": "roster", "region": "330523", "format": "csv", "period": ""},

@@ -183,11 +183,12 @@ def test_only_county_staff_of_the_county_move_money(people, source, project, who
 
 
 def test_bad_payment_fields_are_named(people, source, project):
-    allocation = _allocate(people["county"], source, project, "500", allocated_on=datetime.date(2025, 1, 10))
+    allocation = _allocate(people["county"], source, project, "500", allocated_on=datetime.date(2025, 1, 10),
+                           reason="年初下达，补录")
     before = _ledger()
     cases = [
         (dict(paid_on=timezone.localdate() + datetime.timedelta(days=1), voucher_no="V"), "paid_on"),
-        (dict(paid_on=datetime.date(2025, 1, 9), voucher_no="V"), "paid_on"),
+        (dict(paid_on=datetime.date(2025, 1, 9), voucher_no="V", reason="补录"), "paid_on"),  # before the allocation
         (dict(paid_on=TODAY, voucher_no="  "), "voucher_no"),
     ]
     for kwargs, field in cases:
