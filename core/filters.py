@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-
 MAX_ID = 2**63 - 1  # the largest primary key the database holds (bigint)
 
 

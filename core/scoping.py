@@ -61,6 +61,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "assessment.manage": {Role.COUNTY_STAFF: WITHIN},
     "followup.record": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
     "report.request": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
+    # The funding ledger as a workbook (a report job): everyone who reads the ledger pages, for their own area.
+    "report.request_ledger": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
 }
 
 # model label → path from the model to the division code that places a row.
@@ -132,6 +134,32 @@ class _SystemReader:
 
 
 SYSTEM = _SystemReader()
+
+
+# The role a region's own users hold, by the length of its code.
+_ROLE_OF_LEVEL = {2: Role.SUPERVISOR, 4: Role.SUPERVISOR, 6: Role.COUNTY_STAFF, 9: Role.TOWNSHIP_OFFICIAL}
+
+
+class RegionReader:
+    """A reader for one region, for background jobs that show a region as its own users see it (a ledger report):
+    the role its level's users hold (township official, county staff, supervisor), granted for that region only.
+    The person who asked for the job was checked when it was requested."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    pk = None
+
+    def __init__(self, code: str):
+        self.username = f"reader:{code}"
+        self._qiancun_grants = (Grant(_ROLE_OF_LEVEL[len(code)], code),)
+
+    def __str__(self):
+        return self.username
+
+
+def reader_of(code: str) -> RegionReader:
+    return RegionReader(code)
 
 
 def roles_of(user) -> set[str]:

@@ -16,5 +16,4 @@ urlpatterns = [
     path("payments/", views.DisbursementListView.as_view(), name="disbursements"),
     path("payments/<int:pk>/reverse/", views.disbursement_reverse, name="disbursement_reverse"),
     path("figures/", views.figures, name="figures"),
-    path("export.xlsx", views.export, name="export"),
 ]

@@ -1,6 +1,5 @@
 """Ledger pages: they declare querysets, filters and templates; writes go through funding.services."""
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from projects.models import Project
 from projects.selectors import project_list
 from villages.models import CHILD_CODE_LENGTH, Region, Village
 
-from . import exports, selectors, services
+from . import selectors, services
 from .filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
 from .forms import AllocationForm, DisbursementForm, FundingSourceEditForm, FundingSourceForm, ReversalForm
 
@@ -234,16 +233,3 @@ def figures(request):
     rows = selectors.figures_by_child(user=user, code=code, child_length=CHILD_CODE_LENGTH[len(code)])
     total = selectors.figures_for_area(user=user, code=code)
     return render(request, "funding/figures.html", {"area": area, "total": total, "rows": rows.values(), "code": code})
-
-
-@portal_view
-def export(request):
-    """The ledger (what the user may see, narrowed by the same filters as the lists) as XLSX."""
-    user = request.user
-    sources = FundingSourceFilterSet(request.GET, queryset=selectors.source_list(user=user)).qs.order_by("pk")
-    allocations = AllocationFilterSet(request.GET, queryset=selectors.allocation_list(user=user)).qs.order_by("pk")
-    payments = DisbursementFilterSet(request.GET, queryset=selectors.disbursement_list(user=user)).qs.order_by("pk")
-    content = exports.ledger_workbook(sources=sources, allocations=allocations, disbursements=payments)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="ledger-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response

@@ -25,7 +25,7 @@ class ReportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReportJob
-        fields = ["id", "kind", "format", "region", "region_name", "period", "status", "progress", "error", "rows", "size",
+        fields = ["id", "kind", "format", "region", "region_name", "period", "params", "status", "progress", "error", "rows", "size",
                   "requester", "scheduled", "queued", "download_url", "created_at", "started_at", "finished_at", "expired_at"]
         read_only_fields = fields
 
@@ -59,10 +59,17 @@ class ReportRequestSerializer(serializers.Serializer):
     region = serializers.RegexField(r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9})$", max_length=9,
                                     help_text="Division code of a province, city, county or township.")
     format = serializers.ChoiceField(choices=ReportFormat.choices, required=False,
-                                     help_text="progress: xlsx or pdf; funding: xlsx; ranking: xlsx; roster: csv or xlsx. Default: the first.")
+                                     help_text="progress: xlsx or pdf; funding: xlsx; ranking: xlsx; roster: csv or xlsx; "
+                                               "ledger: xlsx. Default: the first.")
     period = serializers.RegexField(r"^[0-9]{4}(-(0[1-9]|1[0-2]|H[12]|Q[1-4]))?$", max_length=8, required=False, allow_blank=True,
                                     help_text="progress: YYYY-MM (default this month); funding: YYYY (default all years); "
-                                              "ranking: 2025, 2025-H1 or 2025-Q3 (default the latest); roster: none.")
+                                              "ranking: 2025, 2025-H1 or 2025-Q3 (default the latest); roster and ledger: none.")
+    params = serializers.DictField(
+        child=serializers.JSONField(), required=False,
+        help_text="ledger only: the ledger lists' filters, e.g. {\"fiscal_year\": \"2025\", \"kind\": [\"county_budget\"], "
+                  "\"village\": \"330523108204\"} (the same names as the filters of /funding-sources/, /allocations/ "
+                  "and /disbursements/).",
+    )
 
 
 class ReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
@@ -81,7 +88,7 @@ class ReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
         data = payload.validated_data
         job = services.report_request(actor=request.user, kind=data["kind"], region_code=data["region"],
                                       format=data.get("format", ""), period=data.get("period", ""),
-                                      language=getattr(request, "LANGUAGE_CODE", ""))
+                                      language=getattr(request, "LANGUAGE_CODE", ""), params=data.get("params"))
         job = self.get_queryset().get(pk=job.pk)
         response = Response(ReportAcceptedSerializer(job, context=self.get_serializer_context()).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api:report-detail", args=[job.pk])

@@ -27,6 +27,7 @@ class ReportKind(models.TextChoices):
     FUNDING = "funding", _("funding execution")
     RANKING = "ranking", _("assessment ranking")
     ROSTER = "roster", _("village roster")
+    LEDGER = "ledger", _("funding ledger")
 
 
 class ReportFormat(models.TextChoices):
@@ -48,6 +49,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     ReportKind.FUNDING: (ReportFormat.XLSX,),
     ReportKind.RANKING: (ReportFormat.XLSX,),
     ReportKind.ROSTER: (ReportFormat.CSV, ReportFormat.XLSX),
+    ReportKind.LEDGER: (ReportFormat.XLSX,),
 }
 # What the period of each kind is: a month, a fiscal year, an assessment period, or none.
 PERIOD_PATTERNS: dict[str, str] = {
@@ -55,6 +57,7 @@ PERIOD_PATTERNS: dict[str, str] = {
     ReportKind.FUNDING: r"^([0-9]{4})?$",
     ReportKind.RANKING: r"^[0-9]{4}(-H[12]|-Q[1-4])?$",
     ReportKind.ROSTER: r"^$",
+    ReportKind.LEDGER: r"^$",
 }
 CONTENT_TYPES = {
     ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -78,6 +81,8 @@ class ReportJob(models.Model):
                               help_text=_("A month (2025-06) for progress, a fiscal year for funding, an assessment period for ranking."))
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name=_("requested by"))
+    params = models.JSONField(_("filters"), default=dict, blank=True,
+                              help_text=_("The list filters of a ledger report ({name: value}), as on the ledger pages."))
     language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE,
                                 help_text=_("The language of the report's labels (the requester's)."))
     scheduled = models.BooleanField(_("scheduled"), default=False, help_text=_("Created by the monthly schedule."))

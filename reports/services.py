@@ -37,7 +37,7 @@ from core.exceptions import Conflict, InvalidInput, NotPermitted
 from core.models import AuditAction
 from villages.models import Region, RegionLevel
 
-from .builders import BUILDERS, ReportUnavailable, latest_ranking_period
+from .builders import BUILDERS, ReportUnavailable, clean_ledger_params, latest_ranking_period
 from .models import FORMATS, PERIOD_PATTERNS, ReportJob, ReportKind, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -74,23 +74,37 @@ def _period(kind: str, period: str, region: Region, today: datetime.date) -> str
         if not re.fullmatch(PERIOD_PATTERNS[kind], period):
             raise InvalidInput(field_errors={"period": _("Give an assessment period such as 2025, 2025-H1 or 2025-Q3.")})
     elif period:
-        raise InvalidInput(field_errors={"period": _("The village roster has no period: leave it empty.")})
+        raise InvalidInput(field_errors={"period": _("This report has no period: leave it empty.")})
     return period
 
 
-def report_request(*, actor, kind: str, region_code: str, format: str = "", period: str = "", language: str = "") -> ReportJob:
-    """Ask for a report of ``kind`` about a region in the actor's area. The job is queued once the request commits."""
-    if not scoping.can_anywhere(actor, "report.request"):
-        raise NotPermitted("report.request")
+def _permission(kind: str) -> str:
+    return "report.request_ledger" if kind == ReportKind.LEDGER else "report.request"
+
+
+def report_request(
+    *, actor, kind: str, region_code: str, format: str = "", period: str = "", language: str = "", params: dict | None = None,
+) -> ReportJob:
+    """Ask for a report of ``kind`` about a region in the actor's area. The job is queued once the request commits.
+    ``params``: the ledger pages' filters of a ledger report (nothing else takes any)."""
     if kind not in ReportKind.values:
+        if not scoping.can_anywhere(actor, "report.request") and not scoping.can_anywhere(actor, "report.request_ledger"):
+            raise NotPermitted("report.request")
         raise InvalidInput(field_errors={"kind": _("Choose one of: %(kinds)s.") % {"kinds": ", ".join(ReportKind.values)}})
+    permission = _permission(kind)
+    if not scoping.can_anywhere(actor, permission):
+        raise NotPermitted(permission)
     format = format or FORMATS[kind][0]
     if format not in FORMATS[kind]:
         raise InvalidInput(field_errors={"format": _("This report comes as: %(formats)s.") % {"formats": ", ".join(FORMATS[kind])}})
     region = Region.objects.filter(code=region_code or "").first()
-    if region is None or not scoping.can(actor, "report.request", region):
+    if region is None or not scoping.can(actor, permission, region):
         raise InvalidInput(field_errors={"region": _("Unknown, or outside your area.")})
     period = _period(kind, period, region, timezone.localdate())
+    if kind == ReportKind.LEDGER:
+        params = clean_ledger_params(params or {}, region.code)
+    elif params:
+        raise InvalidInput(field_errors={"params": _("Only the ledger report takes filters.")})
     limit = settings.REPORTS_MAX_ACTIVE_PER_USER
     with transaction.atomic():
         # The check and the insert are one step: the requester's row is locked first, so a user's concurrent
@@ -100,7 +114,7 @@ def report_request(*, actor, kind: str, region_code: str, format: str = "", peri
         if active >= limit:
             raise TooManyReports(_("You already have %(n)d reports waiting or running; wait for them to finish.") % {"n": active})
         job = ReportJob.objects.create(
-            kind=kind, format=format, region=region, period=period, requester=actor,
+            kind=kind, format=format, region=region, period=period, requester=actor, params=params or {},
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
         audit.record_create(actor=actor, obj=job)

@@ -3,18 +3,22 @@ JSON for that bar, and the download. Writes go through reports.services."""
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core import scoping
 from core.exceptions import DomainError, NotPermitted
 from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from villages.models import CHILD_CODE_LENGTH, CODE_LENGTH, VILLAGE_CODE_LENGTH, RegionLevel
 from villages.selectors import home_regions
 
 from . import selectors, services
+from .builders import ledger_filter_names
 from .downloads import file_response
 from .filters import ReportJobFilterSet
 from .forms import ReportRequestForm
-from .models import FORMATS
+from .models import FORMATS, ReportKind
 
 
 class ReportListView(ScopedListView):
@@ -65,6 +69,36 @@ def report_request(request):
                 messages.success(request, _("Report requested."))
             return redirect("reports:detail", pk=job.pk)
     return render(request, "reports/report_form.html", {"form": form, "formats": {k: list(v) for k, v in FORMATS.items()}})
+
+
+@portal_view
+@require_POST
+def ledger_request(request):
+    """The ledger pages' "export" button: the ledger with the page's filters, as a report job (a province's ledger
+    takes minutes to write, far too long for a request). The region is the page's region filter when it names a
+    region (its own users' view), else the user's own region."""
+    user = request.user
+    if not scoping.can_anywhere(user, "report.request_ledger"):
+        raise NotPermitted("report.request_ledger")
+    filters = {name: (values if len(values) > 1 else values[0]) for name, values in request.POST.lists()
+               if name in ledger_filter_names() and any(values)}
+    code = str(filters.get("region", ""))
+    if len(code) == VILLAGE_CODE_LENGTH:
+        code = code[:CODE_LENGTH[RegionLevel.TOWNSHIP]]
+    if len(code) not in CHILD_CODE_LENGTH or not scoping.can(user, "report.request_ledger", code):
+        if not scoping.can(user, "report.request_ledger", str(filters.get("region", ""))):
+            filters.pop("region", None)  # a region the user may not ask about narrows nothing: their own instead
+        own = [r for r in home_regions(user=user) if scoping.can(user, "report.request_ledger", r)]
+        code = own[0].code if own else ""
+    try:
+        job = services.report_request(actor=user, kind=ReportKind.LEDGER, region_code=code, params=filters,
+                                      language=request.LANGUAGE_CODE)
+    except DomainError as error:
+        apply_domain_error(request, None, error)
+        return redirect(request.POST.get("back") if url_has_allowed_host_and_scheme(
+            request.POST.get("back", ""), allowed_hosts={request.get_host()}) else "funding:sources")
+    messages.success(request, _("The ledger is being written as a report; it will be ready to download on this page."))
+    return redirect("reports:detail", pk=job.pk)
 
 
 @portal_view

@@ -100,7 +100,6 @@ ACCESS = {
     "funding:allocations": [("get", lambda w: reverse("funding:allocations"), READ_ANY, False)],
     "funding:disbursements": [("get", lambda w: reverse("funding:disbursements"), READ_ANY, False)],
     "funding:figures": [("get", lambda w: reverse("funding:figures"), READ_ANY, False)],
-    "funding:export": [("get", lambda w: reverse("funding:export"), READ_ANY, False)],
     "funding:source_detail": [
         # Sources administered above a user's region are readable from below (a county fund by its townships).
         ("get", lambda w: reverse("funding:source_detail", args=[w["source"].pk]), statuses(302, 200, 200, 200, 404, 200, 403), False)
@@ -161,6 +160,11 @@ ACCESS = {
         ("get", lambda w: reverse("reports:request"), statuses(302, 403, 403, 200, 200, 200, 403), False),
         # Another county's staff cannot name 安吉县 (form error, 200).
         ("post", lambda w: reverse("reports:request"), statuses(302, 403, 403, 302, 200, 302, 403), True),
+    ],
+    # The ledger pages' export is a report job, for everyone who reads the ledger, about their own area.
+    "reports:ledger": [
+        ("post", lambda w: reverse("reports:ledger"), statuses(302, 302, 302, 302, 302, 302, 403), True),
+        ("get", lambda w: reverse("reports:ledger"), statuses(302, 405, 405, 405, 405, 405, 403), False),
     ],
     "reports:detail": [("get", lambda w: reverse("reports:detail", args=[w["report"].pk]), READ_OBJECT, False)],
     "reports:status": [("get", lambda w: reverse("reports:status", args=[w["report"].pk]), READ_OBJECT, False)],
@@ -270,6 +274,7 @@ POST_DATA = {
     },
     "api:disbursement-reverse": lambda w: {"reason": "凭证号录错"},
     "reports:request": lambda w: {"kind": "roster", "region": "330523", "format": "csv", "period": ""},
+    "reports:ledger": lambda w: {"fiscal_year": "2024", "kind": "county_budget"},
     "api:report-list": lambda w: {"kind": "roster", "region": "330523", "format": "csv"},
     "api:project-list": lambda w: {
         "village": w["village"].code, "type": "road", "name": "村道硬化工程", "budget": "300000",
