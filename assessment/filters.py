@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter, RegionCodeFilter, UpdatedSinceFilter
+from core.filters import IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter
 
 from .models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade
 
@@ -14,8 +14,8 @@ class AssessmentFilterSet(django_filters.FilterSet):
     village = django_filters.CharFilter(field_name="village_id", label=_("Village code"))
     scheme = IdFilter(field_name="scheme_id", label=_("scheme"))
     period = django_filters.CharFilter(label=_("period"))
-    status = django_filters.MultipleChoiceFilter(choices=AssessmentStatus.choices, label=_("status"))
-    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("grade"))
+    status = MultipleChoiceFilter(choices=AssessmentStatus.choices, label=_("status"))
+    grade = MultipleChoiceFilter(choices=Grade.choices, label=_("grade"))
     updated_since = UpdatedSinceFilter(field_name="updated_at")
 
     class Meta:
@@ -25,7 +25,7 @@ class AssessmentFilterSet(django_filters.FilterSet):
 
 class FollowUpFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="village__code")
-    status = django_filters.MultipleChoiceFilter(choices=FollowUpStatus.choices, label=_("status"))
+    status = MultipleChoiceFilter(choices=FollowUpStatus.choices, label=_("status"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:

@@ -3,14 +3,14 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter, RegionCodeFilter, YearFilter
+from core.filters import IdFilter, MultipleChoiceFilter, RegionCodeFilter, YearFilter
 
 from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
 
 
 class FundingSourceFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="region__code", help_text=_("Sources administered in this region or below it."))
-    kind = django_filters.MultipleChoiceFilter(choices=SourceKind.choices, label=_("kind"))
+    kind = MultipleChoiceFilter(choices=SourceKind.choices, label=_("kind"))
     mechanism = django_filters.ChoiceFilter(choices=Mechanism.choices, label=_("mechanism"))
     fiscal_year = YearFilter(label=_("fiscal year"))
     q = django_filters.CharFilter(method="search", label=_("Search"))
@@ -29,7 +29,7 @@ class AllocationFilterSet(django_filters.FilterSet):
     village = django_filters.CharFilter(field_name="project__village_id", label=_("Village code"))
     project = IdFilter(field_name="project_id", label=_("Project"))
     source = IdFilter(field_name="source_id", label=_("source"))
-    kind = django_filters.MultipleChoiceFilter(field_name="source__kind", choices=SourceKind.choices, label=_("kind"))
+    kind = MultipleChoiceFilter(field_name="source__kind", choices=SourceKind.choices, label=_("kind"))
     date_after = django_filters.DateFilter(field_name="allocated_on", lookup_expr="gte", label=_("From"))
     date_before = django_filters.DateFilter(field_name="allocated_on", lookup_expr="lte", label=_("To"))
 

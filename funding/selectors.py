@@ -52,26 +52,31 @@ def source_list(*, user) -> QuerySet:
     A source administered above the user's regions (a provincial fund, seen from below) shows only what was
     allocated and paid within the user's area, never other areas' figures (``from_below`` marks those rows).
     Its balance (``unallocated``) is a fact of the whole pot: shown to those who may allocate from it (county
-    staff draw on it and the ledger refuses more than it), None for others."""
+    staff draw on it and the ledger refuses more than it), None for others.
+
+    Every allocation of a source administered within the user's area lies within that area (a source funds only
+    projects below its region), so those rows sum all of the source's entries (by its index) and only the rows
+    seen from below pay for the sum restricted to the user's area."""
+    everything = _sum_of(Allocation.objects.filter(source=OuterRef("pk")), "source")
+    paid = _sum_of(Disbursement.objects.filter(allocation__source=OuterRef("pk")), "allocation__source")
     within = scope_q(FundingSource, user, from_below=False)
-    from_below = Value(False) if within is None else Case(When(within, then=Value(False)), default=Value(True))
-    whole_balance = ExpressionWrapper(
-        F("total_amount") - _sum_of(Allocation.objects.filter(source=OuterRef("pk")), "source"), output_field=MONEY
-    )
-    may_allocate = within is None or can_anywhere(user, "allocation.create")
-    return (
-        restrict(FundingSource.objects.select_related("region", "village", "beneficiary_region"), user)
-        .annotate(
-            allocated=_sum_of(restrict(Allocation.objects.all(), user).filter(source=OuterRef("pk")), "source"),
-            disbursed=_sum_of(
-                restrict(Disbursement.objects.all(), user).filter(allocation__source=OuterRef("pk")), "allocation__source"
-            ),
-            from_below=ExpressionWrapper(from_below, output_field=BooleanField()),
+    sources = restrict(FundingSource.objects.select_related("region", "village", "beneficiary_region"), user)
+    if within is None:  # unrestricted: nothing is seen from below
+        return sources.annotate(allocated=everything, disbursed=paid, from_below=Value(False, output_field=BooleanField())).annotate(
+            unallocated=ExpressionWrapper(F("total_amount") - F("allocated"), output_field=MONEY)
         )
-        .annotate(
-            unallocated=whole_balance if may_allocate else Case(
-                When(from_below=False, then=whole_balance), default=Value(None), output_field=MONEY
-            )
+    in_area = _sum_of(restrict(Allocation.objects.all(), user).filter(source=OuterRef("pk")), "source")
+    paid_in_area = _sum_of(restrict(Disbursement.objects.all(), user).filter(allocation__source=OuterRef("pk")), "allocation__source")
+    balance = ExpressionWrapper(F("total_amount") - everything, output_field=MONEY)
+    may_allocate = can_anywhere(user, "allocation.create")
+    return sources.annotate(
+        from_below=Case(When(within, then=Value(False)), default=Value(True), output_field=BooleanField()),
+        allocated=Case(When(within, then=everything), default=in_area, output_field=MONEY),
+        disbursed=Case(When(within, then=paid), default=paid_in_area, output_field=MONEY),
+    ).annotate(
+        unallocated=Case(
+            When(from_below=False, then=ExpressionWrapper(F("total_amount") - F("allocated"), output_field=MONEY)),
+            default=balance if may_allocate else Value(None), output_field=MONEY,
         )
     )
 
@@ -204,3 +209,14 @@ def figures_by_child(*, user, code: str, child_length: int) -> dict[str, Figures
     for child, figures in result.items():
         figures.name = names.get(child, child)
     return dict(sorted(result.items()))
+
+
+def figures_with_children(*, user, code: str, child_length: int) -> tuple[Figures, dict[str, Figures]]:
+    """An area's figures and each of its children's, from one pass (figures_by_child): every row below the area
+    belongs to exactly one child, so the area's figures are the children's sums (four queries, not seven)."""
+    children = figures_by_child(user=user, code=code, child_length=child_length)
+    total = Figures(code=code)
+    for child in children.values():
+        for name in ("budget", "allocated", "allocated_government", "disbursed", "disbursed_government", "projects"):
+            setattr(total, name, getattr(total, name) + getattr(child, name))
+    return total, children

@@ -230,6 +230,5 @@ def figures(request):
     if not ascii_digits(code) or len(code) not in CHILD_CODE_LENGTH:
         code = "33"
     area = get_object_or_404(scoping.restrict(Region.objects.all(), user), code=code)
-    rows = selectors.figures_by_child(user=user, code=code, child_length=CHILD_CODE_LENGTH[len(code)])
-    total = selectors.figures_for_area(user=user, code=code)
+    total, rows = selectors.figures_with_children(user=user, code=code, child_length=CHILD_CODE_LENGTH[len(code)])
     return render(request, "funding/figures.html", {"area": area, "total": total, "rows": rows.values(), "code": code})

@@ -4,6 +4,9 @@ Serializers check shapes; every write is a call to projects.services, the same a
 """
 from decimal import Decimal
 
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -16,7 +19,7 @@ from villages.models import Village
 
 from . import selectors, services
 from .filters import ProgressReportFilterSet, ProjectFilterSet
-from .models import ProgressReport, Project, ProjectStatus, ProjectType
+from .models import ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectType
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -156,9 +159,12 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
     default_ordering = ("id",)
 
     def get_queryset(self):
-        from django.db.models import Count
-
-        return super().get_queryset().prefetch_related(None).annotate(photo_count=Count("photos"))
+        # A correlated count, not Count("photos"): a JOIN with GROUP BY aggregates every report in scope before the
+        # page is cut (13.9 s for ?ordering=-date at province scale); this counts the photos of the page's rows.
+        photos = ProgressPhoto.objects.filter(report=OuterRef("pk")).order_by().values("report").annotate(n=Count("pk")).values("n")
+        return super().get_queryset().prefetch_related(None).annotate(
+            photo_count=Coalesce(Subquery(photos, output_field=IntegerField()), 0)
+        )
 
     @extend_schema(
         description="Report progress (township officials), through the same validation as the form. Send an "

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import MAX_ID, IdFilter, RegionCodeFilter, UpdatedSinceFilter, ascii_digits
+from core.filters import MAX_ID, IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter, ascii_digits
 
 from .models import DONE_STATUSES, OPEN_STATUSES, ProgressReport, Project, ProjectStatus, ProjectType
 
@@ -16,8 +16,8 @@ def overdue_q(today=None) -> Q:
 class ProjectFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="village__code")
     village = django_filters.CharFilter(field_name="village_id", label=_("Village code"))
-    status = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices, label=_("status"))
-    type = django_filters.MultipleChoiceFilter(choices=ProjectType.choices, label=_("project type"))
+    status = MultipleChoiceFilter(choices=ProjectStatus.choices, label=_("status"))
+    type = MultipleChoiceFilter(choices=ProjectType.choices, label=_("project type"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     planned_end_after = django_filters.DateFilter(field_name="planned_end", lookup_expr="gte", label=_("Planned end from"))
     planned_end_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte", label=_("Planned end to"))

@@ -162,3 +162,16 @@ def test_township_official_sees_the_money_of_its_projects(client, ledger):
     assert client.get(reverse("funding:allocation_create")).status_code == 403
     with pytest.raises(NotPermitted):
         services.allocation_create(actor=official, source=ledger["county_budget"], project=ledger["p1"], amount="1")
+
+
+def test_an_areas_figures_are_the_sum_of_its_childrens(ledger):
+    """The figures page reads the children once and sums them (funding.selectors.figures_with_children)."""
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root-sum", password="x" * 20)
+    for code, length in (("33", 4), ("3305", 6), ("330523", 9), ("330523108", 12)):
+        total, children = selectors.figures_with_children(user=root, code=code, child_length=length)
+        alone = selectors.figures_for_area(user=root, code=code)
+        fields = ("budget", "allocated", "allocated_government", "disbursed", "disbursed_government", "projects")
+        assert [getattr(total, f) for f in fields] == [getattr(alone, f) for f in fields], code
+        assert children and total.allocated > 0
