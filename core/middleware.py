@@ -1,17 +1,8 @@
 """Request context for services and logs: the client IP and a request id."""
 import uuid
 
-from django.conf import settings
-
 from .context import request_context
-
-
-def client_ip(request) -> str | None:
-    if getattr(settings, "USE_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+from .net import client_ip  # noqa: F401  (the one reading of the client's address; see core/net.py)
 
 
 class RequestContextMiddleware:

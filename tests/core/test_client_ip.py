@@ -55,7 +55,8 @@ def _ip(count, settings, remote=PROXY, forwarded=None):
     (1, "6.6.6.6, 999.1.2.3", PROXY),
     (1, "0.0.0.0", PROXY),
     (1, "x" * 20000, PROXY),
-    (1, "\u0000\u00ff, 10.1.2.3\u2028", PROXY),
+    (1, "\u0000\u00ff, 10.1.2.3\u2028", "10.1.2.3"),  # control characters on the client's side, space around
+    (1, "10.1.2.3, 10.1.2.4\u0000", PROXY),
     (2, "10.1.2.3", PROXY),  # fewer entries than trusted proxies: nothing in it can be trusted
 ])
 def test_client_ip_counts_trusted_proxies_from_the_right(settings, count, forwarded, expected):

@@ -67,7 +67,7 @@ def test_the_admins_add_user_form_refuses_a_weak_password(admin_client):
 
 def test_the_admins_password_form_refuses_a_weak_password(admin_client):
     user = get_user_model().objects.create_user("zhao", password=PASSWORD)
-    response = admin_client.post(reverse("admin:core_user_password_change", args=[user.pk]), {
+    response = admin_client.post(reverse("admin:auth_user_password_change", args=[user.pk]), {
         "password1": "aaaaaaaaaaaa", "password2": "aaaaaaaaaaaa", "usable_password": "true"})
     assert response.status_code == 200
     assert get_user_model().objects.get(pk=user.pk).check_password(PASSWORD)
