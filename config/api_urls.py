@@ -47,7 +47,9 @@ class TokenView(APIView):
     def post(self, request, *args, **kwargs):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request=request, **serializer.validated_data)
+        # The HttpRequest, not DRF's wrapper: django-axes marks a lockout on the request it is given, and its
+        # middleware (which sees the HttpRequest) turns that mark into the 429 `locked_out` answer.
+        user = authenticate(request=request._request, **serializer.validated_data)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Unable to log in with provided credentials."))
         token, row = token_issue(user=user)

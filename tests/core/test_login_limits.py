@@ -107,3 +107,12 @@ def test_the_html_refusal_is_the_login_page_with_a_chinese_message(wang, setting
     html = page.content.decode()
     assert 'lang="zh-hans"' in html and "登录失败次数过多" in html and 'name="username"' in html
     assert "_auth_user_id" not in page.client.session
+
+
+def test_an_axes_lockout_on_the_token_endpoint_answers_429_in_the_api_shape(wang):
+    for _ in range(4):
+        assert _api("wang", "wrong-password", ATTACKER).status_code == 401
+    assert _api("wang", "wrong-password", ATTACKER).status_code == 429  # the fifth failure locks wang from this address
+    locked = _api("wang", PASSWORD, ATTACKER)
+    assert locked.status_code == 429 and locked.json()["code"] == "locked_out" and int(locked["Retry-After"]) > 0
+    assert _api("wang", PASSWORD, NEIGHBOUR).status_code == 200
