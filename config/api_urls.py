@@ -1,33 +1,72 @@
 """/api/v1/: one router for every app's viewsets, and the token endpoint."""
+from django.contrib.auth import authenticate, user_logged_in
 from django.urls import path
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, serializers
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, parsers, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from assessment.api import AssessmentViewSet
+from core.exceptions import NoToken
+from core.services import token_issue, token_revoke
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
 from projects.api import ProgressReportViewSet, ProjectViewSet
 from reports.api import ReportViewSet
 from villages.api import RegionViewSet, VillageViewSet
 
 
-class TokenView(ObtainAuthToken):
-    """`POST {username, password}` → `{"token": ...}`; wrong credentials answer 401."""
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, help_text="The account's username.")
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"},
+                                     help_text="The account's password.")
 
-    @extend_schema(request=AuthTokenSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()}))
+
+TOKEN_RESPONSE = inline_serializer("Token", {
+    "token": serializers.CharField(help_text="Send it as `Authorization: Token <token>`. Shown once: only a digest is stored."),
+    "expiry": serializers.DateTimeField(help_text="When the token stops working (API_TOKEN_TTL_DAYS after it was issued)."),
+})
+
+
+class TokenView(APIView):
+    """`POST {username, password}` → `{"token", "expiry"}` (wrong credentials: 401; the caller already holds
+    API_TOKENS_PER_USER live tokens: 409 `too_many_tokens`). `DELETE` with `Authorization: Token <token>`
+    revokes that token (204); a request authenticated otherwise (a browser session) is refused with 400
+    `no_token`."""
+
+    parser_classes = [parsers.JSONParser, parsers.FormParser, parsers.MultiPartParser]  # existing clients send forms
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(operation_id="auth_token_create", request=TokenRequestSerializer, responses={200: TOKEN_RESPONSE},
+                   summary="Exchange a username and password for an API token", auth=[])
     def post(self, request, *args, **kwargs):
-        serializer = self.serializer_class(data=request.data, context={"request": request})
-        if not serializer.is_valid():
-            if set(serializer.errors) == {"non_field_errors"}:
-                raise exceptions.AuthenticationFailed(serializer.errors["non_field_errors"][0])
-            raise exceptions.ValidationError(serializer.errors)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # The HttpRequest, not DRF's wrapper: django-axes marks a lockout on the request it is given, and its
+        # middleware (which sees the HttpRequest) turns that mark into the 429 `locked_out` answer.
+        user = authenticate(request=request._request, **serializer.validated_data)
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Unable to log in with provided credentials."))
+        token, row = token_issue(user=user)
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        expiry = serializers.DateTimeField().to_representation(row.expiry)
+        return Response({"token": token, "expiry": expiry})
+
+    @extend_schema(operation_id="auth_token_revoke", request=None,
+                   responses={204: OpenApiResponse(description="The token of this request is revoked.")},
+                   summary="Revoke the API token this request was made with")
+    def delete(self, request, *args, **kwargs):
+        from knox.models import get_token_model
+
+        if not isinstance(request.auth, get_token_model()):
+            raise NoToken()
+        token_revoke(actor=request.user, token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class Ping(APIView):

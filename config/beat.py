@@ -26,6 +26,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "core.purge_idempotency_keys",
         "schedule": crontab(minute=20),
     },
+    # API tokens past their expiry (API_TOKEN_TTL_DAYS) are refused at once; delete their rows nightly.
+    "core-purge-expired-tokens": {
+        "task": "core.purge_expired_tokens",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # Reports: last month's progress report of every county, on the 1st at 02:00.
     "reports-monthly-progress": {
         "task": "reports.schedule_monthly",

@@ -36,11 +36,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_ratelimit",
+    "django_zxcvbn_password_validator",  # its zh_Hans messages
     "core",
     "villages",
     "projects",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RequestContextMiddleware",
+    # Refuses login attempts (page, token endpoint, admin) from an address past its failure limit (core/login_limit.py).
+    "core.login_limit.LoginLimitMiddleware",
     # Last: django-axes refuses logins after too many failures.
     "axes.middleware.AxesMiddleware",
 ]
@@ -121,7 +125,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's estimate of how guessable the password is (repeats, sequences, keyboard walks, dictionary words).
+    {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
+# zxcvbn's score, 0-4: 3 means "safely unguessable" (about 10^8 guesses or more), which keeps out
+# aaaaaaaaaaaa, passwordpassword, abcdefghijkl and qiancun-2024 while passphrases of a few words pass.
+PASSWORD_MINIMAL_STRENGTH = env.int("PASSWORD_MINIMAL_STRENGTH", default=3)
+# Words a password should not lean on (the programme's own name), beside the user's name and e-mail.
+PASSWORD_EXTRA_DICTIONARY = ["qiancun", "千村", "万村", "千村示范", "万村整治", "zhejiang", "浙江"]
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses the attempt when the username/IP pair is locked out.
@@ -135,11 +146,24 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "key"]
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# Trust X-Forwarded-For for the client IP only behind a known proxy.
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
-if USE_X_FORWARDED_FOR:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# A lockout answers 429 with Retry-After: the API's error shape under /api/, the Chinese page elsewhere.
+AXES_LOCKOUT_CALLABLE = "core.login_limit.axes_lockout_response"
+
+# The client's address (core/net.py): the number of reverse proxies in front of the application, each appending
+# the address it received from to X-Forwarded-For (nginx: $proxy_add_x_forwarded_for). 0: no proxy, REMOTE_ADDR
+# only, X-Forwarded-For ignored. The audit trail, django-axes, the login limit and the API throttles all use it.
+# USE_X_FORWARDED_FOR=1 is the deprecated spelling of one proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if env.bool("USE_X_FORWARDED_FOR", default=False) else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+
+# Password spraying: failed logins are counted per client address across usernames (the login page, the token
+# endpoint and the admin login together); past LOGIN_FAILURES_PER_IP failures in a window of
+# LOGIN_FAILURE_WINDOW_MINUTES every login from that address answers 429 until the window ends (core/login_limit.py).
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
+LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15)
+RATELIMIT_FAIL_OPEN = True  # Redis down: limits pause (as the API throttles do), logins keep working
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -193,7 +217,7 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 REST_FRAMEWORK = {
     # Token first, so an anonymous request gets 401 with WWW-Authenticate; browsers use their session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
@@ -207,7 +231,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # 429 with Retry-After past these rates (per user, per client IP for anonymous requests).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle", "rest_framework.throttling.AnonRateThrottle"],
+    # Anonymous callers are counted by core.net.client_ip (item 8 of issue 15).
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.UserRateThrottle", "core.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_USER_RATE", default="1200/min"),
         "anon": env.str("API_ANON_RATE", default="60/min"),
@@ -216,6 +241,16 @@ REST_FRAMEWORK = {
 # Page numbers (API and pages) reach this many rows of a list; deeper, the API pages with ?cursor= and the pages
 # ask for narrower filters (an OFFSET costs the rows it skips: core/pagination.py).
 PAGE_NUMBER_MAX_ROWS = env.int("PAGE_NUMBER_MAX_ROWS", default=10_000)
+# API tokens (django-rest-knox): stored as SHA-512 digests, valid API_TOKEN_TTL_DAYS, at most API_TOKENS_PER_USER
+# unexpired at once per user; a password change or deactivation deletes them (core/tokens.py).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=10)
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=API_TOKEN_TTL_DAYS),
+    "TOKEN_LIMIT_PER_USER": API_TOKENS_PER_USER,
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 # How long an Idempotency-Key is remembered (hours); documented in the API description.
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 
@@ -230,12 +265,21 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qiancun"}
     )
 }
+# django-ratelimit's checks know only memcached and django-redis. Our Redis backend is Django's own RedisCache
+# (atomic INCR), which its list predates: its W001 does not apply. In-process memory (no CACHE_URL) is not shared
+# between web processes: fine for development and tests (one process); on a server (DEBUG off) core.W002 warns
+# in `check`, `migrate` and `check --deploy` in place of ratelimit's E003, which as an error would stop `migrate`.
+SHARED_CACHE = CACHES["default"]["BACKEND"] == "core.cache.FailOpenRedisCache"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if SHARED_CACHE else ["django_ratelimit.E003"])
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qiancun API",
     "DESCRIPTION": (
         "千村示范、万村整治 programme data: regions, villages, projects, progress, funding, assessments.\n\n"
-        "**Auth**: `POST /api/v1/auth/token/` with username and password returns `{\"token\": ...}`; send "
-        "`Authorization: Token <key>`. Browsers use their session. Anonymous requests get 401.\n\n"
+        "**Auth**: `POST /api/v1/auth/token/` with username and password returns `{\"token\": ..., \"expiry\": ...}`; "
+        "send `Authorization: Token <token>`. A token expires (30 days by default), and is revoked by "
+        "`DELETE /api/v1/auth/token/`, on the portal's tokens page, or when its user's password changes or the user "
+        "is deactivated. Browsers use their session. Anonymous requests get 401. Past 30 failed logins from one "
+        "address in 15 minutes the token endpoint answers 429.\n\n"
         "**Scope**: every list and object is limited to the regions of the caller's roles (everything below them); "
         "an object outside answers 404.\n\n"
         "**Errors** have one shape: `{\"code\": ..., \"message\": ..., \"field_errors\": {field: [messages]}}`.\n\n"

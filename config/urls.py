@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core import account_views
 from core import views as core_views
 from core.forms import LoginForm
 from core.health import healthz
@@ -16,6 +17,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", account_views.password_change, name="password_change"),
+    path("accounts/tokens/", account_views.token_list, name="tokens"),
+    path("accounts/tokens/revoke/", account_views.token_revoke_view, name="tokens_revoke"),
     path("villages/", include("villages.urls")),
     path("projects/", include("projects.urls")),
     path("funding/", include("funding.urls")),

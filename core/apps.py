@@ -7,4 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        from . import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            login_limit,  # noqa: F401  (counts failed logins per client address)
+            tokens,  # noqa: F401  (a password change or deactivation revokes the user's API tokens)
+        )

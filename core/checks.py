@@ -18,3 +18,18 @@ def check_secret_key_is_not_a_placeholder(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.caches)
+def check_cache_is_shared_on_a_server(app_configs, **kwargs):
+    """Login-failure limits and API rate limits count in the cache: per process unless it is Redis."""
+    if settings.DEBUG or getattr(settings, "SHARED_CACHE", True):
+        return []
+    return [
+        Warning(
+            "CACHE_URL is not set: login-failure limits and API rate limits are counted in each web process's "
+            "memory, so every gunicorn worker allows the full limit again.",
+            hint="Set CACHE_URL=redis://<host>:6379/<db> (docker-compose.yml uses redis://redis:6379/1).",
+            id="core.W002",
+        )
+    ]

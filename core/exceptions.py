@@ -55,3 +55,17 @@ class Conflict(DomainError):
     code = "conflict"
     status = 409
     default_message = _("The request conflicts with the current state.")
+
+
+class TooManyTokens(DomainError):
+    code = "too_many_tokens"
+    status = 409
+    default_message = _("You already hold the largest number of API tokens allowed. Revoke one you no longer use on "
+                        "/accounts/tokens/, then ask again.")
+
+
+class NoToken(DomainError):
+    code = "no_token"
+    status = 400
+    default_message = _("This request was not made with an API token, so there is no token to revoke. Send "
+                        "Authorization: Token <token>, or revoke tokens on /accounts/tokens/.")

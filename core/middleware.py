@@ -2,19 +2,11 @@
 import uuid
 from urllib.parse import unquote_to_bytes
 
-from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.utils.translation import gettext as _
 
 from .context import request_context
-
-
-def client_ip(request) -> str | None:
-    if getattr(settings, "USE_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+from .net import client_ip  # noqa: F401  (the one reading of the client's address; see core/net.py)
 
 
 class RequestContextMiddleware:

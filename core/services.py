@@ -90,3 +90,69 @@ def user_ensure_with_role(
         audit.record(actor=actor, action=AuditAction.UPDATE, obj=user, changes={"password": ["***", "***"]})
     assignment, granted = role_grant(actor=actor, user=user, role=role, region_code=region_code)
     return user, created, assignment, granted
+
+
+# --- API tokens (django-rest-knox: only a SHA-512 digest of each token is stored) -----------------------------
+
+def _token_model():
+    from knox.models import get_token_model
+
+    return get_token_model()
+
+
+def _live_tokens(user):
+    from django.db.models import Q
+    from django.utils import timezone
+
+    return _token_model().objects.filter(Q(expiry__gt=timezone.now()) | Q(expiry__isnull=True), user=user)
+
+
+@transaction.atomic
+def token_issue(*, user, request=None) -> tuple[str, object]:
+    """A new API token for ``user`` (already authenticated): returns (token, row). The token itself is
+    shown once; the row keeps its digest, its first characters (``token_key``) and its expiry
+    (``API_TOKEN_TTL_DAYS``). Refused (409) when the user already holds ``API_TOKENS_PER_USER`` live tokens."""
+    import datetime
+
+    from django.conf import settings
+
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # one issue at a time per user
+    limit = settings.API_TOKENS_PER_USER
+    if limit is not None and _live_tokens(user).count() >= limit:
+        from .exceptions import TooManyTokens
+
+        raise TooManyTokens()
+    row, token = _token_model().objects.create(user=user, expiry=datetime.timedelta(days=settings.API_TOKEN_TTL_DAYS))
+    audit.record(actor=user, action=AuditAction.UPDATE, obj=user, note=f"API token issued ({row.token_key[:8]}…)",
+                 changes={"api_token": [None, row.token_key[:8]]})
+    return token, row
+
+
+@transaction.atomic
+def token_revoke(*, actor, token) -> None:
+    """Revoke one API token (its owner, over the API or on the tokens page)."""
+    user = token.user
+    key = token.token_key[:8]
+    deleted, _rows = _token_model().objects.filter(pk=token.pk).delete()
+    if deleted:
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=user, note=f"API token revoked ({key}…)",
+                     changes={"api_token": [key, None]})
+
+
+@transaction.atomic
+def tokens_revoke_all(*, actor, user, reason: str) -> int:
+    """Revoke every API token of ``user`` (the tokens page's "revoke all", a password change, a deactivation);
+    returns how many there were. Writes one audit row when there were any."""
+    deleted, _rows = _token_model().objects.filter(user=user).delete()
+    if deleted:
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=user, note=f"API tokens revoked: {reason}",
+                     changes={"api_tokens": [deleted, 0]})
+    return deleted
+
+
+def tokens_purge_expired() -> int:
+    """Delete expired tokens (no audit row: they were refused already when they expired)."""
+    from django.utils import timezone
+
+    deleted, _rows = _token_model().objects.filter(expiry__lte=timezone.now()).delete()
+    return deleted

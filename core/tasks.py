@@ -20,3 +20,11 @@ def purge_idempotency_keys() -> int:
     horizon = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=horizon).delete()
     return deleted
+
+
+@shared_task(name="core.purge_expired_tokens")
+def purge_expired_tokens() -> int:
+    """Delete API tokens past their expiry (they are refused already; this keeps the table small)."""
+    from .services import tokens_purge_expired
+
+    return tokens_purge_expired()

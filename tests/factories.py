@@ -189,3 +189,11 @@ class IndicatorScoreFactory(DjangoModelFactory):
     indicator = factory.SubFactory(IndicatorFactory, scheme=factory.SelfAttribute("..assessment.scheme"))
     score = Decimal("15")
     max_score = factory.SelfAttribute("indicator.max_score")
+
+
+def api_token(user) -> str:
+    """A new API token for ``user`` (django-rest-knox; the string to send as ``Authorization: Token <token>``)."""
+    from knox.models import AuthToken
+
+    _row, token = AuthToken.objects.create(user=user)
+    return token

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from core.models import Role
 from projects.models import ProjectStatus
@@ -24,6 +23,7 @@ from tests.factories import (
     ProgressReportFactory,
     ProjectFactory,
     VillageFactory,
+    api_token,
     user_with,
 )
 
@@ -50,13 +50,16 @@ def test_no_server_errors_under_schemathesis(live_server, monkeypatch):
             ProgressReportFactory(project=project)
             DisbursementFactory(allocation=AllocationFactory(project=project, source=FundingSourceFactory()))
     county = user_with("anji", (Role.COUNTY_STAFF, "330523"))
-    token = Token.objects.create(user=county).key
+    token = api_token(county)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     command = [
         st, "run", f"{live_server.url}/api/schema/", "--url", live_server.url,
         "-H", f"Authorization: Token {token}", "--checks", "all", "--phases", "examples,coverage,fuzzing",
         "--max-examples", os.environ.get("QIANCUN_SCHEMATHESIS_EXAMPLES", "8"), "--workers", "1",
         "--seed", "20261123", "--no-color",
+        # DELETE /auth/token/ revokes the token of the request: fuzzing it would log schemathesis out for the rest of
+        # the run. It is tested in tests/api/test_tokens.py.
+        "--exclude-operation-id", "auth_token_revoke",
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ARTIFACTS)
     output = run.stdout + run.stderr

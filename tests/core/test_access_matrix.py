@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from knox.models import AuthToken
 
 from core.models import AuditEntry, Role, RoleAssignment
 from funding.models import Allocation, Disbursement, FundingSource
@@ -25,6 +26,7 @@ from tests.factories import (
     ProgressReportFactory,
     ProjectFactory,
     VillageFactory,
+    api_token,
     region,
 )
 
@@ -66,6 +68,16 @@ ACCESS = {
     "logout": [
         ("post", lambda w: reverse("logout"), statuses(302, 302, 302, 302, 302, 302, 302), False),
         ("get", lambda w: reverse("logout"), statuses(405, 405, 405, 405, 405, 405, 405), False),
+    ],
+    # The user's own account (issue 15): every logged-in user, API-only accounts included.
+    "password_change": [
+        ("get", lambda w: reverse("password_change"), statuses(302, 200, 200, 200, 200, 200, 200), False),
+        ("post", lambda w: reverse("password_change"), statuses(302, 302, 302, 302, 302, 302, 302), True),
+    ],
+    "tokens": [("get", lambda w: reverse("tokens"), statuses(302, 200, 200, 200, 200, 200, 200), False)],
+    "tokens_revoke": [
+        ("get", lambda w: reverse("tokens_revoke") + "?token=all", statuses(302, 200, 200, 200, 200, 200, 200), False),
+        ("post", lambda w: reverse("tokens_revoke"), statuses(302, 302, 302, 302, 302, 302, 302), True),
     ],
     "set_language": [("post", lambda w: reverse("set_language"), statuses(302, 302, 302, 302, 302, 302, 302), False)],
     "villages:list": [("get", lambda w: reverse("villages:list"), READ_ANY, False)],
@@ -177,7 +189,11 @@ ACCESS = {
     "api:report-download": [("get", lambda w: reverse("api:report-download", args=[w["report"].pk]), API_OBJECT, False)],
     # API v1 (token or session). Anonymous: 401. api_client reads; writes as the matrix allows.
     "api:api-root": [("get", lambda w: reverse("api:api-root"), API_READ, False)],
-    "api:token": [("post", lambda w: reverse("api:token"), statuses(200, 200, 200, 200, 200, 200, 200), False)],
+    "api:token": [
+        ("post", lambda w: reverse("api:token"), statuses(200, 200, 200, 200, 200, 200, 200), False),
+        # DELETE revokes the token a request was made with; a browser session has none (400 no_token).
+        ("delete", lambda w: reverse("api:token"), statuses(401, 400, 400, 400, 400, 400, 400), True),
+    ],
     "api:fundingsource-list": [
         ("get", lambda w: reverse("api:fundingsource-list"), API_READ, False),
         ("post", lambda w: reverse("api:fundingsource-list"), statuses(401, 403, 403, 201, 400, 403, 403), True),
@@ -259,6 +275,9 @@ POST_DATA = {
     "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": RECENT, "voucher_no": "AJ-2025-0099"},
     "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错"},
     "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
+    "password_change": lambda w: {"old_password": PASSWORD, "new_password1": "a-new-long-passphrase-2025",
+                                  "new_password2": "a-new-long-passphrase-2025"},
+    "tokens_revoke": lambda w: {"token": "all"},
     "assessment:round_start": lambda w: {"scheme": w["scheme"].pk, "period": "2025-Q4"},
     "assessment:score": lambda w: {f"score_{w['indicator'].pk}": "80", f"evidence_{w['indicator'].pk}": "现场核查", "do": "save"},
     "assessment:reopen": lambda w: {"reason": "分数录入错误"},
@@ -331,6 +350,7 @@ def world(db):
     for kind, (role, code) in GRANTS.items():
         user = User.objects.create_user(kind, password=PASSWORD)
         RoleAssignment.objects.create(user=user, role=role, region=region(code))
+        api_token(user)  # something for the account pages to revoke
     return world
 
 
@@ -388,6 +408,8 @@ def _state():
         list(Disbursement.objects.order_by("pk").values()),
         _assessment_state(),
         list(ReportJob.objects.order_by("pk").values_list("pk", "status", "requester_id")),
+        list(AuthToken.objects.order_by("digest").values_list("digest", "user_id")),
+        list(get_user_model().objects.order_by("pk").values_list("pk", "password", "is_active")),
     )
 
 

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 # Every variable settings.py reads for security, so the developer's or CI's environment cannot leak in.
 CLEAN_PREFIXES = ("DATABASE_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_", "SECURE_", "SESSION_",
-                  "BEHIND_HTTPS_PROXY", "USE_X_FORWARDED_FOR", "LOG_", "CACHE_URL",
+                  "BEHIND_HTTPS_PROXY", "USE_X_FORWARDED_FOR", "TRUSTED_PROXY_COUNT", "LOG_", "CACHE_URL",
+                  "LOGIN_FAILURE", "API_TOKEN", "PASSWORD_MINIMAL_STRENGTH",
                   "DJANGO_ALLOW_ASYNC_UNSAFE")  # set in-process by the browser tests; never in production
 PRODUCTION = {
     "DEBUG": "0",
@@ -20,6 +21,8 @@ PRODUCTION = {
     "BEHIND_HTTPS_PROXY": "1",
     "DATABASE_URL": "postgres://qiancun:qiancun@postgres:5432/qiancun",
     "CELERY_BROKER_URL": "redis://redis:6379/0",
+    # Login-failure limits and API rate limits are shared by all web processes through Redis (core.W002 without it).
+    "CACHE_URL": "redis://redis:6379/1",
 }
 
 
@@ -66,3 +69,12 @@ def test_check_deploy_fails_without_https_hardening():
     assert result.returncode != 0
     for check in ("security.W008", "security.W012", "security.W004"):
         assert check in result.stderr, result.stderr
+
+
+def test_check_deploy_warns_without_a_shared_cache():
+    production = {k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"}
+    result = _check_deploy(**production)
+    assert result.returncode != 0
+    assert "core.W002" in result.stderr and "CACHE_URL" in result.stderr
+    # django-ratelimit's own E003 (an error, which would also stop `migrate`) is replaced by that warning.
+    assert "django_ratelimit.E003" not in result.stderr

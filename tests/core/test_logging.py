@@ -118,14 +118,12 @@ def test_the_request_id_sent_by_a_proxy_is_used(client, json_logs):
 
 @pytest.mark.urls(__name__)
 def test_login_and_token_calls_never_log_password_token_or_session(client, django_user_model, json_logs):
-    from rest_framework.authtoken.models import Token
-
     from core.models import Role, RoleAssignment
-    from tests.factories import region
+    from tests.factories import api_token, region
 
     user = django_user_model.objects.create_user("api_li", password=PASSWORD)
     RoleAssignment.objects.create(user=user, role=Role.API_CLIENT, region=region("33"))
-    key = Token.objects.create(user=user).key
+    key = api_token(user)
     assert client.post("/accounts/login/", {"username": "api_li", "password": PASSWORD + "-wrong"}).status_code == 200
     assert client.post("/accounts/login/", {"username": "api_li", "password": PASSWORD}).status_code == 302
     session = client.cookies["sessionid"].value

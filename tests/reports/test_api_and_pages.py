@@ -7,16 +7,15 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 
 from reports import services
 from reports.models import ReportJob, ReportStatus
+from tests.factories import api_token
 
 
 @pytest.fixture
 def api(client, county_world):
-    token = Token.objects.create(user=county_world["county"])
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token(county_world['county'])}"
     return client
 
 

@@ -21,7 +21,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 
 from core.models import AuditEntry, Role
 from funding.models import Disbursement
@@ -29,7 +28,7 @@ from projects.filters import overdue_q
 from projects.models import Project, ProjectStatus
 from reports.models import ReportJob
 from tests.conftest import need_service
-from tests.factories import user_with
+from tests.factories import api_token, user_with
 from tests.stack import free_port as _free_port
 from tests.stack import port_open as _port_open
 from villages.models import Village
@@ -131,7 +130,7 @@ def _wait(stack, token, job_id, until, timeout=90):
 
 def test_a_report_over_http_generated_by_a_real_worker_then_a_killed_worker(stack):
     user = user_with("county_it", (Role.COUNTY_STAFF, "330523"))
-    token = Token.objects.create(user=user).key
+    token = api_token(user)
     stack.start_web()
     stack.start_worker()
 

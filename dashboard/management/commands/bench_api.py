@@ -10,11 +10,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import UserRateThrottle
 
 from core.models import Role
-from core.services import user_ensure_with_role
+from core.services import token_issue, tokens_revoke_all, user_ensure_with_role
 
 
 class Command(BaseCommand):
@@ -28,7 +27,8 @@ class Command(BaseCommand):
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         UserRateThrottle.THROTTLE_RATES = {**UserRateThrottle.THROTTLE_RATES, "user": "1000000/min"}
         user, *_ = user_ensure_with_role(actor=None, username="bench_platform", role=Role.API_CLIENT, region_code="33")
-        token = Token.objects.get_or_create(user=user)[0].key
+        tokens_revoke_all(actor=None, user=user, reason="bench_api run")  # earlier runs' tokens (a per-user limit)
+        token, _row = token_issue(user=user)
         client = Client(HTTP_AUTHORIZATION=f"Token {token}")
         endpoints = {"ping": "/api/v1/ping/", "villages (50)": "/api/v1/villages/?page_size=50&region=33"}
         rows = {}
