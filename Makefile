@@ -46,6 +46,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_dashboard
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_api
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_photos
 
 check: install
 	$(PY) manage.py check

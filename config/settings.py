@@ -342,6 +342,13 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A ledger entry dated more than this many days back (or before its source's fiscal year) needs a reason.
 LEDGER_BACKDATE_DAYS = env.int("LEDGER_BACKDATE_DAYS", default=90)
 
+# --- Photos (projects/photos.py) -------------------------------------------------
+# The most a photo may cost to decode, in pixels of four bytes (see projects/photos.py: a JPEG counts at the
+# reduced scale it is decoded at; a WebP four times its pixels). 40 million pixels are 160 MB decoded.
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# What the photos of one progress report may cost together (nine 12.5 MP phone photos are 112 million).
+PHOTO_MAX_PIXELS_PER_REPORT = env.int("PHOTO_MAX_PIXELS_PER_REPORT", default=120_000_000)
+
 # --- Reports (reports app) -------------------------------------------------------
 REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=30)  # report files are deleted after this
 REPORTS_SOFT_TIME_LIMIT = env.int("REPORTS_SOFT_TIME_LIMIT", default=900)  # seconds one report may take

@@ -215,22 +215,37 @@ def progress_report_create(
 ) -> ProgressReport:
     """Add a progress report with up to nine photos; keeps the project's percent and last report date.
 
-    Photos are checked and re-encoded before anything is written (projects.photos); a
-    refused photo refuses the whole report. Files stored before a rollback are removed.
+    Photos are checked and re-encoded before anything is written (projects.photos): all their headers
+    first, against the per-photo cap and the report's budget, then each is decoded in turn. A refused
+    photo refuses the whole report. Files stored before a rollback are removed.
     """
     photos = list(photos or ())
     processed, photo_errors = [], []
+
+    def refused(number, upload, reason):
+        photo_errors.append(
+            _("Photo %(number)s (“%(name)s”): %(reason)s") % {"number": number, "name": getattr(upload, "name", ""), "reason": reason}
+        )
+
     if len(photos) > MAX_PHOTOS:
         photo_errors.append(_("At most %(max)s photos per report; %(count)s were chosen.") % {"max": MAX_PHOTOS, "count": len(photos)})
     else:
+        # Every header first: nothing is decoded for a report that is refused for a photo's size or their sum.
+        checked = []
         for number, upload in enumerate(photos, 1):
             try:
-                processed.append(photo_processing.process(upload))
+                checked.append(photo_processing.inspect(upload))
             except PhotoRejected as rejected:
-                photo_errors.append(
-                    _("Photo %(number)s (“%(name)s”): %(reason)s")
-                    % {"number": number, "name": getattr(upload, "name", ""), "reason": rejected}
-                )
+                refused(number, upload, rejected)
+        if not photo_errors and (over := photo_processing.over_budget(checked)):
+            position, reason = over
+            refused(position + 1, checked[position].upload, reason)
+        if not photo_errors:
+            for number, item in enumerate(checked, 1):  # one after another; each full decode is released
+                try:
+                    processed.append(photo_processing.decode(item))
+                except PhotoRejected as rejected:
+                    refused(number, item.upload, rejected)
     stored: list = []
     try:
         return _progress_report_write(
