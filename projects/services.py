@@ -219,6 +219,7 @@ def progress_report_create(
     first, against the per-photo cap and the report's budget, then each is decoded in turn. A refused
     photo refuses the whole report. Files stored before a rollback are removed.
     """
+    scoping.require(actor, "progress.create", project)  # before any photo is decoded
     photos = list(photos or ())
     processed, photo_errors = [], []
 
