@@ -1,102 +1,97 @@
+"""Assessment: schemes and their indicators are configured here (there is no page for them) while no assessment
+uses them, audited; once a village is scored under a scheme, the scheme is read-only (its indicators, maxima and
+thresholds made the scores). Assessments, scores, follow-ups and promotions are written by assessment.services
+only (scoring, finalising with ranks, reopening with a reason, follow-up steps, promotion): read-only here."""
 from django.contrib import admin
-from django.contrib.admin.options import InlineModelAdmin
 
-from core.admin import ScopedAdmin
+from core.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 
-from .models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, Indicator, IndicatorScore, Promotion
-from .services import scheme_is_frozen
-
-
-def _frozen(obj) -> bool:
-    """A scheme with a finalised (or once finalised) assessment, or a finalised assessment, is read-only here:
-    scores change only through an audited reopening (assessment.services)."""
-    if isinstance(obj, AssessmentScheme):
-        return scheme_is_frozen(obj)
-    if isinstance(obj, Indicator):
-        return scheme_is_frozen(obj.scheme)
-    if isinstance(obj, Assessment):
-        return obj.status == AssessmentStatus.FINALISED
-    if isinstance(obj, IndicatorScore):
-        return obj.assessment.status == AssessmentStatus.FINALISED
-    return False
+from .models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore, Promotion
+from .services import scheme_in_use
 
 
-class FreezeMixin:
+def _scheme_of(obj):
+    return obj if isinstance(obj, AssessmentScheme) else getattr(obj, "scheme", None)
+
+
+class UnusedSchemeOnly:
+    """Change and delete only while no assessment uses the scheme (for an inline, ``obj`` is the scheme)."""
+
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not _frozen(obj)
+        return super().has_change_permission(request, obj) and not (obj is not None and scheme_in_use(_scheme_of(obj)))
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not _frozen(obj)
+        return super().has_delete_permission(request, obj) and not (obj is not None and scheme_in_use(_scheme_of(obj)))
 
     def has_add_permission(self, request, obj=None):
-        if isinstance(self, InlineModelAdmin):  # obj is the parent being edited
-            return super().has_add_permission(request, obj) and not _frozen(obj)
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return super().has_add_permission(request, obj) and not (obj is not None and scheme_in_use(obj))
         return super().has_add_permission(request)
 
 
-class IndicatorInline(FreezeMixin, admin.TabularInline):
+class IndicatorInline(UnusedSchemeOnly, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ("order", "category", "name", "max_score")
 
 
 @admin.register(AssessmentScheme)
-class AssessmentSchemeAdmin(FreezeMixin, ScopedAdmin):
+class AssessmentSchemeAdmin(UnusedSchemeOnly, AuditedAdmin):
     list_display = ("name", "kind", "year", "category", "region", "excellent_min", "good_min", "pass_min")
     list_filter = ("kind", "year", "category")
-    search_fields = ("name", "region__code", "region__name")
+    search_codes = ("region_id",)
+    search_fields = ("name",)
     autocomplete_fields = ("region",)
     list_select_related = ("region",)
     inlines = [IndicatorInline]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(FreezeMixin, ScopedAdmin):
+class IndicatorAdmin(UnusedSchemeOnly, AuditedAdmin):
     list_display = ("name", "scheme", "category", "max_score", "order")
     list_filter = ("category", "scheme__year")
-    search_fields = ("name", "scheme__name")
+    search_ids = ("pk", "scheme_id")
+    search_fields = ("name",)
     autocomplete_fields = ("scheme",)
     list_select_related = ("scheme",)
 
+    def has_add_permission(self, request, obj=None):
+        return False  # indicators are added on their scheme's page (the inline), which knows whether it is in use
 
-class IndicatorScoreInline(FreezeMixin, admin.TabularInline):
+
+class IndicatorScoreInline(ReadOnlyInline):
     model = IndicatorScore
-    extra = 0
     fields = ("indicator", "score", "max_score", "evidence")
-    autocomplete_fields = ("indicator",)
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(FreezeMixin, ScopedAdmin):
+class AssessmentAdmin(ReadOnlyAdmin):
     list_display = ("village", "scheme", "period", "status", "total_score", "grade")
     list_filter = ("status", "grade", "period", "scheme__kind")
-    search_fields = ("village__code", "village__short_name", "scheme__name", "period")
-    autocomplete_fields = ("village", "scheme", "assessor")
+    search_ids = ("pk", "scheme_id")
+    search_codes = ("village_id",)
     list_select_related = ("village", "scheme")
     inlines = [IndicatorScoreInline]
 
 
 @admin.register(IndicatorScore)
-class IndicatorScoreAdmin(FreezeMixin, ScopedAdmin):
+class IndicatorScoreAdmin(ReadOnlyAdmin):
     list_display = ("assessment", "indicator", "score", "max_score")
-    search_fields = ("assessment__village__code", "indicator__name")
-    autocomplete_fields = ("assessment", "indicator")
+    search_ids = ("pk", "assessment_id")
     list_select_related = ("assessment", "indicator")
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(ScopedAdmin):
+class FollowUpAdmin(ReadOnlyAdmin):
     list_display = ("village", "assessment", "rank", "ranked_among", "due_date", "status")
     list_filter = ("status", "due_date")
-    search_fields = ("village__code", "village__short_name")
-    autocomplete_fields = ("village", "assessment")
+    search_codes = ("village_id",)
     list_select_related = ("village", "assessment")
 
 
 @admin.register(Promotion)
-class PromotionAdmin(ScopedAdmin):
+class PromotionAdmin(ReadOnlyAdmin):
     list_display = ("village", "from_category", "to_category", "promoted_on", "assessment")
     list_filter = ("to_category", "promoted_on")
-    search_fields = ("village__code", "village__short_name")
-    autocomplete_fields = ("village", "assessment", "actor")
+    search_codes = ("village_id",)
     list_select_related = ("village", "assessment")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,9 +44,10 @@ ACCEPTANCE_TARGET = {
 }
 
 
-def scheme_is_frozen(scheme: AssessmentScheme) -> bool:
-    """A scheme cannot change once an assessment under it is finalised."""
-    return scheme.assessments.filter(Q(status=A.FINALISED) | Q(reopen_count__gt=0)).exists()
+def scheme_in_use(scheme: AssessmentScheme) -> bool:
+    """A scheme with any assessment under it (even a draft) is read-only in the admin: its indicators, maxima and
+    thresholds made the scores and grades already entered."""
+    return scheme.pk is not None and scheme.assessments.exists()
 
 
 def _lock(assessment: Assessment) -> Assessment:

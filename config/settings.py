@@ -146,6 +146,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "key"]
+# Every failed login is kept (username, address, time; never the password) for the administrators, bounded per username.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # A lockout answers 429 with Retry-After: the API's error shape under /api/, the Chinese page elsewhere.
 AXES_LOCKOUT_CALLABLE = "core.login_limit.axes_lockout_response"
 

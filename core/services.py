@@ -13,7 +13,8 @@ from .exceptions import InvalidInput
 from .models import ROLE_CODE_LENGTHS, AuditAction, Role, RoleAssignment
 
 
-def _validate_grant(role: str, region_code: str) -> Region:
+def role_grant_check(role: str, region_code: str) -> Region:
+    """The region of a grant of ``role``, or InvalidInput naming the field (role, region) that is wrong."""
     if role not in Role.values:
         raise InvalidInput(
             _("Unknown role “%(role)s”; choose one of: %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)},
@@ -37,7 +38,7 @@ def _validate_grant(role: str, region_code: str) -> Region:
 @transaction.atomic
 def role_grant(*, actor, user, role: str, region_code: str) -> tuple[RoleAssignment, bool]:
     """Grant ``role`` for the region to ``user``; returns (assignment, created)."""
-    region = _validate_grant(role, region_code)
+    region = role_grant_check(role, region_code)
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, region=region, defaults={"granted_by": actor if getattr(actor, "pk", None) else None}
     )
@@ -64,7 +65,7 @@ def user_ensure_with_role(
 ):
     """Create the user if needed (validating the password), then grant the role.
     Everything or nothing: a bad role, code or password leaves no user behind."""
-    _validate_grant(role, region_code)
+    role_grant_check(role, region_code)
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     created = user is None

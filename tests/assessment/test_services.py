@@ -174,7 +174,7 @@ def test_reopening_needs_a_reason_and_is_audited(people, scheme):
     assert (reopened.status, reopened.reopen_count, reopened.finalised_at) == (A.DRAFT, 1, None)
     entry = AuditEntry.objects.filter(object_id=str(assessment.pk), action=AuditAction.TRANSITION).latest("id")
     assert entry.note == "复核发现环境卫生分数录入错误" and entry.changes["status"] == ["finalised", "draft"]
-    assert services.scheme_is_frozen(scheme)
+    assert services.scheme_in_use(scheme)  # read-only in the admin
 
 
 def test_scores_of_a_finalised_assessment_cannot_change(people, scheme):
@@ -243,18 +243,19 @@ def test_failed_acceptance_does_not_promote(people):
     assert _state() == before
 
 
-def test_admin_cannot_edit_a_frozen_scheme_or_a_finalised_assessment(client, people, scheme):
+def test_admin_cannot_edit_a_scheme_in_use_or_a_finalised_assessment(client, people, scheme):
     from django.contrib.auth import get_user_model
     from django.urls import reverse
 
-    assessment = _round(people, scheme, {"330523108201": ("40", "20", "10")})["330523108201"]
     root = get_user_model().objects.create_superuser("root", password="x" * 12)
     client.force_login(root)
     url = reverse("admin:assessment_assessmentscheme_change", args=[scheme.pk])
-    assert 'name="name"' in client.get(url).content.decode()  # editable before anything is finalised
+    assert 'name="name"' in client.get(url).content.decode()  # editable while no village is scored under it
+    assessment = _round(people, scheme, {"330523108201": ("40", "20", "10")})["330523108201"]
+    assert 'name="name"' not in client.get(url).content.decode()  # read-only once a (draft) assessment uses it
     services.round_finalise(actor=people["county"], scheme=scheme, period="2025", county_code="330523")
     page = client.get(url).content.decode()
-    assert 'name="name"' not in page  # read-only now
+    assert 'name="name"' not in page  # and after finalising
     client.post(url, {"name": "改名", "kind": scheme.kind, "year": 2025})
     scheme.refresh_from_db()
     assert scheme.name == "2025年度村庄整治考核"

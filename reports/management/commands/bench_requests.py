@@ -29,7 +29,6 @@ from core.pagination import last_page_number
 from core.services import user_ensure_with_role
 from funding.models import Allocation, FundingSource
 from projects.models import ProgressReport, Project
-from villages.models import Village
 
 LIMIT_MS = 1000
 
