@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Reading: every role, below its region. api_client reads only through the API
     # (enforced by the HTML views' login gate, see core.views).
     "view": {role: WITHIN for role in ALL_ROLES},
+    # A village's facts (population, households, area, coordinates): county staff for their county.
+    "village.edit": {Role.COUNTY_STAFF: WITHIN},
     # Projects and progress: township officials in their villages.
     "project.create": {Role.TOWNSHIP_OFFICIAL: WITHIN},
     "project.edit": {Role.TOWNSHIP_OFFICIAL: WITHIN},

@@ -30,6 +30,48 @@ from django.utils import timezone
 
 from .models import CODE_LENGTH, VILLAGE_CODE_LENGTH, Region, RegionLevel, Village, kind_for_code, short_name_for
 
+# The facts about a village that people maintain (the rest comes from the division codes, or, for the category,
+# from promotions after a passed acceptance).
+VILLAGE_EDITABLE = ("population", "households", "area_km2", "latitude", "longitude", "joined_year")
+
+
+@transaction.atomic
+def village_update(*, actor, village: Village, data: dict) -> Village:
+    """Change a village's population, households, area, coordinates or year of joining; audited, and the
+    dashboard is told (its figures count located villages)."""
+    from django.utils.translation import gettext as _
+
+    from core import audit, scoping
+    from core.exceptions import InvalidInput
+    from core.models import AuditAction
+    from core.signals import village_figures_changed
+
+    scoping.require(actor, "village.edit", village)
+    unknown = set(data) - set(VILLAGE_EDITABLE)
+    if unknown:
+        raise InvalidInput(field_errors={name: _("This field cannot be changed here.") for name in unknown})
+    current = Village.objects.select_for_update().get(pk=village.pk)
+    before = audit.snapshot(current)
+    for name, value in data.items():
+        setattr(current, name, value)
+    errors = {}
+    if (current.latitude is None) != (current.longitude is None):
+        errors["latitude"] = _("Give both coordinates, or neither.")
+    if current.latitude is not None and not (-90 <= current.latitude <= 90 and -180 <= current.longitude <= 180):
+        errors["latitude"] = _("Coordinates out of range.")
+    if current.population is not None and current.households is not None and current.households > current.population:
+        errors["households"] = _("More households than people.")
+    if current.joined_year is not None and not 2003 <= current.joined_year <= 2100:
+        errors["joined_year"] = _("The programme began in 2003.")
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    current.save()
+    changes = audit.diff(before, audit.snapshot(current))
+    if changes:
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=changes)
+        village_figures_changed.send(sender=Village, village_code=current.code)
+    return current
+
 DATA_DIR = Path(__file__).resolve().parent / "data" / "divisions"
 BATCH_SIZE = 5000
 # A name may hold private-use characters (rare characters in the source: 高\ue170村委会), not control ones.

@@ -24,11 +24,19 @@ from knox.models import AuthToken
 from assessment.models import Assessment, AssessmentScheme, Indicator, Promotion
 from core.models import AuditAction, AuditEntry, Role, RoleAssignment
 from tests.core.test_access_matrix import world  # noqa: F401 - one of everything (the access matrix's world)
-from tests.factories import AssessmentSchemeFactory, IndicatorFactory, IndicatorScoreFactory, ProgressReportFactory, api_token, region
+from tests.factories import (
+    AssessmentSchemeFactory,
+    IndicatorFactory,
+    IndicatorScoreFactory,
+    ProgressReportFactory,
+    api_token,
+    region,
+)
+from villages.models import Village
 
 User = get_user_model()
 # The admins that write, each tested below against the rule that protects it.
-WRITING = {User, RoleAssignment, AssessmentScheme, Indicator}
+WRITING = {User, RoleAssignment, AssessmentScheme, Indicator, Village}
 # django-axes' records of logins: read-only, and deleting an attempt is how an administrator lifts a lockout.
 LOGIN_RECORDS = {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"}
 
@@ -96,7 +104,7 @@ def test_every_domain_admin_is_read_only(client, root, world):  # noqa: F811
         client.post(_url(model, "changelist"), {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})
         assert _everything() == before, f"{model._meta.label}: a refused admin write changed the database"
     assert {"funding.Allocation", "funding.FundingSource", "projects.Project", "projects.ProgressReport",
-            "assessment.Assessment", "villages.Village", "reports.ReportJob", "core.AuditEntry"} <= set(walked)
+            "assessment.Assessment", "villages.Region", "reports.ReportJob", "core.AuditEntry"} <= set(walked)
 
 
 def test_no_money_and_no_status_through_the_admin(client, root, world):  # noqa: F811
@@ -202,3 +210,22 @@ def test_admin_lists_page_and_search_only_what_an_index_serves(client, root, wor
     assert by_project.context["cl"].result_count == world["building"].progress_reports.count()
     audit = client.get(_url(AuditEntry, "changelist") + f"?q={world['building'].pk}")
     assert audit.status_code == 200
+
+
+def test_a_villages_facts_change_through_the_service_and_nothing_else(client, root, world, django_capture_on_commit_callbacks):  # noqa: F811
+    village = world["village"]
+    url = _url(Village, "change", village.code)
+    form = client.get(url).context["adminform"].form
+    assert set(form.fields) == {"population", "households", "area_km2", "latitude", "longitude", "joined_year"}
+    data = {"population": "1234", "households": "400", "area_km2": "", "latitude": "30.5", "longitude": "119.6",
+            "joined_year": "2005", "category": "future", "township": "330523001", "name": "改名"}
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.post(url, data).status_code == 302
+    village.refresh_from_db()
+    assert (village.population, village.category, village.township_id, village.name) == (1234, "renovation", "330523108", "余村村委会")
+    entry = AuditEntry.objects.filter(object_id=village.code).latest("id")
+    assert entry.actor == root and entry.changes["population"][1] == 1234 and "category" not in entry.changes
+    assert callbacks, "the dashboard's refresh was not requested"
+    before = _everything()
+    response = client.post(url, {**data, "households": "5000"})  # more households than people
+    assert response.status_code == 200 and _everything() == before

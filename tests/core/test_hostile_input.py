@@ -5,7 +5,6 @@ query strings, JSON nested thousands of levels deep. The API answers 400 in its 
 The fixed cases are the ones an attack on the running portal found; the hypothesis tests throw generated values
 of the same families at every list of the API and of the pages."""
 import base64
-import json
 
 import pytest
 from django.test import Client

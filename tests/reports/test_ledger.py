@@ -16,7 +16,7 @@ from funding.filters import AllocationFilterSet
 from funding.models import SourceKind
 from reports import services
 from reports.models import ReportJob, ReportKind, ReportStatus
-from tests.factories import AllocationFactory, DisbursementFactory, FundingSourceFactory, region
+from tests.factories import AllocationFactory, FundingSourceFactory, region
 
 D = Decimal
 
