@@ -122,7 +122,6 @@ def crawl_world(transactional_db):
     world = build_world()
     # A located village, so the dashboard's map has a point to hover; figures for the dashboards.
     from dashboard import stats
-
     from projects.models import Project
 
     village = world["village"]
@@ -239,7 +238,7 @@ def _hover_charts(page):
     assert points, "the map has no point to hover"
     for x, y in points:
         page.mouse.move(x, y, steps=3)
-        page.wait_for_function("() => [...document.querySelectorAll('[data-map] .chart-tip')].some(d => d.offsetParent)")
+        page.wait_for_function("() => [...document.querySelectorAll('[data-map] > div')].some(d => d.offsetParent && d.textContent.trim())")
 
 
 def _choose_photos(tmp_path):
