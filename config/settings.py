@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "django_ratelimit",
     "django_zxcvbn_password_validator",  # its zh_Hans messages
+    "csp",
     "core",
     "villages",
     "projects",
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: every response, error pages included, carries the Content-Security-Policy.
+    "csp.middleware.CSPMiddleware",
     # /healthz answers here, before host validation, sessions and CSRF (see core/health.py for why).
     "core.health.HealthCheckMiddleware",
     # A NUL or another control character in the path, or a NUL in the query string, is a 400 here (the database
@@ -214,6 +218,25 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Content-Security-Policy (django-csp), enforced: the browser runs only script files from this host and
+# applies only stylesheets from it. No inline <script>, on*= handler, <style> or style="" anywhere, no
+# eval; a markup injection that slips through escaping runs nothing. blob: is for the photo previews of
+# the progress form (static/js/photos.js), data: for small images inside the vendored CSS (Swagger UI).
+# tests/browser/test_csp.py opens every page and fails on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Django REST framework --------------------------------------------------
 REST_FRAMEWORK = {
@@ -225,6 +248,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # The API speaks JSON (the token endpoint also takes a form). Photos are uploaded through the portal.
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+    # ... and answers JSON only: DRF's browsable API pages carry inline styles, which the Content-Security-Policy
+    # refuses; people read the API at /api/docs/ (Swagger UI).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Ordering is an `ordering` filter of each FilterSet (its choices are published in the schema).

@@ -177,7 +177,7 @@ def database_unavailable(request):
         response = _api_error(request, 503, "service_unavailable",
                               _("The database is unavailable for a moment; try again in a few seconds."))
     else:
-        response = HttpResponse(render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS}), status=503)
+        response = HttpResponse(render_to_string("503.html", {"path": request.get_full_path()}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response

@@ -4,8 +4,7 @@
   "use strict";
   var box = document.getElementById("report-job");
   if (box) {
-    var bar = document.querySelector("#report-bar span");
-    var barBox = document.getElementById("report-bar");
+    var bar = document.getElementById("report-bar");  // a <progress> element
     var delay = 1000;
     var poll = function () {
       fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -15,8 +14,8 @@
           status.textContent = job.status_display;
           status.className = "status status-" + job.status;
           document.getElementById("report-percent").textContent = job.progress + "%";
-          bar.style.width = job.progress + "%";
-          barBox.setAttribute("aria-valuenow", job.progress);
+          bar.value = job.progress;
+          bar.textContent = job.progress + "%";
           document.getElementById("report-waiting").hidden = job.queued || job.status !== "queued";
           var error = document.getElementById("report-error");
           error.hidden = !job.error;

@@ -2,6 +2,10 @@
 
 Without Playwright or Chromium these tests skip locally and fail in CI
 (QIANCUN_REQUIRE_SERVICES=1). Screenshots go to test-artifacts/screenshots/.
+
+Every browser (Phone) records Content-Security-Policy violations, from the
+`securitypolicyviolation` event of every document and from Chromium's
+"Refused to ..." console messages, and fails the test at close if there was one.
 """
 import os
 import pathlib
@@ -14,6 +18,16 @@ from tests.conftest import need_service
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
 ARTIFACTS = pathlib.Path(os.environ.get("QIANCUN_ARTIFACTS", pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"))
 PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+# Runs in every document before its own scripts (through the DevTools protocol, so the page's CSP does
+# not apply to it): reports each CSP violation to the test through an exposed binding.
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolation([e.effectiveDirective || e.violatedDirective, e.blockedURI, e.sourceFile + ":" + e.lineNumber,
+                         (e.sample || "").slice(0, 80)].join(" | "));
+});
+"""
 
 
 @pytest.fixture(scope="session")
@@ -40,17 +54,30 @@ def screenshots():
 
 
 class Phone:
-    """One user's browser on a 375×812 phone, refusing any request to another host."""
+    """One user's browser on a 375×812 phone (or a 1280×900 desktop), refusing any request to another
+    host and recording every Content-Security-Policy violation."""
 
-    def __init__(self, browser, live_server, screenshots):
+    def __init__(self, browser, live_server, screenshots, desktop=False):
         self.base = live_server.url
         self.host = urlsplit(self.base).netloc
         self.screenshots = screenshots
         self.outside_requests = []
-        self.context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
+        self.csp_violations = []
+        self.viewport = DESKTOP if desktop else PHONE
+        if desktop:
+            self.context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        else:
+            self.context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
         self.context.route("**/*", self._only_our_host)
+        self.context.expose_binding("__cspViolation", lambda source, text: self.csp_violations.append(f"{source['frame'].url}: {text}"))
+        self.context.add_init_script(WATCH_CSP)
         self.page = self.context.new_page()
+        self.page.on("console", self._console)
         self.page.set_default_timeout(15_000)
+
+    def _console(self, message):
+        if message.text.startswith("Refused to"):
+            self.csp_violations.append(f"{self.page.url}: console: {message.text}")
 
     def _only_our_host(self, route):
         if urlsplit(route.request.url).netloc != self.host and not route.request.url.startswith(("data:", "blob:")):
@@ -74,19 +101,20 @@ class Phone:
         """Screenshot the whole page, and check it does not scroll sideways on the phone."""
         self.page.screenshot(path=str(self.screenshots / f"{name}.png"), full_page=True)
         width = self.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{name}: the page is {width}px wide on a {PHONE['width']}px phone"
+        assert width <= self.viewport["width"], f"{name}: the page is {width}px wide on a {self.viewport['width']}px screen"
 
     def close(self):
         self.context.close()
         assert not self.outside_requests, f"requests to other hosts: {self.outside_requests}"
+        assert not self.csp_violations, "Content-Security-Policy violations:\n" + "\n".join(self.csp_violations)
 
 
 @pytest.fixture
 def phone(chromium, live_server, screenshots):
     phones = []
 
-    def make():
-        device = Phone(chromium, live_server, screenshots)
+    def make(desktop=False):
+        device = Phone(chromium, live_server, screenshots, desktop=desktop)
         phones.append(device)
         return device
 

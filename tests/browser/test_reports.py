@@ -40,12 +40,12 @@ def test_request_watch_the_progress_bar_and_download(phone, monkeypatch, setting
     seen = []
     worker = threading.Thread(target=lambda: services.report_run(job_id=job.pk, task_id="browser"))
     worker.start()
-    page.wait_for_function("document.getElementById('report-status').textContent === '生成中'")
-    seen.append(page.evaluate("Number(document.getElementById('report-bar').getAttribute('aria-valuenow'))"))
+    page.wait_for_function("() => document.getElementById('report-status').textContent === '生成中'")
+    seen.append(page.evaluate("document.getElementById('report-bar').value"))
     device.shot("41-report-running")
     page.wait_for_selector("#report-download:not([hidden]) a", timeout=30_000)
     worker.join(30)
-    seen.append(page.evaluate("Number(document.getElementById('report-bar').getAttribute('aria-valuenow'))"))
+    seen.append(page.evaluate("document.getElementById('report-bar').value"))
     assert seen[0] < 100 and seen[-1] == 100 and page.locator("#report-status").inner_text() == "已完成"
     assert page.locator("#report-finished").inner_text().startswith("20")
     device.shot("42-report-done")

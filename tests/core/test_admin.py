@@ -23,7 +23,7 @@ from knox.models import AuthToken
 
 from assessment.models import Assessment, AssessmentScheme, Indicator, Promotion
 from core.models import AuditAction, AuditEntry, Role, RoleAssignment
-from tests.core.test_access_matrix import world  # noqa: F401 - one of everything (the access matrix's world)
+from tests.core.test_access_matrix import world  # noqa: F401 - one of everything (tests/world.py)
 from tests.factories import (
     AssessmentSchemeFactory,
     IndicatorFactory,

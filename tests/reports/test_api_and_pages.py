@@ -86,7 +86,7 @@ def test_job_page_has_a_live_progress_bar_and_the_download(client, county_world,
     job = ReportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/reports/{job.pk}/"
     page = client.get(response["Location"]).content.decode()
-    assert 'role="progressbar"' in page and f'data-status-url="/reports/{job.pk}/status.json"' in page
+    assert f'<progress class="bar big" max="100" value="{job.progress}" id="report-bar"' in page and f'data-status-url="/reports/{job.pk}/status.json"' in page
     assert f'href="/reports/{job.pk}/download/"' in page and "js/reports.js" in page
     status = client.get(f"/reports/{job.pk}/status.json").json()
     assert status["status"] == "succeeded" and status["progress"] == 100 and status["downloadable"]
