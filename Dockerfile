@@ -17,8 +17,11 @@ COPY dashboard ./dashboard
 COPY reports ./reports
 RUN pip install .
 COPY . .
-# collectstatic needs settings that import; a throwaway key is fine at build time.
-RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+# manage.py needs settings that import, and with DEBUG off they require a key, a database URL and a broker URL:
+# throwaway values, for this step only (nothing connects; none of them stays in the image's environment).
+RUN export DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
+        DATABASE_URL=postgres://build@localhost:5432/build CELERY_BROKER_URL=redis://localhost:6379/0 \
+    && python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv
 RUN useradd --system --uid 1000 qiancun && mkdir -p /app/media && chown -R qiancun /app/media
 USER qiancun

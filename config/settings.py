@@ -1,8 +1,10 @@
 """Qiancun settings: one module, every difference between environments comes
 from environment variables (django-environ). See README.md for the list.
 
-Development defaults: DEBUG on, a SQLite file in the project directory, Celery
-tasks run eagerly in-process when CELERY_BROKER_URL is unset.
+DEBUG is off unless the environment turns it on (`make run`, `make test` and pytest do). Only with
+DEBUG on are there development defaults: a published secret key, a SQLite file in the project
+directory, Celery tasks run eagerly in-process when CELERY_BROKER_URL is unset. With DEBUG off,
+SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL are required and startup fails without them.
 """
 import datetime
 from pathlib import Path
@@ -16,7 +18,11 @@ env = environ.Env()
 # An optional .env file next to manage.py (never committed) for local overrides.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
+# Whether this process started on development defaults. Kept apart from DEBUG because test runners
+# (pytest-django) switch DEBUG off at run time while the process still runs on development settings;
+# /healthz, seed_demo and generate_programme ask this, never DEBUG.
+DEVELOPMENT_MODE = DEBUG
 
 _DEV_SECRET_KEY = "django-insecure-qiancun-development-only-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
@@ -88,6 +94,11 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 # --- Database -------------------------------------------------------------
+if not DEBUG and not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set in the environment when DEBUG is off (production never falls back to SQLite), "
+        "e.g. postgres://qiancun_app@127.0.0.1:5432/qiancun."
+    )
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -218,8 +229,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qiancun"}
     )
 }
+# The OpenAPI schema (/api/schema/) and Swagger UI (/api/docs/): served to anonymous visitors only when this is on
+# (default: DEBUG); otherwise to logged-in users and API clients (core.api.ApiDocsAccess reads it per request).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qiancun API",
+    "SERVE_PERMISSIONS": ["core.api.ApiDocsAccess"],
     "DESCRIPTION": (
         "千村示范、万村整治 programme data: regions, villages, projects, progress, funding, assessments.\n\n"
         "**Auth**: `POST /api/v1/auth/token/` with username and password returns `{\"token\": ...}`; send "
@@ -259,7 +274,13 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# No broker configured: run tasks eagerly, in-process (development and tests).
+if not DEBUG and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must be set in the environment when DEBUG is off (production never runs tasks inside "
+        "web requests), e.g. redis://127.0.0.1:6379/0."
+    )
+# No broker configured (development only): run tasks eagerly, in-process. CELERY_TASK_ALWAYS_EAGER=1 set
+# explicitly with DEBUG off still starts, but /healthz answers 503 and `check --deploy` warns (core.W003).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 # Every variable settings.py reads for security, so the developer's or CI's environment cannot leak in.
 CLEAN_PREFIXES = ("DATABASE_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_", "SECURE_", "SESSION_",
-                  "BEHIND_HTTPS_PROXY", "USE_X_FORWARDED_FOR", "LOG_", "CACHE_URL",
+                  "BEHIND_HTTPS_PROXY", "USE_X_FORWARDED_FOR", "LOG_", "CACHE_URL", "API_DOCS_PUBLIC",
                   "DJANGO_ALLOW_ASYNC_UNSAFE")  # set in-process by the browser tests; never in production
 PRODUCTION = {
     "DEBUG": "0",
@@ -20,6 +20,7 @@ PRODUCTION = {
     "BEHIND_HTTPS_PROXY": "1",
     "DATABASE_URL": "postgres://qiancun:qiancun@postgres:5432/qiancun",
     "CELERY_BROKER_URL": "redis://redis:6379/0",
+    "CACHE_URL": "redis://redis:6379/1",
 }
 
 
@@ -66,3 +67,29 @@ def test_check_deploy_fails_without_https_hardening():
     assert result.returncode != 0
     for check in ("security.W008", "security.W012", "security.W004"):
         assert check in result.stderr, result.stderr
+
+
+# --- Development fallbacks that must not reach production (issue 15, items 18 and 20) -------------------------
+
+def test_check_deploy_fails_on_sqlite(tmp_path):
+    result = _check_deploy(**{**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    assert result.returncode != 0
+    assert "core.W002" in result.stderr and "SQLite" in result.stderr, result.stderr
+
+
+def test_check_deploy_fails_when_tasks_run_eagerly():
+    result = _check_deploy(**PRODUCTION, CELERY_TASK_ALWAYS_EAGER="1")
+    assert result.returncode != 0
+    assert "core.W003" in result.stderr, result.stderr
+
+
+def test_check_deploy_fails_without_a_shared_cache():
+    result = _check_deploy(**{k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"})
+    assert result.returncode != 0
+    assert "core.W004" in result.stderr and "CACHE_URL" in result.stderr, result.stderr
+
+
+def test_check_deploy_fails_when_the_api_docs_are_public():
+    result = _check_deploy(**PRODUCTION, API_DOCS_PUBLIC="1")
+    assert result.returncode != 0
+    assert "core.W005" in result.stderr and "API_DOCS_PUBLIC" in result.stderr, result.stderr

@@ -62,3 +62,27 @@ def test_media_volume_is_mounted_at_media_root_for_web_and_worker():
         service = compose["services"][name]
         media_root = service["environment"]["MEDIA_ROOT"]
         assert f"media:{media_root}" in service["volumes"], (name, service["volumes"])
+
+
+def test_dockerfile_build_steps_import_the_production_settings():
+    """The image's build runs manage.py (collectstatic, compilemessages) with DEBUG=0: the values it exports must be
+    enough for the settings to load, with nothing borrowed from the machine that builds it."""
+    import shlex
+    import subprocess
+    import sys
+
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    steps = [line for line in text.splitlines() if line.startswith("RUN ") and "manage.py" in line]
+    assert steps, "no build step runs manage.py"
+    for step in steps:
+        words = shlex.split(step[len("RUN "):])
+        if words[0] == "export":  # `export A=1 B=2 && cmd && cmd`: for every command of the step
+            words = words[1:]
+        else:  # `A=1 B=2 cmd && cmd`: for the first command only (the step must not rely on more)
+            assert step.count("manage.py") == 1, step
+        exported = dict(word.split("=", 1) for word in words[:next(i for i, w in enumerate(words) if "=" not in w)])
+        assert exported["DEBUG"] == "0", step
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "DJANGO_SETTINGS_MODULE": "config.settings", **exported}
+        result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
