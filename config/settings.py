@@ -64,6 +64,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.locale.LanguageCookieMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 413 from Content-Length before anything reads the body: its process_view runs before CsrfViewMiddleware's,
+    # which reads request.POST (core/body_limits.py).
+    "core.body_limits.BodySizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,6 +145,12 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 if USE_X_FORWARDED_FOR:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Request bodies (core/body_limits.py): refused with 413 from Content-Length, before anything reads them. The
+# progress form's larger limit comes from projects/photos.py (nine photos of 10 MB); nginx applies the same.
+BODY_LIMIT_ANONYMOUS = env.int("BODY_LIMIT_ANONYMOUS", default=64 * 1024)
+BODY_LIMIT_AUTHENTICATED = env.int("BODY_LIMIT_AUTHENTICATED", default=2621440)  # 2.5 MiB
+DATA_UPLOAD_MAX_MEMORY_SIZE = BODY_LIMIT_AUTHENTICATED  # Django's own bound on non-file form data and request.body
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

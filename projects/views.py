@@ -7,12 +7,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import audit, scoping
+from core.body_limits import body_limit
 from core.exceptions import DomainError, NotPermitted, StaleVersion
 from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
 from funding import selectors as funding_selectors
 from villages.models import Village
 
-from . import selectors, services
+from . import photos, selectors, services
 from .filters import ProgressReportFilterSet, ProjectFilterSet
 from .forms import ProgressReportForm, ProjectCreateForm, ProjectForm, TransitionForm
 from .models import Project
@@ -144,6 +145,7 @@ def project_action(request, pk, action):
     return redirect("projects:detail", pk=project.pk)
 
 
+@body_limit(photos.UPLOAD_BODY_LIMIT)  # outermost: the middleware reads it from the resolved view
 @portal_view
 def progress_create(request, pk):
     project = _scoped_project(request, pk)
