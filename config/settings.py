@@ -105,6 +105,15 @@ if not DEBUG and not env.str("DATABASE_URL", default=""):
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# The password from a file instead of the URL (Docker secrets: only the containers that mount it can read it).
+DATABASE_PASSWORD_FILE = env.str("DATABASE_PASSWORD_FILE", default="")
+if DATABASE_PASSWORD_FILE:
+    if DATABASES["default"].get("PASSWORD"):
+        raise ImproperlyConfigured("DATABASE_URL holds a password and DATABASE_PASSWORD_FILE is set: use one of them.")
+    try:
+        DATABASES["default"]["PASSWORD"] = Path(DATABASE_PASSWORD_FILE).read_text().strip("\r\n")
+    except OSError as error:
+        raise ImproperlyConfigured(f"DATABASE_PASSWORD_FILE={DATABASE_PASSWORD_FILE} cannot be read: {error}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

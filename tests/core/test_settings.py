@@ -17,7 +17,8 @@ PROBE = (
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']), "
     "'eager': s.CELERY_TASK_ALWAYS_EAGER, 'debug': s.DEBUG, 'tz': s.TIME_ZONE, 'lang': s.LANGUAGE_CODE, "
     "'languages': [c for c, _ in s.LANGUAGES], 'hosts': s.ALLOWED_HOSTS, 'broker': s.CELERY_BROKER_URL, "
-    "'secure_cookie': s.SESSION_COOKIE_SECURE, 'hsts': s.SECURE_HSTS_SECONDS, 'development': getattr(s, 'DEVELOPMENT_MODE', None)}))"
+    "'secure_cookie': s.SESSION_COOKIE_SECURE, 'hsts': s.SECURE_HSTS_SECONDS, 'development': getattr(s, 'DEVELOPMENT_MODE', None), "
+    "'db_user': s.DATABASES['default'].get('USER'), 'db_password': s.DATABASES['default'].get('PASSWORD')}))"
 )
 CLEAN_KEYS = ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CELERY_TASK_ALWAYS_EAGER",
               "DATABASE_PASSWORD_FILE", "API_DOCS_PUBLIC", "CACHE_URL")
@@ -156,3 +157,19 @@ def test_celery_app_is_importable_as_config():
     assert celery_app.main == "qiancun"
     celery_app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     assert "core.ping" in celery_app.tasks
+
+
+def test_database_password_can_come_from_a_file(tmp_path):
+    """Docker secrets: the URL names the role, the password is read from DATABASE_PASSWORD_FILE (only the containers
+    that mount the secret know it; it never sits in an environment that every process can read)."""
+    secret = tmp_path / "db_app_password"
+    secret.write_text("s3cret:with@odd/chars\n")
+    result = _settings(**{**PRODUCTION, "DATABASE_URL": "postgres://qiancun_app@postgres:5432/qiancun"},
+                       DATABASE_PASSWORD_FILE=str(secret))
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["db_user"] == "qiancun_app" and values["db_password"] == "s3cret:with@odd/chars"
+    missing = _settings(**PRODUCTION, DATABASE_PASSWORD_FILE=str(tmp_path / "nope"))
+    assert missing.returncode != 0 and "DATABASE_PASSWORD_FILE" in missing.stderr
+    both = _settings(**PRODUCTION, DATABASE_PASSWORD_FILE=str(secret))  # PRODUCTION's URL has a password too
+    assert both.returncode != 0 and "DATABASE_PASSWORD_FILE" in both.stderr
