@@ -3,8 +3,6 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.management.guards import add_force_argument, refuse_in_production
-
 from core.demo import (
     DEFAULT_COUNTY,
     DEFAULT_SEED,
@@ -16,6 +14,7 @@ from core.demo import (
     DemoDataMissing,
     seed_demo,
 )
+from core.management.guards import add_force_argument, refuse_in_production
 
 
 class Command(BaseCommand):
