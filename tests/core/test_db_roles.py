@@ -217,7 +217,7 @@ def test_grant_refuses_sqlite(monkeypatch):
 # --- The shipped setup, end to end: roles.sql as the superuser, migrate and grant as the owner ---------------
 
 
-def test_roles_sql_then_migrate_as_owner_then_the_app_role_is_least_privileged(postgres):
+def test_roles_sql_then_migrate_as_owner_then_the_app_role_is_least_privileged(postgres, tmp_path):
     """What the compose stack does: deploy/postgres/roles.sql creates the owner, the app role and the database;
     the one-shot `migrate` service runs migrate and grant_app_role as the owner; web connects as the app role."""
     psql = shutil.which("psql")
@@ -226,10 +226,17 @@ def test_roles_sql_then_migrate_as_owner_then_the_app_role_is_least_privileged(p
     owner, app, dbname = f"qiancun_owner_{suffix}", f"qiancun_app_{suffix}", f"qiancun_roles_{suffix}"
     db = connection.settings_dict
     host, port = db["HOST"] or "127.0.0.1", str(db["PORT"] or 5432)
-    script = (
-        f"\\set owner {owner}\n\\set owner_password 'owner-{suffix}'\n\\set app {app}\n\\set app_password 'app-{suffix}'\n"
-        f"\\set db {dbname}\n\\i {ROOT / 'deploy/postgres/roles.sql'}\n"
-    )
+    # The very script the postgres container runs on its first start, with this test's names and files.
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "db_owner_password").write_text(f"owner-{suffix}\n")
+    (secrets / "db_app_password").write_text(f"app-{suffix}\n")
+    initdb = (ROOT / "deploy/postgres/initdb.sh").read_text()
+    script = initdb.split("<<'SQL'\n", 1)[1].split("\nSQL\n", 1)[0]
+    assert "\\i /qiancun/roles.sql" in script and "/run/secrets/db_app_password" in script
+    script = (script.replace("/run/secrets/", f"{secrets}/").replace("/qiancun/roles.sql", str(ROOT / "deploy/postgres/roles.sql"))
+              .replace("owner qiancun_owner", f"owner {owner}").replace("app qiancun_app", f"app {app}")
+              .replace("db qiancun\n", f"db {dbname}\n"))
     try:
         for _ in range(2):  # idempotent: a second run changes nothing and does not fail
             run = subprocess.run([psql, "-X", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", db["USER"] or "postgres",
@@ -252,6 +259,8 @@ def test_roles_sql_then_migrate_as_owner_then_the_app_role_is_least_privileged(p
                 assert cursor.fetchall() == [(False, False, False)] * 2
                 cursor.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [dbname])
                 assert cursor.fetchone()[0] == owner
+                cursor.execute("SELECT rolname, rolpassword FROM pg_authid WHERE rolname IN (%s, %s)", [owner, app])
+                assert all(password and password.startswith("SCRAM-SHA-256$") for _name, password in cursor.fetchall())
         finally:
             check.close()
         conn = _connect(app, dbname)
