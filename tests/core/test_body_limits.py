@@ -8,6 +8,8 @@ import time
 import pytest
 from django.conf import settings as django_settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -53,7 +55,16 @@ def _wsgi(path, *, content_length, content_type="multipart/form-data; boundary=x
         started["status"] = int(status.split()[0])
         started["headers"] = dict(response_headers)
 
-    body = b"".join(WSGIHandler()(environ, start_response))
+    # As Django's test client does: the request signals must not close the test's connection (its transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, start_response)
+        body = b"".join(response)
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return started["status"], started["headers"], body, stream
 
 
