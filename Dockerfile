@@ -17,10 +17,16 @@ COPY dashboard ./dashboard
 COPY reports ./reports
 RUN pip install .
 COPY . .
-# collectstatic needs settings that import; a throwaway key is fine at build time.
-RUN DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+# manage.py needs settings that import, and with DEBUG off they require a key, a database URL and a broker URL:
+# throwaway values, for this step only (nothing connects; none of them stays in the image's environment).
+RUN export DEBUG=0 SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
+        DATABASE_URL=postgres://build@localhost:5432/build CELERY_BROKER_URL=redis://localhost:6379/0 \
+    && python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv
-RUN useradd --system --uid 1000 qiancun && mkdir -p /app/media && chown -R qiancun /app/media
+# The media and static volumes start from these folders (owned by the app's user: the migrate service
+# collects each new image's static files into the volume nginx serves).
+RUN useradd --system --uid 1000 qiancun && mkdir -p /app/media && chown -R qiancun /app/media /app/staticfiles
 USER qiancun
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Behind nginx (docker-compose.yml): sync workers, settings in deploy/gunicorn.conf.py.
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]

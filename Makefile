@@ -10,6 +10,11 @@ COUNTY ?= 330523
 
 .PHONY: install run test migrate data messages check bench backup restore clean
 
+# DEBUG is off unless set (config/settings.py: production never runs on development defaults). These
+# development targets turn it on unless the environment says otherwise; backup and restore do not.
+DEV_TARGETS := run test migrate data messages check bench
+$(DEV_TARGETS): export DEBUG ?= 1
+
 # Create .venv and install the project with its dev extra (again only when pyproject.toml changes).
 install: $(STAMP)
 $(STAMP): pyproject.toml

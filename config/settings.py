@@ -1,8 +1,10 @@
 """Qiancun settings: one module, every difference between environments comes
 from environment variables (django-environ). See README.md for the list.
 
-Development defaults: DEBUG on, a SQLite file in the project directory, Celery
-tasks run eagerly in-process when CELERY_BROKER_URL is unset.
+DEBUG is off unless the environment turns it on (`make run`, `make test` and pytest do). Only with
+DEBUG on are there development defaults: a published secret key, a SQLite file in the project
+directory, Celery tasks run eagerly in-process when CELERY_BROKER_URL is unset. With DEBUG off,
+SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL are required and startup fails without them.
 """
 import datetime
 from pathlib import Path
@@ -17,7 +19,11 @@ env = environ.Env()
 # An optional .env file next to manage.py (never committed) for local overrides.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
+# Whether this process started on development defaults. Kept apart from DEBUG because test runners
+# (pytest-django) switch DEBUG off at run time while the process still runs on development settings;
+# /healthz, seed_demo and generate_programme ask this, never DEBUG.
+DEVELOPMENT_MODE = DEBUG
 
 _DEV_SECRET_KEY = "django-insecure-qiancun-development-only-key-do-not-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
@@ -67,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.locale.LanguageCookieMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 413 from Content-Length before anything reads the body: its process_view runs before CsrfViewMiddleware's,
+    # which reads request.POST (core/body_limits.py).
+    "core.body_limits.BodySizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -99,9 +108,23 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 # --- Database -------------------------------------------------------------
+if not DEBUG and not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set in the environment when DEBUG is off (production never falls back to SQLite), "
+        "e.g. postgres://qiancun_app@127.0.0.1:5432/qiancun."
+    )
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# The password from a file instead of the URL (Docker secrets: only the containers that mount it can read it).
+DATABASE_PASSWORD_FILE = env.str("DATABASE_PASSWORD_FILE", default="")
+if DATABASE_PASSWORD_FILE:
+    if DATABASES["default"].get("PASSWORD"):
+        raise ImproperlyConfigured("DATABASE_URL holds a password and DATABASE_PASSWORD_FILE is set: use one of them.")
+    try:
+        DATABASES["default"]["PASSWORD"] = Path(DATABASE_PASSWORD_FILE).read_text().strip("\r\n")
+    except OSError as error:
+        raise ImproperlyConfigured(f"DATABASE_PASSWORD_FILE={DATABASE_PASSWORD_FILE} cannot be read: {error}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -171,6 +194,12 @@ LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
 LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15)
 RATELIMIT_FAIL_OPEN = True  # Redis down: limits pause (as the API throttles do), logins keep working
 
+# Request bodies (core/body_limits.py): refused with 413 from Content-Length, before anything reads them. The
+# progress form's larger limit comes from projects/photos.py (nine photos of 10 MB); nginx applies the same.
+BODY_LIMIT_ANONYMOUS = env.int("BODY_LIMIT_ANONYMOUS", default=64 * 1024)
+BODY_LIMIT_AUTHENTICATED = env.int("BODY_LIMIT_AUTHENTICATED", default=2621440)  # 2.5 MiB
+DATA_UPLOAD_MAX_MEMORY_SIZE = BODY_LIMIT_AUTHENTICATED  # Django's own bound on non-file form data and request.body
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -189,6 +218,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Behind nginx: the internal location that serves MEDIA_ROOT (deploy/nginx/qiancun.conf); photo and report views
+# then answer with X-Accel-Redirect after their access check (core/files.py). Empty: Django streams the files.
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -295,12 +327,16 @@ CACHES = {
 }
 # django-ratelimit's checks know only memcached and django-redis. Our Redis backend is Django's own RedisCache
 # (atomic INCR), which its list predates: its W001 does not apply. In-process memory (no CACHE_URL) is not shared
-# between web processes: fine for development and tests (one process); on a server (DEBUG off) core.W002 warns
+# between web processes: fine for development and tests (one process); on a server (DEBUG off) core.W004 warns
 # in `check`, `migrate` and `check --deploy` in place of ratelimit's E003, which as an error would stop `migrate`.
 SHARED_CACHE = CACHES["default"]["BACKEND"] == "core.cache.FailOpenRedisCache"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if SHARED_CACHE else ["django_ratelimit.E003"])
+# The OpenAPI schema (/api/schema/) and Swagger UI (/api/docs/): served to anonymous visitors only when this is on
+# (default: DEBUG); otherwise to logged-in users and API clients (core.api.ApiDocsAccess reads it per request).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qiancun API",
+    "SERVE_PERMISSIONS": ["core.api.ApiDocsAccess"],
     "DESCRIPTION": (
         "千村示范、万村整治 programme data: regions, villages, projects, progress, funding, assessments.\n\n"
         "**Auth**: `POST /api/v1/auth/token/` with username and password returns `{\"token\": ..., \"expiry\": ...}`; "
@@ -343,7 +379,13 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# No broker configured: run tasks eagerly, in-process (development and tests).
+if not DEBUG and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must be set in the environment when DEBUG is off (production never runs tasks inside "
+        "web requests), e.g. redis://127.0.0.1:6379/0."
+    )
+# No broker configured (development only): run tasks eagerly, in-process. CELERY_TASK_ALWAYS_EAGER=1 set
+# explicitly with DEBUG off still starts, but /healthz answers 503 and `check --deploy` warns (core.W003).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -97,6 +97,16 @@ def exception_handler(exc, context):
         detail = getattr(exc, "detail", "")
         response.data = error_body(code, detail if not isinstance(detail, (dict, list)) else _("The request was refused."))
     return response
+
+
+class ApiDocsAccess(permissions.BasePermission):
+    """The OpenAPI schema and Swagger UI (drf-spectacular's SERVE_PERMISSIONS): anyone when API_DOCS_PUBLIC is on
+    (the default only with DEBUG), else logged-in users and token clients. Read per request, not at import."""
+
+    def has_permission(self, request, view):
+        if getattr(settings, "API_DOCS_PUBLIC", False):
+            return True
+        return bool(request.user and request.user.is_authenticated)
 
 
 def referenced(queryset, field: str, **lookup):

@@ -95,10 +95,18 @@ def check_database() -> dict:
 
 
 def check_broker() -> dict:
-    """PING the Celery broker (Redis); ``memory://`` means tasks run eagerly in-process, which is fine."""
+    """PING the Celery broker (Redis).
+
+    Tasks run eagerly in-process (``memory://``, or CELERY_TASK_ALWAYS_EAGER): fine in development, not ok on a
+    process started with DEBUG off, where every task would run inside a web request and block its worker.
+    """
     url = (settings.CELERY_BROKER_URL or "memory://").split(";")[0].strip()  # the first of failover URLs
     scheme = urlsplit(url).scheme.lower()
     started = time.perf_counter()
+    eager = scheme == "memory" or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    if eager and not getattr(settings, "DEVELOPMENT_MODE", False):
+        logger.warning("health check broker failed: Celery tasks run eagerly in-process on a production server")
+        return {"ok": False, "ms": 0.0, "mode": "eager", "error": "EagerTasksInProduction"}
     if scheme == "memory":
         return {"ok": True, "ms": 0.0, "mode": "eager"}
     try:

@@ -44,6 +44,10 @@ from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
 MAX_PHOTOS = 9
 MAX_BYTES = 10 * 1024 * 1024
+# The largest request body of a progress report: nine photos at their largest plus the form's fields and the
+# multipart framing (core.body_limits; deploy/nginx/qiancun.conf allows the same, 91m, on the progress form).
+FORM_ALLOWANCE = 1024 * 1024
+UPLOAD_BODY_LIMIT = MAX_PHOTOS * MAX_BYTES + FORM_ALLOWANCE
 MAX_EDGE = 2560  # long edge of the kept copy, in pixels
 THUMB_EDGE = 320
 FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}

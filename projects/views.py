@@ -1,18 +1,19 @@
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import audit, scoping
+from core.body_limits import body_limit
 from core.exceptions import DomainError, NotPermitted, StaleVersion
+from core.files import file_response
 from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
 from funding import selectors as funding_selectors
 from villages.models import Village
 
-from . import selectors, services
+from . import photos, selectors, services
 from .filters import ProgressReportFilterSet, ProjectFilterSet
 from .forms import ProgressReportForm, ProjectCreateForm, ProjectForm, TransitionForm
 from .models import Project
@@ -144,6 +145,7 @@ def project_action(request, pk, action):
     return redirect("projects:detail", pk=project.pk)
 
 
+@body_limit(photos.UPLOAD_BODY_LIMIT)  # outermost: the middleware reads it from the resolved view
 @portal_view
 def progress_create(request, pk):
     project = _scoped_project(request, pk)
@@ -167,12 +169,8 @@ def photo_file(request, pk, variant="image"):
     """A progress photo or its thumbnail, through the gate (media is never served unguarded)."""
     photo = get_object_or_404(selectors.photo_list(user=request.user), pk=pk)
     file_field = photo.thumbnail if variant == "thumbnail" and photo.thumbnail else photo.image
-    try:
-        handle = file_field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     content_type = photo.content_type if file_field is photo.image else _thumb_type(file_field.name)
-    response = FileResponse(handle, content_type=content_type)
+    response = file_response(file_field, content_type=content_type)  # nginx sends it when MEDIA_ACCEL_REDIRECT says so
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response

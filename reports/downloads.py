@@ -1,5 +1,7 @@
 """The one way a report file leaves the server: for a job the caller can see (the gate), when it has a file."""
-from django.http import FileResponse, Http404
+from django.http import Http404
+
+from core.files import file_response as stored_file_response
 
 from .models import ReportJob
 
@@ -9,14 +11,10 @@ def download_name(job: ReportJob) -> str:
     return f"{job.region.name}-{job.get_kind_display()}{period}.{job.format}"
 
 
-def file_response(job: ReportJob) -> FileResponse:
+def file_response(job: ReportJob):
     if not job.downloadable:
         raise Http404
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=download_name(job), content_type=job.content_type)
+    response = stored_file_response(job.file, content_type=job.content_type, as_attachment=True, filename=download_name(job))
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

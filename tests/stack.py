@@ -69,8 +69,9 @@ class Processes:
         return process
 
     def web(self, workers: int = 1, threads: int = 1):
-        self._start("web", [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                            "--workers", str(workers), "--threads", str(threads), "--timeout", "60"])
+        # The production configuration (deploy/gunicorn.conf.py), with this test's port and worker count.
+        self._start("web", [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi:application",
+                            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads", str(threads)])
         wait_until(lambda: port_open(self.port) or self._dead("web"), 40, "gunicorn to listen")
         return self
 

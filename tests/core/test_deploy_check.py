@@ -11,7 +11,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 # Every variable settings.py reads for security, so the developer's or CI's environment cannot leak in.
 CLEAN_PREFIXES = ("DATABASE_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_", "SECURE_", "SESSION_",
                   "BEHIND_HTTPS_PROXY", "USE_X_FORWARDED_FOR", "TRUSTED_PROXY_COUNT", "LOG_", "CACHE_URL",
-                  "LOGIN_FAILURE", "API_TOKEN", "PASSWORD_MINIMAL_STRENGTH",
+                  "LOGIN_FAILURE", "API_TOKEN", "PASSWORD_MINIMAL_STRENGTH", "API_DOCS_PUBLIC",
                   "DJANGO_ALLOW_ASYNC_UNSAFE")  # set in-process by the browser tests; never in production
 PRODUCTION = {
     "DEBUG": "0",
@@ -21,7 +21,7 @@ PRODUCTION = {
     "BEHIND_HTTPS_PROXY": "1",
     "DATABASE_URL": "postgres://qiancun:qiancun@postgres:5432/qiancun",
     "CELERY_BROKER_URL": "redis://redis:6379/0",
-    # Login-failure limits and API rate limits are shared by all web processes through Redis (core.W002 without it).
+    # Login-failure limits and API rate limits are shared by all web processes through Redis (core.W004 without it).
     "CACHE_URL": "redis://redis:6379/1",
 }
 
@@ -71,10 +71,29 @@ def test_check_deploy_fails_without_https_hardening():
         assert check in result.stderr, result.stderr
 
 
-def test_check_deploy_warns_without_a_shared_cache():
-    production = {k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"}
-    result = _check_deploy(**production)
+# --- Development fallbacks that must not reach production (issue 15, items 18 and 20) -------------------------
+
+def test_check_deploy_fails_on_sqlite(tmp_path):
+    result = _check_deploy(**{**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
     assert result.returncode != 0
-    assert "core.W002" in result.stderr and "CACHE_URL" in result.stderr
+    assert "core.W002" in result.stderr and "SQLite" in result.stderr, result.stderr
+
+
+def test_check_deploy_fails_when_tasks_run_eagerly():
+    result = _check_deploy(**PRODUCTION, CELERY_TASK_ALWAYS_EAGER="1")
+    assert result.returncode != 0
+    assert "core.W003" in result.stderr, result.stderr
+
+
+def test_check_deploy_fails_without_a_shared_cache():
+    result = _check_deploy(**{k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"})
+    assert result.returncode != 0
+    assert "core.W004" in result.stderr and "CACHE_URL" in result.stderr, result.stderr
     # django-ratelimit's own E003 (an error, which would also stop `migrate`) is replaced by that warning.
     assert "django_ratelimit.E003" not in result.stderr
+
+
+def test_check_deploy_fails_when_the_api_docs_are_public():
+    result = _check_deploy(**PRODUCTION, API_DOCS_PUBLIC="1")
+    assert result.returncode != 0
+    assert "core.W005" in result.stderr and "API_DOCS_PUBLIC" in result.stderr, result.stderr

@@ -126,7 +126,7 @@ def postgres_drill(tmp_path):
     try:
         apps.manage("migrate", "--noinput", "-v0")
         apps.manage("import_divisions", "-v0")
-        apps.manage("seed_demo", "--county", "330523", "-v0")
+        apps.manage("seed_demo", "--county", "330523", "--force", "-v0")  # DEBUG=0: a production-like server
         apps.manage("grant_role", "drill_county", "county_staff", "330523", "--password", PASSWORD)
         apps.manage("collectstatic", "--noinput", "-v0")
         yield server, apps

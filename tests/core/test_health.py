@@ -166,3 +166,61 @@ def test_broker_client_is_kept_per_process(settings):
     assert health._redis_client(settings.CELERY_BROKER_URL) is first
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/1"  # another URL: another client
     assert health._redis_client(settings.CELERY_BROKER_URL) is not first
+
+
+# --- Eager tasks are a development convenience, never a healthy production server (issue 15, item 18) ----------
+
+def test_eager_tasks_are_not_ok_in_production(client, db, settings):
+    """No broker (memory://: tasks would run inside web requests) on a process started with DEBUG off: 503."""
+    settings.DEVELOPMENT_MODE = False
+    settings.CELERY_BROKER_URL = "memory://"
+    response = client.get(URL)
+    assert response.status_code == 503, response.content
+    body = _body(response)
+    assert body["status"] == "degraded"
+    assert body["checks"]["broker"] == {"ok": False, "ms": 0.0, "mode": "eager", "error": "EagerTasksInProduction"}
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_explicitly_eager_tasks_are_not_ok_in_production_even_with_a_broker(client, db, settings):
+    settings.DEVELOPMENT_MODE = False
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # never pinged: eager mode is the finding
+    response = client.get(URL)
+    assert response.status_code == 503
+    assert _body(response)["checks"]["broker"]["error"] == "EagerTasksInProduction"
+
+
+def test_eager_tasks_are_fine_in_development(client, db, settings):
+    settings.DEVELOPMENT_MODE = True
+    settings.CELERY_BROKER_URL = "memory://"
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert _body(response)["checks"]["broker"] == {"ok": True, "ms": 0.0, "mode": "eager"}
+
+
+HEALTHZ_IN_A_FRESH_PROCESS = (
+    "import django, json; django.setup(); from django.test import Client; r = Client().get('/healthz'); "
+    "print(r.status_code, json.dumps(json.loads(r.content)['checks']['broker']))"
+)
+
+
+def test_a_process_started_with_debug_off_and_eager_tasks_answers_503(tmp_path):
+    """The same through real settings: DEBUG=0 with CELERY_TASK_ALWAYS_EAGER=1 starts, but is not healthy."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.stack import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "DEBUG", "SECRET_KEY"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", SECRET_KEY="health-" + "k" * 60, ALLOWED_HOSTS="example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", CELERY_BROKER_URL="redis://127.0.0.1:1/0",
+        CELERY_TASK_ALWAYS_EAGER="1",
+    )
+    result = subprocess.run([sys.executable, "-c", HEALTHZ_IN_A_FRESH_PROCESS], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    status, broker = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status == "503" and json.loads(broker)["error"] == "EagerTasksInProduction", result.stdout

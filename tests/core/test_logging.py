@@ -330,7 +330,8 @@ def _run(code: str, **env):
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True, text=True, timeout=60)
 
 
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789", "ALLOWED_HOSTS": "example.org"}
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789", "ALLOWED_HOSTS": "example.org",
+              "DATABASE_URL": "postgres://qiancun_app@127.0.0.1:5432/qiancun", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
 LOG_ONE = "import django, logging; django.setup(); logging.getLogger('drill').warning('hello password=%s', 'hunter2')"
 
 
@@ -340,7 +341,7 @@ def test_json_by_default_in_production_text_when_debugging():
     line = json.loads(production.stdout)
     assert line["message"] == "hello password=[REDACTED]" and line["level"] == "WARNING" and line["logger"] == "drill"
     assert production.stderr == ""
-    development = _run(LOG_ONE)
+    development = _run(LOG_ONE, DEBUG="1")
     assert development.returncode == 0 and "WARNING drill [-] hello password=[REDACTED]" in development.stdout
     forced = _run(LOG_ONE, **PRODUCTION, LOG_FORMAT="text")
     assert "WARNING drill [-] hello password=[REDACTED]" in forced.stdout

@@ -2,6 +2,7 @@
 scale over the real villages (scale-test data, marked as such), then the dashboards' figures."""
 from django.core.management.base import BaseCommand, CommandError
 
+from core.management.guards import add_force_argument, refuse_in_production
 from core.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 from dashboard.stats import rebuild
 
@@ -15,8 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--projects-per-village", type=int, default=10)
         parser.add_argument("--reports-per-project", type=int, default=10)
         parser.add_argument("--if-missing", action="store_true", help="Do nothing (and succeed) when the data is there.")
+        add_force_argument(parser)
 
-    def handle(self, *args, province, seed, projects_per_village, reports_per_project, if_missing=False, **options):
+    def handle(self, *args, province, seed, projects_per_village, reports_per_project, if_missing=False, force=False,
+               **options):
+        refuse_in_production("generate_programme", "it fills a province with synthetic projects and money", force=force)
         try:
             result = generate_programme(
                 province=province, seed=seed, projects_per_village=projects_per_village,

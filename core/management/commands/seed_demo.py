@@ -14,6 +14,7 @@ from core.demo import (
     DemoDataMissing,
     seed_demo,
 )
+from core.management.guards import add_force_argument, refuse_in_production
 
 
 class Command(BaseCommand):
@@ -29,8 +30,13 @@ class Command(BaseCommand):
             help=f"six-digit county code (default {DEFAULT_COUNTY}, 安吉县)",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+        add_force_argument(parser)
 
-    def handle(self, *args, county, seed, verbosity, **options):
+    def handle(self, *args, county, seed, verbosity, force=False, **options):
+        refuse_in_production(
+            "seed_demo", f"it creates sample projects and demo accounts with the published password {DEMO_PASSWORD!r}",
+            force=force,
+        )
         started = time.monotonic()
         try:
             counts = seed_demo(county_code=county, seed=seed)
