@@ -7,6 +7,7 @@ directory, Celery tasks run eagerly in-process when CELERY_BROKER_URL is unset. 
 SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL are required and startup fails without them.
 """
 import datetime
+import os
 from pathlib import Path
 
 import environ
@@ -16,8 +17,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# An optional .env file next to manage.py (never committed) for local overrides.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# An optional .env file next to manage.py (never committed) for local overrides. QIANCUN_ENV_FILE names another
+# file; the test suite sets it to nothing, so that a developer's .env never changes what the tests see.
+_env_file = os.environ.get("QIANCUN_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file:
+    environ.Env.read_env(_env_file, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 # Whether this process started on development defaults. Kept apart from DEBUG because test runners
