@@ -4,10 +4,9 @@ import json
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from core.models import Role
-from tests.factories import user_with
+from tests.factories import api_token, user_with
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,7 @@ def test_logged_in_users_and_token_clients_see_them(client, production):
     docs = client.get(reverse("api-docs"))
     assert docs.status_code == 200 and "swagger" in docs.content.decode().lower()
     client.logout()
-    token = Token.objects.create(user=user_with("machine", (Role.API_CLIENT, "33"))).key
+    token = api_token(user_with("machine", (Role.API_CLIENT, "33")))
     response = client.get(reverse("schema"), HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT="application/json")
     assert response.status_code == 200 and "/api/v1/villages/" in json.loads(response.content)["paths"]
 

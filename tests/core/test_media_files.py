@@ -8,11 +8,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from core.models import Role
 from reports.models import ReportJob
-from tests.factories import ProgressPhotoFactory, ProgressReportFactory, ProjectFactory, VillageFactory, region, user_with
+from tests.factories import ProgressPhotoFactory, ProgressReportFactory, ProjectFactory, VillageFactory, api_token, region, user_with
 
 ACCEL = "/protected-media/"
 
@@ -71,7 +70,7 @@ def test_report_download_is_handed_to_nginx_as_an_attachment(client, world):
 
 
 def test_api_report_download_too(client, world):
-    token = Token.objects.create(user=world["county"]).key
+    token = api_token(world["county"])
     response = client.get(f"/api/v1/reports/{world['job'].pk}/download/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200 and response["X-Accel-Redirect"].startswith(ACCEL + "reports/test/")
 
