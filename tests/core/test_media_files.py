@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from core.models import Role
 from reports.models import ReportJob
-from tests.factories import ProgressPhotoFactory, ProgressReportFactory, ProjectFactory, VillageFactory, api_token, region, user_with
+from tests.factories import (
+    ProgressPhotoFactory,
+    ProgressReportFactory,
+    ProjectFactory,
+    VillageFactory,
+    api_token,
+    region,
+    user_with,
+)
 
 ACCEL = "/protected-media/"
 
