@@ -52,6 +52,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_api
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_photos
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_requests
 
 check: install
 	$(PY) manage.py check

@@ -39,7 +39,7 @@ NOT_PAGES = {
     "logout": "POST only (GET answers 405)",
     "projects:photo": "an image file",
     "projects:photo_thumbnail": "an image file",
-    "funding:export": "an XLSX workbook",
+    "reports:ledger": "POST only: the ledger pages' export button (on the crawled ledger pages); GET answers 405",
     "dashboard:map": "JSON, fetched by the dashboard page (crawled)",
     "dashboard:export": "an XLSX workbook",
     "reports:status": "JSON, polled by the report page (crawled)",
@@ -51,7 +51,8 @@ JSON_NAMESPACES = ("api:",)
 
 # Pages whose markup this work changed (progress bars, the error page, the API browser): screenshots on a
 # 375 px phone and a 1280 px desktop, in test-artifacts/screenshots/.
-SHOTS = {"villages:detail", "projects:detail", "projects:list", "reports:detail", "api-docs", "dashboard:region"}
+SHOTS = {"villages:detail", "projects:detail", "projects:list", "reports:detail", "api-docs", "dashboard:region",
+         "funding:sources", "funding:source_detail", "funding:allocation_create", "funding:allocations"}
 
 WATCHED_AXE_IMPACTS = ("serious", "critical")
 # axe-core findings in markup that is not ours, reported by the crawl (printed) but not failed on:

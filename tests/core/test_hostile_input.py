@@ -39,7 +39,7 @@ def world(db):
     pages = Client(raise_request_exception=False)
     pages.force_login(county)
     official = APIClient(raise_request_exception=False)
-    official.force_authenticate(user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")))
+    official.force_login(user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")))  # a session: a logged-in body limit
     return {"api": api, "official": official, "pages": pages, "scheme": scheme, "project": project}
 
 
