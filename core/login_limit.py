@@ -93,13 +93,14 @@ class LoginLimitMiddleware:
 
 
 def axes_lockout_response(request, original_response=None, credentials=None):
-    """django-axes' lockout (5 failures for one username from one address): 429 with Retry-After, in the
-    API's error shape under /api/."""
+    """django-axes' lockout (AXES_FAILURE_LIMIT failures for one username from one address): 429 with Retry-After,
+    in the API's error shape under /api/."""
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    message = _("This account is locked from your address for 15 minutes after 5 failed attempts. "
-                "Try again later or ask the administrator.")
+    message = _("This account is locked from your address for %(minutes)d minutes after %(failures)d failed attempts. "
+                "Try again later or ask the administrator.") % {
+        "minutes": max(seconds // 60, 1), "failures": settings.AXES_FAILURE_LIMIT}
     if _is_api(request):
         return refusal(request, seconds=seconds, code="locked_out", message=message)
-    response = render(request, "registration/locked_out.html", status=429)
+    response = render(request, "registration/locked_out.html", {"message": message}, status=429)
     response["Retry-After"] = str(seconds)
     return response
