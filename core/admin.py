@@ -75,9 +75,9 @@ class ScopedAdmin(admin.ModelAdmin):
         return queryset.filter(condition), False
 
 
-class AuditedAdmin(ScopedAdmin):
-    """An admin that writes (only configuration without a service of its own: assessment schemes while unused):
-    every save and delete writes an audit row in the same transaction."""
+class AuditedWritesMixin:
+    """Every save and delete of an admin that writes writes an audit row in the same transaction (never a password:
+    core.audit leaves secret fields out)."""
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
@@ -113,39 +113,36 @@ class AuditedAdmin(ScopedAdmin):
             formset.save_m2m()
 
 
-class ReadOnlyAdmin(ScopedAdmin):
+class AuditedAdmin(AuditedWritesMixin, ScopedAdmin):
+    """An admin that writes (only configuration without a service of its own: assessment schemes while unused)."""
+
+
+class NoWritesMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(NoWritesMixin, ScopedAdmin):
     """Domain records are written by their app's services, never by the admin: the services take the locks, keep
     the lifecycle and its transitions, the balances, the versions (ETag/If-Match), the audit trail and the
     dashboard's figures. The admin shows them (every field read-only) and offers no add, change or delete."""
 
     actions = None
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(NoWritesMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields or [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CodePrefixSearchMixin:
@@ -156,31 +153,11 @@ class CodePrefixSearchMixin:
     search_codes = ("code",)
 
 
-class UserChangeAudit:
-    """User accounts are the one thing the admin manages directly (Django's user forms, with the password
-    validators); every save writes an audit row (never the password hash). A password change or a deactivation
-    also revokes the user's API tokens (core.tokens)."""
-
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else {}
-            super().save_model(request, obj, form, change)
-            audit.record(actor=request.user, action=AuditAction.UPDATE if change else AuditAction.CREATE, obj=obj,
-                         changes=audit.diff(before, audit.snapshot(obj)), note="admin")
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            audit.record(actor=request.user, action=AuditAction.DELETE, obj=obj, changes=audit.diff(audit.snapshot(obj), {}),
-                         note="admin")
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
 @admin.register(User)
-class UserAdmin(UserChangeAudit, BaseUserAdmin):
+class UserAdmin(AuditedWritesMixin, BaseUserAdmin):
+    """User accounts are the one thing the admin manages directly (Django's user forms, with the password
+    validators), audited. A password change or a deactivation also revokes the user's API tokens (core.tokens)."""
+
     fieldsets = BaseUserAdmin.fieldsets + ((None, {"fields": ("phone",)}),)
     list_display = ("username", "first_name", "last_name", "email", "is_staff", "is_active")
     show_full_result_count = False
