@@ -39,7 +39,7 @@ class IndicatorInline(UnusedSchemeOnly, admin.TabularInline):
 class AssessmentSchemeAdmin(UnusedSchemeOnly, AuditedAdmin):
     list_display = ("name", "kind", "year", "category", "region", "excellent_min", "good_min", "pass_min")
     list_filter = ("kind", "year", "category")
-    search_codes = ("region_id",)
+    search_codes = ("region__code",)
     search_fields = ("name",)
     autocomplete_fields = ("region",)
     list_select_related = ("region",)
@@ -69,7 +69,7 @@ class AssessmentAdmin(ReadOnlyAdmin):
     list_display = ("village", "scheme", "period", "status", "total_score", "grade")
     list_filter = ("status", "grade", "period", "scheme__kind")
     search_ids = ("pk", "scheme_id")
-    search_codes = ("village_id",)
+    search_codes = ("village__code",)
     list_select_related = ("village", "scheme")
     inlines = [IndicatorScoreInline]
 
@@ -85,7 +85,7 @@ class IndicatorScoreAdmin(ReadOnlyAdmin):
 class FollowUpAdmin(ReadOnlyAdmin):
     list_display = ("village", "assessment", "rank", "ranked_among", "due_date", "status")
     list_filter = ("status", "due_date")
-    search_codes = ("village_id",)
+    search_codes = ("village__code",)
     list_select_related = ("village", "assessment")
 
 
@@ -93,5 +93,5 @@ class FollowUpAdmin(ReadOnlyAdmin):
 class PromotionAdmin(ReadOnlyAdmin):
     list_display = ("village", "from_category", "to_category", "promoted_on", "assessment")
     list_filter = ("to_category", "promoted_on")
-    search_codes = ("village_id",)
+    search_codes = ("village__code",)
     list_select_related = ("village", "assessment")

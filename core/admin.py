@@ -189,7 +189,7 @@ class RoleAssignmentAdmin(ScopedAdmin):
     list_display = ("user", "role", "region", "granted_by", "granted_at")
     list_filter = ("role",)
     search_ids = ("pk", "user_id")
-    search_codes = ("region_id",)
+    search_codes = ("region__code",)
     search_fields = ("user__username",)
     autocomplete_fields = ("user", "region")
     list_select_related = ("user", "region", "granted_by")

@@ -12,7 +12,7 @@ from .models import Allocation, Disbursement, FundingSource
 class FundingSourceAdmin(ReadOnlyAdmin):
     list_display = ("name", "kind", "mechanism", "region", "beneficiary_region", "village", "fiscal_year", "total_amount")
     list_filter = ("kind", "mechanism", "fiscal_year")
-    search_codes = ("region_id", "village_id", "beneficiary_region_id")
+    search_codes = ("region__code", "village__code", "beneficiary_region__code")
     search_fields = ("name", "document_no")
     list_select_related = ("region", "village", "beneficiary_region")
 

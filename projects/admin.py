@@ -17,7 +17,7 @@ class ProjectTransitionInline(ReadOnlyInline):
 class ProjectAdmin(ReadOnlyAdmin):
     list_display = ("id", "name", "village", "type", "status", "budget", "percent_complete", "planned_end")
     list_filter = ("status", "type", "maintenance_body")
-    search_codes = ("village_id",)
+    search_codes = ("village__code",)
     search_fields = ("name",)
     list_select_related = ("village",)
     inlines = [ProjectTransitionInline]

@@ -13,5 +13,5 @@ class ReportJobAdmin(ReadOnlyAdmin):
                     "finished_at", "attempts")
     list_filter = ("kind", "format", "status", "scheduled")
     search_ids = ("pk",)
-    search_codes = ("region_id",)
+    search_codes = ("region__code",)
     list_select_related = ("region", "requester")

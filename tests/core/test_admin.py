@@ -196,6 +196,14 @@ def test_api_tokens_are_revoked_not_created_in_the_admin(client, root, world):  
     assert AuditEntry.objects.filter(object_id=str(user.pk), note__startswith="API token revoked").count() == len(tokens)
 
 
+def test_every_admin_search_answers(client, root, world):  # noqa: F811
+    """A number (an id), a division code and a text in every admin's search box: an answer, never an error."""
+    for model in admin.site._registry:
+        for term in ("1", "330523108204", "330523", "余村", "99999999999999999999999"):
+            response = client.get(_url(model, "changelist"), {"q": term})
+            assert response.status_code == 200, (model, term, response.status_code)
+
+
 def test_admin_lists_page_and_search_only_what_an_index_serves(client, root, world, settings):  # noqa: F811
     settings.PAGE_NUMBER_MAX_ROWS = 100  # two pages of 50
     ProgressReportFactory.create_batch(110, project=world["building"])
