@@ -7,6 +7,7 @@ directory, Celery tasks run eagerly in-process when CELERY_BROKER_URL is unset. 
 SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL are required and startup fails without them.
 """
 import datetime
+import importlib.util
 import os
 from pathlib import Path
 
@@ -53,7 +54,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "django_ratelimit",
-    "django_zxcvbn_password_validator",  # its zh_Hans messages
     "csp",
     "core",
     "villages",
@@ -210,7 +210,13 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Internationalisation: zh-hans first, English second -------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The password strength validator's own zh_Hans messages. Its package is not an installed app: importing it loads
+# zxcvbn's dictionaries (12 MB in every web and worker process); the validator is imported when a password is
+# first validated.
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    Path(importlib.util.find_spec("django_zxcvbn_password_validator").submodule_search_locations[0]) / "locale",
+]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
