@@ -303,6 +303,10 @@ def test_every_page_loads_under_the_csp_with_no_violation(crawl_world, phone, li
     # The error pages a browser can meet: not found, forbidden, the CSRF failure.
     crawls["official"].open("/no-such-page/", status=404)
     crawls["official"].open(reverse("reports:request"), status=403)
+    # ... a page number past the first PAGE_NUMBER_MAX_ROWS rows, a control character in the address: 400.
+    crawls["county"].open(reverse("projects:progress_list") + "?page=999999", status=400)
+    crawls["county"].shots("400-deep-page")
+    crawls["county"].open("/villages/%01/", status=400)
     page = crawls["anonymous"].open(reverse("login"))
     crawls["anonymous"].device.context.clear_cookies()
     page.fill("#id_username", "official")
@@ -323,7 +327,7 @@ def test_every_page_loads_under_the_csp_with_no_violation(crawl_world, phone, li
     findings = [f for c in crawls.values() for f in c.axe]
     not_ours = [f for c in crawls.values() for f in c.axe_not_ours]
     elapsed = time.monotonic() - started
-    print(f"\ncrawled {opened} pages ({len(pages)} portal, {len(admin_urls)} admin, 4 error pages) "
+    print(f"\ncrawled {opened} pages ({len(pages)} portal, {len(admin_urls)} admin, 6 error pages) "
           f"and fetched {len(not_pages)} non-HTML GETs in {elapsed:.1f}s (the admin's {time.monotonic() - portal_done:.1f}s)")
     rules = sorted({(f[0].split()[1].split("/")[1], f[1], f[2]) for f in not_ours})
     print(f"axe-core, serious and critical, in swagger-ui's and Django admin's markup ({len(not_ours)} on pages): {rules}")
