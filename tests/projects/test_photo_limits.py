@@ -15,11 +15,9 @@ from django.utils import translation
 from PIL import Image, ImageChops, ImageFile, WebPImagePlugin
 
 from core.exceptions import InvalidInput
-from core.models import Role
 from projects import photos, services
 from projects.models import ProgressPhoto, ProgressReport, ProjectStatus
 from projects.photos import PhotoRejected
-from tests.factories import ProjectFactory, VillageFactory, user_with
 from tests.images import exif_with, image_bytes, large_jpeg, png_declaring, upload
 
 
@@ -184,19 +182,6 @@ def test_banded_resizing_matches_pillows_resize():
 # --- a report: every header is checked before anything is decoded --------------------------------------
 
 S = ProjectStatus
-
-
-@pytest.fixture
-def official(db):
-    return user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108"))
-
-
-@pytest.fixture
-def building(db):
-    return ProjectFactory(
-        village=VillageFactory(code="330523108204", name="余村村委会"), status=S.UNDER_CONSTRUCTION,
-        planned_start=datetime.date(2025, 3, 1), actual_start=datetime.date(2025, 3, 5), planned_end=datetime.date(2026, 12, 31),
-    )
 
 
 def _report(actor, project, photo_uploads):

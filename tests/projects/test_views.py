@@ -16,19 +16,6 @@ from tests.images import exif_with, image_bytes, upload
 S = ProjectStatus
 
 
-@pytest.fixture
-def official(db):
-    return user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108"))
-
-
-@pytest.fixture
-def building(db):
-    return ProjectFactory(
-        village=VillageFactory(code="330523108204", name="余村村委会"), status=S.UNDER_CONSTRUCTION,
-        planned_start=datetime.date(2025, 3, 1), actual_start=datetime.date(2025, 3, 5), planned_end=datetime.date(2026, 12, 31),
-    )
-
-
 def _progress_post(client, project, photos, **extra):
     data = {"report_date": "2025-05-10", "percent_complete": "45", "amount_spent": "160000", "narrative": "管网铺设", **extra}
     return client.post(reverse("projects:progress_create", args=[project.pk]), {**data, "photos": photos})
