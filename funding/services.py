@@ -118,76 +118,76 @@ def allocation_disbursed(allocation_id: int) -> Decimal:
 
 # --- sources ---------------------------------------------------------------------
 
-@transaction.atomic
 def funding_source_create(*, actor, data: dict) -> FundingSource:
-    unknown = set(data) - set(SOURCE_FIELDS)
-    if unknown:
-        raise InvalidInput(field_errors={f: _("This field cannot be set here.") for f in unknown})
-    region = data.get("region")
-    if region is None:
-        raise InvalidInput(field_errors={"region": _("Choose the administering region.")})
-    scoping.require(actor, "funding_source.manage", region)
-    errors = {}
-    if data.get("kind") not in SourceKind.values:
-        errors["kind"] = _("Choose a kind of money.")
-    if data.get("mechanism") not in Mechanism.values:
-        errors["mechanism"] = _("Choose a mechanism.")
-    village = data.get("village")
-    if village is not None and not village.code.startswith(region.code):
-        errors["village"] = _("The village is not in the administering region.")
-    beneficiary = data.get("beneficiary_region")
-    if beneficiary is not None:
-        problem = _earmark_problem(region, beneficiary, village)
-        if problem:
-            errors["beneficiary_region"] = problem
-    if not (data.get("name") or "").strip():
-        errors["name"] = _("Give the source a name.")
-    if errors:
-        raise InvalidInput(field_errors=errors)
-    values = {**data, "total_amount": _amount(data.get("total_amount"), "total_amount"), "name": data["name"].strip()}
-    if FundingSource.objects.filter(region=region, fiscal_year=values["fiscal_year"], name=values["name"]).exists():
-        raise InvalidInput(field_errors={"name": _("This region already has a source of that name for that year.")})
-    source = FundingSource.objects.create(created_by=actor, **values)
-    audit.record_create(actor=actor, obj=source)
-    return source
+    with transaction.atomic():
+        unknown = set(data) - set(SOURCE_FIELDS)
+        if unknown:
+            raise InvalidInput(field_errors={f: _("This field cannot be set here.") for f in unknown})
+        region = data.get("region")
+        if region is None:
+            raise InvalidInput(field_errors={"region": _("Choose the administering region.")})
+        scoping.require(actor, "funding_source.manage", region)
+        errors = {}
+        if data.get("kind") not in SourceKind.values:
+            errors["kind"] = _("Choose a kind of money.")
+        if data.get("mechanism") not in Mechanism.values:
+            errors["mechanism"] = _("Choose a mechanism.")
+        village = data.get("village")
+        if village is not None and not village.code.startswith(region.code):
+            errors["village"] = _("The village is not in the administering region.")
+        beneficiary = data.get("beneficiary_region")
+        if beneficiary is not None:
+            problem = _earmark_problem(region, beneficiary, village)
+            if problem:
+                errors["beneficiary_region"] = problem
+        if not (data.get("name") or "").strip():
+            errors["name"] = _("Give the source a name.")
+        if errors:
+            raise InvalidInput(field_errors=errors)
+        values = {**data, "total_amount": _amount(data.get("total_amount"), "total_amount"), "name": data["name"].strip()}
+        if FundingSource.objects.filter(region=region, fiscal_year=values["fiscal_year"], name=values["name"]).exists():
+            raise InvalidInput(field_errors={"name": _("This region already has a source of that name for that year.")})
+        source = FundingSource.objects.create(created_by=actor, **values)
+        audit.record_create(actor=actor, obj=source)
+        return source
 
 
-@transaction.atomic
 def funding_source_update(*, actor, source: FundingSource, data: dict) -> FundingSource:
     """Change a source's name, total, document number or note; the total never below what is allocated."""
-    scoping.require(actor, "funding_source.manage", source.region)
-    unknown = set(data) - set(SOURCE_EDITABLE)
-    if unknown:
-        raise InvalidInput(field_errors={f: _("This field cannot be changed.") for f in unknown})
-    current = FundingSource.objects.select_for_update().get(pk=source.pk)
-    before = audit.snapshot(current)
-    if "total_amount" in data:
-        total = _amount(data["total_amount"], "total_amount")
-        allocated = source_allocated(current.pk)
-        if total < allocated:
-            raise OverCommitted(
-                _("%(allocated)s yuan of this source is already allocated; the total cannot be lower.")
-                % {"allocated": _fmt(allocated)},
-                field_errors={"total_amount": _("At least %(allocated)s.") % {"allocated": _fmt(allocated)}},
-            )
-        data = {**data, "total_amount": total}
-    if "beneficiary_region" in data and data["beneficiary_region"] != current.beneficiary_region:
-        earmark = data["beneficiary_region"]
-        problem = _earmark_problem(current.region, earmark, current.village) if earmark is not None else ""
-        if problem:
-            raise InvalidInput(field_errors={"beneficiary_region": problem})
-        if earmark is not None:
-            elsewhere = Allocation.objects.filter(source=current).exclude(project__village__code__startswith=earmark.code)
-            if elsewhere.exists():
-                raise OutsideEarmark(
-                    _("Money of this source is already allocated outside %(earmark)s.") % {"earmark": earmark.name},
-                    field_errors={"beneficiary_region": _("Allocations exist outside this region.")},
+    with transaction.atomic():
+        scoping.require(actor, "funding_source.manage", source.region)
+        unknown = set(data) - set(SOURCE_EDITABLE)
+        if unknown:
+            raise InvalidInput(field_errors={f: _("This field cannot be changed.") for f in unknown})
+        current = FundingSource.objects.select_for_update().get(pk=source.pk)
+        before = audit.snapshot(current)
+        if "total_amount" in data:
+            total = _amount(data["total_amount"], "total_amount")
+            allocated = source_allocated(current.pk)
+            if total < allocated:
+                raise OverCommitted(
+                    _("%(allocated)s yuan of this source is already allocated; the total cannot be lower.")
+                    % {"allocated": _fmt(allocated)},
+                    field_errors={"total_amount": _("At least %(allocated)s.") % {"allocated": _fmt(allocated)}},
                 )
-    for field, value in data.items():
-        setattr(current, field, value.strip() if isinstance(value, str) else value)
-    current.save()
-    audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
-    return current
+            data = {**data, "total_amount": total}
+        if "beneficiary_region" in data and data["beneficiary_region"] != current.beneficiary_region:
+            earmark = data["beneficiary_region"]
+            problem = _earmark_problem(current.region, earmark, current.village) if earmark is not None else ""
+            if problem:
+                raise InvalidInput(field_errors={"beneficiary_region": problem})
+            if earmark is not None:
+                elsewhere = Allocation.objects.filter(source=current).exclude(project__village__code__startswith=earmark.code)
+                if elsewhere.exists():
+                    raise OutsideEarmark(
+                        _("Money of this source is already allocated outside %(earmark)s.") % {"earmark": earmark.name},
+                        field_errors={"beneficiary_region": _("Allocations exist outside this region.")},
+                    )
+        for field, value in data.items():
+            setattr(current, field, value.strip() if isinstance(value, str) else value)
+        current.save()
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
+        return current
 
 
 def _earmark_problem(region, beneficiary, village=None) -> str:
@@ -227,62 +227,62 @@ def _check_fundable(project: Project) -> None:
         )
 
 
-@transaction.atomic
 def allocation_create(
     *, actor, source: FundingSource, project: Project, amount, allocated_on: datetime.date | None = None, reason: str = ""
 ) -> Allocation:
     """Commit money of a source to a project. ``reason`` is needed only for an earlier date (see _entry_date)."""
-    scoping.require(actor, "allocation.create", project)
-    if not scoping.can(actor, "view", source):
-        raise NotPermitted("allocation.create")
-    amount = _amount(amount)
-    allocated_on = allocated_on or timezone.localdate()
-    reason = _entry_date(allocated_on, "allocated_on", reason=reason, fiscal_year=source.fiscal_year)
-    # Lock order: source, then project.
-    source = FundingSource.objects.select_for_update(of=("self",)).select_related("region", "beneficiary_region").get(pk=source.pk)
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    _check_source_serves(source, project)
-    _check_fundable(project)
-    available = source.total_amount - source_allocated(source.pk)
-    if amount > available:
-        raise OverCommitted(
-            _("Only %(available)s yuan of “%(source)s” is unallocated; %(amount)s was asked.")
-            % {"available": _fmt(available), "source": source.name, "amount": _fmt(amount)},
-            field_errors={"amount": _("At most %(available)s.") % {"available": _fmt(available)}},
-            available=str(available),
+    with transaction.atomic():
+        scoping.require(actor, "allocation.create", project)
+        if not scoping.can(actor, "view", source):
+            raise NotPermitted("allocation.create")
+        amount = _amount(amount)
+        allocated_on = allocated_on or timezone.localdate()
+        reason = _entry_date(allocated_on, "allocated_on", reason=reason, fiscal_year=source.fiscal_year)
+        # Lock order: source, then project.
+        source = FundingSource.objects.select_for_update(of=("self",)).select_related("region", "beneficiary_region").get(pk=source.pk)
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        _check_source_serves(source, project)
+        _check_fundable(project)
+        available = source.total_amount - source_allocated(source.pk)
+        if amount > available:
+            raise OverCommitted(
+                _("Only %(available)s yuan of “%(source)s” is unallocated; %(amount)s was asked.")
+                % {"available": _fmt(available), "source": source.name, "amount": _fmt(amount)},
+                field_errors={"amount": _("At most %(available)s.") % {"available": _fmt(available)}},
+                available=str(available),
+            )
+        allocation = Allocation.objects.create(
+            source=source, project=project, amount=amount, allocated_on=allocated_on, reason=reason, created_by=actor
         )
-    allocation = Allocation.objects.create(
-        source=source, project=project, amount=amount, allocated_on=allocated_on, reason=reason, created_by=actor
-    )
-    audit.record_create(actor=actor, obj=allocation, note=reason)
-    village_changed(project.village_id)
-    return allocation
+        audit.record_create(actor=actor, obj=allocation, note=reason)
+        village_changed(project.village_id)
+        return allocation
 
 
-@transaction.atomic
 def allocation_reverse(*, actor, allocation: Allocation, reason: str) -> Allocation:
     """Take back an allocation (a mistake): a negative entry that names it. Its payments must be reversed first."""
-    scoping.require(actor, "allocation.create", allocation.project)
-    reason = _reason(reason)
-    FundingSource.objects.select_for_update().get(pk=allocation.source_id)
-    original = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if original.reverses_id is not None:
-        raise Conflict(_("A reversal cannot itself be reversed."))
-    if Allocation.objects.filter(reverses_id=original.pk).exists():
-        raise Conflict(_("This allocation has already been reversed."))
-    disbursed = allocation_disbursed(original.pk)
-    if disbursed != 0:
-        raise Conflict(
-            _("%(disbursed)s yuan has been paid out of this allocation; reverse those payments first.")
-            % {"disbursed": _fmt(disbursed)}
+    with transaction.atomic():
+        scoping.require(actor, "allocation.create", allocation.project)
+        reason = _reason(reason)
+        FundingSource.objects.select_for_update().get(pk=allocation.source_id)
+        original = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if original.reverses_id is not None:
+            raise Conflict(_("A reversal cannot itself be reversed."))
+        if Allocation.objects.filter(reverses_id=original.pk).exists():
+            raise Conflict(_("This allocation has already been reversed."))
+        disbursed = allocation_disbursed(original.pk)
+        if disbursed != 0:
+            raise Conflict(
+                _("%(disbursed)s yuan has been paid out of this allocation; reverse those payments first.")
+                % {"disbursed": _fmt(disbursed)}
+            )
+        reversal = Allocation.objects.create(
+            source_id=original.source_id, project_id=original.project_id, amount=-original.amount,
+            allocated_on=timezone.localdate(), reverses=original, reason=reason, created_by=actor,
         )
-    reversal = Allocation.objects.create(
-        source_id=original.source_id, project_id=original.project_id, amount=-original.amount,
-        allocated_on=timezone.localdate(), reverses=original, reason=reason, created_by=actor,
-    )
-    audit.record_create(actor=actor, obj=reversal, note=reason)
-    village_changed(allocation.project.village_id)
-    return reversal
+        audit.record_create(actor=actor, obj=reversal, note=reason)
+        village_changed(allocation.project.village_id)
+        return reversal
 
 
 # --- disbursements -----------------------------------------------------------------
@@ -305,63 +305,63 @@ def _check_mechanism(source: FundingSource, project: Project) -> None:
             )
 
 
-@transaction.atomic
 def disbursement_create(
     *, actor, allocation: Allocation, amount, paid_on: datetime.date, voucher_no: str, reason: str = ""
 ) -> Disbursement:
     """Pay out of an allocation. ``reason`` is needed only for an earlier date (see _entry_date)."""
-    scoping.require(actor, "disbursement.create", allocation.project)
-    amount = _amount(amount)
-    reason = _entry_date(paid_on, "paid_on", reason=reason)
-    voucher_no = (voucher_no or "").strip()
-    if not voucher_no:
-        raise InvalidInput(field_errors={"voucher_no": _("Give the payment voucher number.")})
-    # Lock order: allocation, then project.
-    current = Allocation.objects.select_for_update(of=("self",)).select_related("source").get(pk=allocation.pk)
-    project = Project.objects.select_for_update().get(pk=current.project_id)
-    if current.reverses_id is not None:
-        raise InvalidInput(field_errors={"allocation": _("Nothing can be paid out of a reversal.")})
-    if project.status == S.CANCELLED:
-        raise Conflict(_("The project is cancelled: no money can go to it."))
-    _check_mechanism(current.source, project)
-    if paid_on < current.allocated_on:
-        raise InvalidInput(field_errors={"paid_on": _("The payment cannot be before the allocation (%(date)s).") % {"date": current.allocated_on}})
-    available = allocation_net(current) - allocation_disbursed(current.pk)
-    if amount > available:
-        raise OverCommitted(
-            _("Only %(available)s yuan of this allocation is still to be paid; %(amount)s was asked.")
-            % {"available": _fmt(available), "amount": _fmt(amount)},
-            field_errors={"amount": _("At most %(available)s.") % {"available": _fmt(available)}},
-            available=str(available),
-        )
-    if Disbursement.objects.filter(allocation=current, voucher_no=voucher_no, reverses__isnull=True).exists():
-        raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")})
-    try:
-        with transaction.atomic():
-            disbursement = Disbursement.objects.create(
-                allocation=current, amount=amount, paid_on=paid_on, voucher_no=voucher_no, reason=reason, created_by=actor
+    with transaction.atomic():
+        scoping.require(actor, "disbursement.create", allocation.project)
+        amount = _amount(amount)
+        reason = _entry_date(paid_on, "paid_on", reason=reason)
+        voucher_no = (voucher_no or "").strip()
+        if not voucher_no:
+            raise InvalidInput(field_errors={"voucher_no": _("Give the payment voucher number.")})
+        # Lock order: allocation, then project.
+        current = Allocation.objects.select_for_update(of=("self",)).select_related("source").get(pk=allocation.pk)
+        project = Project.objects.select_for_update().get(pk=current.project_id)
+        if current.reverses_id is not None:
+            raise InvalidInput(field_errors={"allocation": _("Nothing can be paid out of a reversal.")})
+        if project.status == S.CANCELLED:
+            raise Conflict(_("The project is cancelled: no money can go to it."))
+        _check_mechanism(current.source, project)
+        if paid_on < current.allocated_on:
+            raise InvalidInput(field_errors={"paid_on": _("The payment cannot be before the allocation (%(date)s).") % {"date": current.allocated_on}})
+        available = allocation_net(current) - allocation_disbursed(current.pk)
+        if amount > available:
+            raise OverCommitted(
+                _("Only %(available)s yuan of this allocation is still to be paid; %(amount)s was asked.")
+                % {"available": _fmt(available), "amount": _fmt(amount)},
+                field_errors={"amount": _("At most %(available)s.") % {"available": _fmt(available)}},
+                available=str(available),
             )
-    except IntegrityError:
-        raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")}) from None
-    audit.record_create(actor=actor, obj=disbursement, note=reason)
-    village_changed(project.village_id)
-    return disbursement
+        if Disbursement.objects.filter(allocation=current, voucher_no=voucher_no, reverses__isnull=True).exists():
+            raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")})
+        try:
+            with transaction.atomic():
+                disbursement = Disbursement.objects.create(
+                    allocation=current, amount=amount, paid_on=paid_on, voucher_no=voucher_no, reason=reason, created_by=actor
+                )
+        except IntegrityError:
+            raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")}) from None
+        audit.record_create(actor=actor, obj=disbursement, note=reason)
+        village_changed(project.village_id)
+        return disbursement
 
 
-@transaction.atomic
 def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
-    scoping.require(actor, "disbursement.create", disbursement.allocation.project)
-    reason = _reason(reason)
-    Allocation.objects.select_for_update().get(pk=disbursement.allocation_id)
-    original = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
-    if original.reverses_id is not None:
-        raise Conflict(_("A reversal cannot itself be reversed."))
-    if Disbursement.objects.filter(reverses_id=original.pk).exists():
-        raise Conflict(_("This payment has already been reversed."))
-    reversal = Disbursement.objects.create(
-        allocation_id=original.allocation_id, amount=-original.amount, paid_on=timezone.localdate(),
-        voucher_no=original.voucher_no, reverses=original, reason=reason, created_by=actor,
-    )
-    audit.record_create(actor=actor, obj=reversal, note=reason)
-    village_changed(disbursement.allocation.project.village_id)
-    return reversal
+    with transaction.atomic():
+        scoping.require(actor, "disbursement.create", disbursement.allocation.project)
+        reason = _reason(reason)
+        Allocation.objects.select_for_update().get(pk=disbursement.allocation_id)
+        original = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        if original.reverses_id is not None:
+            raise Conflict(_("A reversal cannot itself be reversed."))
+        if Disbursement.objects.filter(reverses_id=original.pk).exists():
+            raise Conflict(_("This payment has already been reversed."))
+        reversal = Disbursement.objects.create(
+            allocation_id=original.allocation_id, amount=-original.amount, paid_on=timezone.localdate(),
+            voucher_no=original.voucher_no, reverses=original, reason=reason, created_by=actor,
+        )
+        audit.record_create(actor=actor, obj=reversal, note=reason)
+        village_changed(disbursement.allocation.project.village_id)
+        return reversal

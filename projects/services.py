@@ -89,18 +89,18 @@ def _check_dates(data: dict) -> None:
         raise InvalidInput(field_errors={"budget": _("The budget must not be negative.")})
 
 
-@transaction.atomic
 def project_create(*, actor, village, data: dict) -> Project:
-    scoping.require(actor, "project.create", village)
-    unknown = set(data) - set(CONTENT_FIELDS)
-    if unknown:
-        raise InvalidInput(field_errors={field: _("This field cannot be set here.") for field in unknown})
-    _check_dates(data)
-    project = Project.objects.create(village=village, status=S.DRAFT, created_by=actor, updated_by=actor, **data)
-    ProjectTransition.objects.create(project=project, from_status="", to_status=S.DRAFT, actor=actor, at=timezone.now())
-    audit.record_create(actor=actor, obj=project)
-    village_changed(project.village_id)
-    return project
+    with transaction.atomic():
+        scoping.require(actor, "project.create", village)
+        unknown = set(data) - set(CONTENT_FIELDS)
+        if unknown:
+            raise InvalidInput(field_errors={field: _("This field cannot be set here.") for field in unknown})
+        _check_dates(data)
+        project = Project.objects.create(village=village, status=S.DRAFT, created_by=actor, updated_by=actor, **data)
+        ProjectTransition.objects.create(project=project, from_status="", to_status=S.DRAFT, actor=actor, at=timezone.now())
+        audit.record_create(actor=actor, obj=project)
+        village_changed(project.village_id)
+        return project
 
 
 def changes_since(project: Project, version: int) -> list[AuditEntry]:
@@ -113,100 +113,100 @@ def changes_since(project: Project, version: int) -> list[AuditEntry]:
     return entries
 
 
-@transaction.atomic
 def project_update(*, actor, project: Project, data: dict, expected_version: int) -> Project:
     """Change a project's content. ``expected_version`` is the version the
     editor started from: if someone saved in between, StaleVersion is raised
     with what they changed, and nothing is written (optimistic concurrency)."""
-    scoping.require(actor, "project.edit", project)
-    current = _lock(project)
-    if current.version != expected_version:
-        meanwhile = changes_since(current, expected_version)
-        raise StaleVersion(
-            _("%(who)s changed this project while you were editing it. Review their changes and try again.")
-            % {"who": ", ".join(sorted({str(e.actor or _("someone")) for e in meanwhile})) or _("Someone")},
-            changes=[{"actor": str(e.actor or ""), "at": e.at.isoformat(), "changes": e.changes} for e in meanwhile],
-            current_version=current.version,
-        )
-    unknown = set(data) - set(CONTENT_FIELDS)
-    if unknown:
-        raise InvalidInput(field_errors={field: _("This field cannot be set here.") for field in unknown})
-    if current.status in CLOSED_STATUSES:
-        raise IllegalTransition(_("A %(status)s project can no longer be edited.") % {"status": current.get_status_display()})
-    if current.status not in EDITABLE_STATUSES:
-        locked = {f for f in data if f not in ALWAYS_EDITABLE and data[f] != getattr(current, f)}
-        if locked:
-            raise InvalidInput(
-                field_errors={
-                    f: _("Cannot be changed once the project is %(status)s.") % {"status": current.get_status_display()}
-                    for f in locked
-                }
+    with transaction.atomic():
+        scoping.require(actor, "project.edit", project)
+        current = _lock(project)
+        if current.version != expected_version:
+            meanwhile = changes_since(current, expected_version)
+            raise StaleVersion(
+                _("%(who)s changed this project while you were editing it. Review their changes and try again.")
+                % {"who": ", ".join(sorted({str(e.actor or _("someone")) for e in meanwhile})) or _("Someone")},
+                changes=[{"actor": str(e.actor or ""), "at": e.at.isoformat(), "changes": e.changes} for e in meanwhile],
+                current_version=current.version,
             )
-    _check_dates({**{f: getattr(current, f) for f in ("planned_start", "planned_end")}, **data})
-    before = audit.snapshot(current)
-    for field, value in data.items():
-        setattr(current, field, value)
-    current.version += 1
-    current.updated_by = actor
-    current.save()
-    audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
-    village_changed(current.village_id)
-    return current
+        unknown = set(data) - set(CONTENT_FIELDS)
+        if unknown:
+            raise InvalidInput(field_errors={field: _("This field cannot be set here.") for field in unknown})
+        if current.status in CLOSED_STATUSES:
+            raise IllegalTransition(_("A %(status)s project can no longer be edited.") % {"status": current.get_status_display()})
+        if current.status not in EDITABLE_STATUSES:
+            locked = {f for f in data if f not in ALWAYS_EDITABLE and data[f] != getattr(current, f)}
+            if locked:
+                raise InvalidInput(
+                    field_errors={
+                        f: _("Cannot be changed once the project is %(status)s.") % {"status": current.get_status_display()}
+                        for f in locked
+                    }
+                )
+        _check_dates({**{f: getattr(current, f) for f in ("planned_start", "planned_end")}, **data})
+        before = audit.snapshot(current)
+        for field, value in data.items():
+            setattr(current, field, value)
+        current.version += 1
+        current.updated_by = actor
+        current.save()
+        audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
+        village_changed(current.village_id)
+        return current
 
 
-@transaction.atomic
 def project_transition(
     *, actor, project: Project, action: str, reason: str = "", maintenance: dict | None = None,
     on_date: datetime.date | None = None,
 ) -> Project:
     """Move a project through its lifecycle by a named action (submit, approve, ...)."""
-    spec = LIFECYCLE_ACTIONS.get(action)
-    if spec is None:
-        raise IllegalTransition(_("Unknown action “%(action)s”.") % {"action": action})
-    scoping.require(actor, spec.permission, project)
-    current = _lock(project)
-    if current.status not in spec.sources or spec.target not in TRANSITIONS[current.status]:
-        raise IllegalTransition(
-            _("Cannot %(action)s a project that is %(status)s.")
-            % {"action": str(spec.label), "status": current.get_status_display()}
+    with transaction.atomic():
+        spec = LIFECYCLE_ACTIONS.get(action)
+        if spec is None:
+            raise IllegalTransition(_("Unknown action “%(action)s”.") % {"action": action})
+        scoping.require(actor, spec.permission, project)
+        current = _lock(project)
+        if current.status not in spec.sources or spec.target not in TRANSITIONS[current.status]:
+            raise IllegalTransition(
+                _("Cannot %(action)s a project that is %(status)s.")
+                % {"action": str(spec.label), "status": current.get_status_display()}
+            )
+        reason = (reason or "").strip()
+        if spec.reason_required and not reason:
+            raise InvalidInput(field_errors={"reason": _("Please give a reason.")})
+        today = on_date or timezone.localdate()
+        before = audit.snapshot(current)
+        if spec.target == S.UNDER_CONSTRUCTION and current.actual_start is None:
+            current.actual_start = today
+        if spec.target == S.COMPLETED:
+            current.actual_end = max(today, current.actual_start or today)
+        if spec.name == "rework":
+            current.actual_end = None
+        if spec.target == S.ACCEPTED:
+            maintenance = {k: (v or "").strip() for k, v in (maintenance or {}).items()}
+            missing = {
+                f: _("Required when accepting a project (建管并重).")
+                for f in ("maintenance_body", "maintenance_owner")
+                if not maintenance.get(f)
+            }
+            if missing:
+                raise InvalidInput(field_errors=missing)
+            for field in ("maintenance_body", "maintenance_owner", "property_owner"):
+                if field in maintenance:
+                    setattr(current, field, maintenance[field])
+        from_status = current.status
+        current.status = spec.target
+        current.version += 1
+        current.updated_by = actor
+        current.save()
+        ProjectTransition.objects.create(
+            project=current, from_status=from_status, to_status=spec.target, actor=actor, at=timezone.now(), reason=reason
         )
-    reason = (reason or "").strip()
-    if spec.reason_required and not reason:
-        raise InvalidInput(field_errors={"reason": _("Please give a reason.")})
-    today = on_date or timezone.localdate()
-    before = audit.snapshot(current)
-    if spec.target == S.UNDER_CONSTRUCTION and current.actual_start is None:
-        current.actual_start = today
-    if spec.target == S.COMPLETED:
-        current.actual_end = max(today, current.actual_start or today)
-    if spec.name == "rework":
-        current.actual_end = None
-    if spec.target == S.ACCEPTED:
-        maintenance = {k: (v or "").strip() for k, v in (maintenance or {}).items()}
-        missing = {
-            f: _("Required when accepting a project (建管并重).")
-            for f in ("maintenance_body", "maintenance_owner")
-            if not maintenance.get(f)
-        }
-        if missing:
-            raise InvalidInput(field_errors=missing)
-        for field in ("maintenance_body", "maintenance_owner", "property_owner"):
-            if field in maintenance:
-                setattr(current, field, maintenance[field])
-    from_status = current.status
-    current.status = spec.target
-    current.version += 1
-    current.updated_by = actor
-    current.save()
-    ProjectTransition.objects.create(
-        project=current, from_status=from_status, to_status=spec.target, actor=actor, at=timezone.now(), reason=reason
-    )
-    audit.record(
-        actor=actor, action=AuditAction.TRANSITION, obj=current,
-        changes=audit.diff(before, audit.snapshot(current)), note=reason,
-    )
-    village_changed(current.village_id)
-    return current
+        audit.record(
+            actor=actor, action=AuditAction.TRANSITION, obj=current,
+            changes=audit.diff(before, audit.snapshot(current)), note=reason,
+        )
+        village_changed(current.village_id)
+        return current
 
 
 def progress_report_create(
@@ -260,59 +260,59 @@ def progress_report_create(
         raise
 
 
-@transaction.atomic
 def _progress_report_write(
     *, actor, project, report_date, percent_complete, amount_spent, narrative, problems, correction_reason,
     processed, photo_errors, stored,
 ) -> ProgressReport:
-    scoping.require(actor, "progress.create", project)
-    current = _lock(project)
-    errors = {}
-    if current.status not in (S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED, S.COMPLETED):
-        raise IllegalTransition(
-            _("Progress can only be reported on approved projects; this one is %(status)s.")
-            % {"status": current.get_status_display()}
+    with transaction.atomic():
+        scoping.require(actor, "progress.create", project)
+        current = _lock(project)
+        errors = {}
+        if current.status not in (S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED, S.COMPLETED):
+            raise IllegalTransition(
+                _("Progress can only be reported on approved projects; this one is %(status)s.")
+                % {"status": current.get_status_display()}
+            )
+        today = timezone.localdate()
+        if report_date > today:
+            errors["report_date"] = _("The report date cannot be in the future.")
+        started = current.actual_start or current.planned_start
+        if started and report_date < started:
+            errors["report_date"] = _("The report date cannot be before the project started (%(date)s).") % {"date": started}
+        if not 0 <= int(percent_complete) <= 100:
+            errors["percent_complete"] = _("Percent complete must be between 0 and 100.")
+        if Decimal(amount_spent) < 0:
+            errors["amount_spent"] = _("The amount spent cannot be negative.")
+        previous = current.progress_reports.order_by("-report_date", "-id").first()
+        correction_reason = (correction_reason or "").strip()
+        if previous and int(percent_complete) < previous.percent_complete and not correction_reason:
+            errors["percent_complete"] = _(
+                "Lower than the previous report (%(previous)s%%): give a correction reason to lower it."
+            ) % {"previous": previous.percent_complete}
+        if photo_errors:
+            errors["photos"] = photo_errors
+        if errors:
+            raise InvalidInput(field_errors=errors)
+        report = ProgressReport.objects.create(
+            project=current, report_date=report_date, percent_complete=percent_complete, amount_spent=amount_spent,
+            narrative=narrative, problems=problems, correction_reason=correction_reason, reporter=actor,
         )
-    today = timezone.localdate()
-    if report_date > today:
-        errors["report_date"] = _("The report date cannot be in the future.")
-    started = current.actual_start or current.planned_start
-    if started and report_date < started:
-        errors["report_date"] = _("The report date cannot be before the project started (%(date)s).") % {"date": started}
-    if not 0 <= int(percent_complete) <= 100:
-        errors["percent_complete"] = _("Percent complete must be between 0 and 100.")
-    if Decimal(amount_spent) < 0:
-        errors["amount_spent"] = _("The amount spent cannot be negative.")
-    previous = current.progress_reports.order_by("-report_date", "-id").first()
-    correction_reason = (correction_reason or "").strip()
-    if previous and int(percent_complete) < previous.percent_complete and not correction_reason:
-        errors["percent_complete"] = _(
-            "Lower than the previous report (%(previous)s%%): give a correction reason to lower it."
-        ) % {"previous": previous.percent_complete}
-    if photo_errors:
-        errors["photos"] = photo_errors
-    if errors:
-        raise InvalidInput(field_errors=errors)
-    report = ProgressReport.objects.create(
-        project=current, report_date=report_date, percent_complete=percent_complete, amount_spent=amount_spent,
-        narrative=narrative, problems=problems, correction_reason=correction_reason, reporter=actor,
-    )
-    audit.record_create(actor=actor, obj=report)
-    for item in processed:
-        photo = ProgressPhoto(
-            report=report, content_type=item.content_type, size_bytes=item.size_bytes, caption="",
-            taken_at=item.taken_at, gps_latitude=item.gps_latitude, gps_longitude=item.gps_longitude,
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        photo.image.save(item.image.name, item.image, save=False)
-        stored.append(photo.image)
-        photo.thumbnail.save(item.thumbnail.name, item.thumbnail, save=False)
-        stored.append(photo.thumbnail)
-        photo.save()
-        audit.record_create(actor=actor, obj=photo, note=item.original_name[:200])
-    latest = current.progress_reports.order_by("-report_date", "-id").first()
-    current.percent_complete = latest.percent_complete
-    current.last_reported_on = latest.report_date
-    current.save(update_fields=["percent_complete", "last_reported_on", "updated_at"])
-    village_changed(current.village_id)
-    return report
+        audit.record_create(actor=actor, obj=report)
+        for item in processed:
+            photo = ProgressPhoto(
+                report=report, content_type=item.content_type, size_bytes=item.size_bytes, caption="",
+                taken_at=item.taken_at, gps_latitude=item.gps_latitude, gps_longitude=item.gps_longitude,
+                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            photo.image.save(item.image.name, item.image, save=False)
+            stored.append(photo.image)
+            photo.thumbnail.save(item.thumbnail.name, item.thumbnail, save=False)
+            stored.append(photo.thumbnail)
+            photo.save()
+            audit.record_create(actor=actor, obj=photo, note=item.original_name[:200])
+        latest = current.progress_reports.order_by("-report_date", "-id").first()
+        current.percent_complete = latest.percent_complete
+        current.last_reported_on = latest.report_date
+        current.save(update_fields=["percent_complete", "last_reported_on", "updated_at"])
+        village_changed(current.village_id)
+        return report
