@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 COUNTY ?= 330523
 
-.PHONY: install run test migrate data messages check bench backup restore clean
+.PHONY: install run test migrate data messages check bench mutate backup restore clean
 
 # DEBUG is off unless set (config/settings.py: production never runs on development defaults). These
 # development targets turn it on unless the environment says otherwise; backup and restore do not.
@@ -54,6 +54,11 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_photos
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_requests
 
+# Mutation testing of the modules that hold the invariants (tools/mutate.py; README "Mutation testing").
+# Not in CI: about NN minutes on 2 cores. MUTANTS="core.scoping*" limits it; the scores print at the end.
+mutate: install
+	$(PY) tools/mutate.py $(MUTANTS)
+
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
@@ -80,4 +85,4 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache staticfiles
+	rm -rf $(VENV) .pytest_cache staticfiles mutants

@@ -6,6 +6,7 @@ is missing; with QIANCUN_REQUIRE_SERVICES=1 (set by .ci/run) it fails, so CI
 can never go green by skipping.
 """
 import os
+import shutil
 
 import pytest
 from django.db import connection
@@ -59,3 +60,23 @@ def _clear_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# Mutation testing (`make mutate`, tools/mutate.py): mutmut runs the tests of every mutant in a fresh pytest
+# session of its own, forked from one that has imported everything. Creating and migrating the test database
+# costs about 4 s a session, more than most mutants' tests; so tools/mutate.py migrates one SQLite template
+# (QIANCUN_MUTATION_DB) and each session works on its own copy of it (with --reuse-db), deleted at its end.
+MUTATION_TEMPLATE = os.environ.get("QIANCUN_MUTATION_DB")
+if MUTATION_TEMPLATE:
+
+    @pytest.fixture(scope="session")
+    def django_db_modify_db_settings():
+        from django.conf import settings
+
+        copy = f"{MUTATION_TEMPLATE}.{os.getpid()}"
+        shutil.copyfile(MUTATION_TEMPLATE, copy)
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = copy
+        yield
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            if os.path.exists(copy + suffix):
+                os.remove(copy + suffix)
