@@ -24,8 +24,8 @@ from tests.factories import (
     AssessmentSchemeFactory,
     FundingSourceFactory,
     IndicatorFactory,
-    ProjectFactory,
     VillageFactory,
+    project_in,
     region,
     user_with,
 )
@@ -60,15 +60,7 @@ def village(db):
 
 
 def _project_in(status, village):
-    """A project in ``status`` with the dates and maintenance arrangement that status requires."""
-    extra = {}
-    if status in (S.UNDER_CONSTRUCTION, S.SUSPENDED, S.COMPLETED, S.ACCEPTED):
-        extra["actual_start"] = datetime.date(2025, 3, 5)
-    if status in (S.COMPLETED, S.ACCEPTED):
-        extra["actual_end"] = datetime.date(2025, 10, 1)
-    if status == S.ACCEPTED:
-        extra.update(maintenance_body="village_collective", maintenance_owner="余村村委会")
-    return ProjectFactory(village=village, status=status, **extra)
+    return project_in(status, village=village)
 
 
 def _source(mechanism, **kw):
