@@ -321,8 +321,9 @@ def disbursement_create(
         project = Project.objects.select_for_update().get(pk=current.project_id)
         if current.reverses_id is not None:
             raise InvalidInput(field_errors={"allocation": _("Nothing can be paid out of a reversal.")})
-        if project.status == S.CANCELLED:
-            raise Conflict(_("The project is cancelled: no money can go to it."))
+        # The same statuses as for an allocation: the allocation was made while the project was fundable, but a
+        # payment must not follow it to a project that is cancelled since (or one that was never approved).
+        _check_fundable(project)
         _check_mechanism(current.source, project)
         if paid_on < current.allocated_on:
             raise InvalidInput(field_errors={"paid_on": _("The payment cannot be before the allocation (%(date)s).") % {"date": current.allocated_on}})

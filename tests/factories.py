@@ -98,6 +98,20 @@ class ProjectFactory(DjangoModelFactory):
     responsible_person = "张建国"
 
 
+def project_in(status: str, **kw) -> Project:
+    """A project in ``status`` with what that status requires of the row: an actual start once building has
+    begun, an actual end once completed, the maintenance arrangement once accepted (see Project's constraints)."""
+    S = ProjectStatus
+    extra = {}
+    if status in (S.UNDER_CONSTRUCTION, S.SUSPENDED, S.COMPLETED, S.ACCEPTED):
+        extra["actual_start"] = datetime.date(2024, 3, 5)
+    if status in (S.COMPLETED, S.ACCEPTED):
+        extra["actual_end"] = datetime.date(2024, 11, 1)
+    if status == S.ACCEPTED:
+        extra.update(maintenance_body="village_collective", maintenance_owner="村委会")
+    return ProjectFactory(status=status, **{**extra, **kw})
+
+
 class ProgressReportFactory(DjangoModelFactory):
     class Meta:
         model = ProgressReport
