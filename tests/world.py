@@ -52,6 +52,34 @@ FAR_AREAS = {
 }
 
 
+def built_once(django_db_blocker, media, then=None):
+    """Yield (the world, its media folder) for the tests of a module, built once for all of them: inside a
+    transaction that stays open for the module and is rolled back at its end. Each test runs in a savepoint
+    within it (the ``db`` fixture's own atomic block), so whatever a test writes is undone before the next one
+    sees the world. ``then(world)`` runs after the build, in the same transaction. For a module-scoped fixture;
+    its tests set MEDIA_ROOT to ``media`` (tests/conftest.py gives each test a folder of its own)."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    # The world's passwords are hashed as every test checks them (tests/conftest.py: _fast_password_hasher).
+    fast = override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast:
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world()
+            if then is not None:
+                then(world)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield world, media
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 def build_world():
     """One of everything around 余村 (天荒坪镇, 安吉县), and a user of each kind of GRANTS (password PASSWORD)."""
     village = VillageFactory(code="330523108204", name="余村村委会")

@@ -10,8 +10,6 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from knox.models import AuthToken
 
@@ -19,7 +17,7 @@ from core.models import AuditEntry
 from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project, ProjectTransition
 from reports.models import ReportJob
-from tests.world import GRANTS, PASSWORD, build_world
+from tests.world import GRANTS, PASSWORD, build_world, built_once
 
 # Far from 余村 (tests/world.py): a user of every role in another city of Zhejiang (hz_: 杭州市) and in another
 # province (js_: 江苏省). For them every object of the world's matrix rows lies outside their region.
@@ -330,25 +328,8 @@ def world(db):
 
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The world of test_access, built once for its 1,500 cases instead of once per case: inside a transaction
-    that stays open for the module and is rolled back at its end. Each case runs in a savepoint within it (the
-    ``db`` fixture's own atomic block), so whatever a case writes is undone before the next one sees the world."""
-    media = tmp_path_factory.mktemp("matrix-media")  # the world's photos and report files, for every case
-    # The world's passwords hashed as every test of tests/conftest.py checks them (_fast_password_hasher).
-    fast = override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast:
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            world = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield world, media
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    """The world of test_access, built once for its 1,500 cases instead of once per case (tests.world.built_once)."""
+    yield from built_once(django_db_blocker, tmp_path_factory.mktemp("matrix-media"))
 
 
 @pytest.fixture
