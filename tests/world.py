@@ -1,5 +1,10 @@
 """The world of the access matrix, shared with the browser crawl (tests/browser/test_csp.py): one of
-every object of the portal around 余村 (330523108204, 天荒坪镇, 安吉县) and a user of every kind."""
+every object of the portal around 余村 (330523108204, 天荒坪镇, 安吉县) and a user of every kind.
+
+Far from 余村, the same again in another city of Zhejiang (下姜村, 枫树岭镇, 淳安县, 杭州市, with 荻浦村 in
+桐庐县, another county of that city) and in another province (福山村, 海虞镇, 常熟市, 苏州市, 江苏省), each
+with users of every role: a gate that lets a user read beyond their own region shows it on these
+(tests/core/test_access_matrix.py, tests/core/test_far_scoping.py)."""
 import datetime
 from decimal import Decimal
 
@@ -29,7 +34,50 @@ GRANTS = {
     "other_county": (Role.COUNTY_STAFF, "330522"),  # 长兴县
     "supervisor": (Role.SUPERVISOR, "3305"),  # 湖州市
     "api_client": (Role.API_CLIENT, "33"),
+    # Far from 余村: every role in another city of the province, and in another province.
+    "hz_official": (Role.TOWNSHIP_OFFICIAL, "330127106"),  # 枫树岭镇, 淳安县, 杭州市
+    "hz_county": (Role.COUNTY_STAFF, "330127"),  # 淳安县
+    "hz_supervisor": (Role.SUPERVISOR, "3301"),  # 杭州市
+    "hz_api_client": (Role.API_CLIENT, "3301"),
+    "js_official": (Role.TOWNSHIP_OFFICIAL, "320581105"),  # 海虞镇, 常熟市, 苏州市, 江苏省
+    "js_county": (Role.COUNTY_STAFF, "320581"),  # 常熟市
+    "js_supervisor": (Role.SUPERVISOR, "3205"),  # 苏州市
+    "js_api_client": (Role.API_CLIENT, "32"),  # 江苏省
 }
+# The far areas of the world: key → (township, its county, the stem every name of its objects carries).
+FAR_AREAS = {
+    "hangzhou": ("330127106", "330127", "下姜"),
+    "tonglu": ("330122104", "330122", "荻浦"),  # another county of 杭州市: the city's, not 淳安县's
+    "jiangsu": ("320581105", "320581", "福山"),
+}
+
+
+def built_once(django_db_blocker, media, then=None):
+    """Yield (the world, its media folder) for the tests of a module, built once for all of them: inside a
+    transaction that stays open for the module and is rolled back at its end. Each test runs in a savepoint
+    within it (the ``db`` fixture's own atomic block), so whatever a test writes is undone before the next one
+    sees the world. ``then(world)`` runs after the build, in the same transaction. For a module-scoped fixture;
+    its tests set MEDIA_ROOT to ``media`` (tests/conftest.py gives each test a folder of its own)."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    # The world's passwords are hashed as every test checks them (tests/conftest.py: _fast_password_hasher).
+    fast = override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast:
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world()
+            if then is not None:
+                then(world)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield world, media
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 def build_world():
@@ -52,16 +100,73 @@ def build_world():
     world["spare_allocation"] = AllocationFactory(source=world["source"], project=world["building"], amount=Decimal("20000"))
     world["payment"] = DisbursementFactory(allocation=world["allocation"], amount=Decimal("100000"), paid_on=datetime.date(2024, 5, 1))
     world.update(_assessment_world(village))
-    world["report"] = _report(region("330523108"))
+    world["report"] = _report(region("330523108"), village.code)
     User = get_user_model()
     for kind, (role, code) in GRANTS.items():
         user = User.objects.create_user(kind, password=PASSWORD)
         RoleAssignment.objects.create(user=user, role=role, region=region(code))
         api_token(user)  # something for the account pages to revoke
+    world["far"] = {area: _far_world(area, *place) for area, place in FAR_AREAS.items()}
+    world.update(_funds_from_above(world["far"]["hangzhou"]["village"]))
     return world
 
 
-def _report(township):
+def _far_world(area, township, county, stem):
+    """One of every object with an area, in a township far from 余村; every name carries ``stem``."""
+    from django.utils import timezone
+
+    from assessment.models import Assessment, FollowUp, IndicatorScore, Promotion, SchemeKind
+    from projects.models import ProjectTransition
+    from tests.factories import AssessmentSchemeFactory, IndicatorFactory
+
+    village = VillageFactory(township_code=township, code=f"{township}201", name=f"{stem}村委会")
+    base = dict(village=village, planned_start=datetime.date(2024, 3, 1), planned_end=datetime.date(2026, 12, 31))
+    far = {"township": region(township), "village": village}
+    for status in (ProjectStatus.DRAFT, ProjectStatus.SUBMITTED, ProjectStatus.APPROVED):
+        far[status] = ProjectFactory(status=status, name=f"{stem}村{status}工程", **base)
+    far["building"] = ProjectFactory(status=ProjectStatus.UNDER_CONSTRUCTION, name=f"{stem}村污水管网工程",
+                                     actual_start=datetime.date(2024, 3, 5), budget=Decimal("500000"), **base)
+    far["transition"] = ProjectTransition.objects.create(project=far["submitted"], from_status=ProjectStatus.DRAFT,
+                                                         to_status=ProjectStatus.SUBMITTED, at=timezone.now())
+    far["progress"] = ProgressReportFactory(project=far["building"], narrative=f"{stem}村管网铺设过半")
+    far["photo"] = ProgressPhotoFactory(report=far["progress"])
+    far["source"] = FundingSourceFactory(name=f"{stem}片区县级财政资金", region=region(county), total_amount=Decimal("800000"))
+    far["allocation"] = AllocationFactory(source=far["source"], project=far["building"], amount=Decimal("200000"))
+    far["payment"] = DisbursementFactory(allocation=far["allocation"], amount=Decimal("60000"), paid_on=datetime.date(2024, 5, 1),
+                                         voucher_no=f"{area.upper()}-2024-0001")
+    far["scheme"] = AssessmentSchemeFactory(name=f"{stem}片区年度考核", year=2025, region=region(county))
+    indicator = IndicatorFactory(scheme=far["scheme"], name=f"{stem}综合", max_score=Decimal("100"))
+    far["assessment"] = Assessment.objects.create(scheme=far["scheme"], village=village, period="2025", status="finalised",
+                                                  total_score=Decimal("50"), grade="fail", finalised_at=timezone.now())
+    far["score"] = IndicatorScore.objects.create(assessment=far["assessment"], indicator=indicator, score=Decimal("50"),
+                                                 max_score=Decimal("100"))
+    far["follow_up"] = FollowUp.objects.create(assessment=far["assessment"], village=village, rank=1, ranked_among=1,
+                                               due_date=datetime.date(2025, 12, 31))
+    acceptance = AssessmentSchemeFactory(name=f"{stem}示范村验收", kind=SchemeKind.ACCEPTANCE, year=2025, region=region(county))
+    far["acceptance"] = Assessment.objects.create(scheme=acceptance, village=village, period="2025", status="finalised",
+                                                  total_score=Decimal("90"), grade="good", finalised_at=timezone.now())
+    far["promotion"] = Promotion.objects.create(village=village, from_category="renovation", to_category="demonstration",
+                                                promoted_on=datetime.date(2025, 12, 1), assessment=far["acceptance"])
+    far["report"] = _report(region(township), village.code)
+    return far
+
+
+def _funds_from_above(xiajiang):
+    """Funds administered above the users who spend them, seen from below only on their target's line
+    (core.scoping.FROM_BELOW_TARGETS): provincial funds, one earmarked for a county, and a city's donation to one village."""
+    def fund(name, code, kind="provincial_special", **targets):
+        return FundingSourceFactory(name=name, kind=kind, region=region(code), total_amount=Decimal("3000000"), **targets)
+
+    return {
+        "zhejiang_fund": fund("浙江省乡村振兴专项资金", "33"),  # for the whole province
+        "anji_earmark": fund("浙江省专项资金（安吉县）", "33", beneficiary_region=region("330523")),
+        "chunan_earmark": fund("浙江省专项资金（下姜片区）", "33", beneficiary_region=region("330127")),
+        "xiajiang_donation": fund("杭州市社会捐赠（下姜村）", "3301", kind="social_donation", village=xiajiang),
+        "jiangsu_fund": fund("江苏省乡村振兴专项资金（福山片区）", "32"),
+    }
+
+
+def _report(township, village_code):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
@@ -69,7 +174,7 @@ def _report(township):
 
     job = ReportJob(kind="roster", format="csv", region=township, scheduled=True, status="succeeded", progress=100,
                     started_at=timezone.now(), finished_at=timezone.now(), rows=1)
-    job.file.save("reports/test/roster.csv", ContentFile("村代码\n330523108204\n".encode()), save=False)
+    job.file.save("reports/test/roster.csv", ContentFile(f"村代码\n{village_code}\n".encode()), save=False)
     job.save()
     return job
 

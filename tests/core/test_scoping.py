@@ -29,10 +29,13 @@ def _user(name, *grants):
 
 @pytest.fixture
 def two_townships(db):
+    """Two townships of 安吉县, one of 长兴县, and far from them one of 杭州市 and one of 江苏省."""
     yucun = VillageFactory(code="330523108204", name="余村村委会")
     lujia = VillageFactory(township_code="330523001", code="330523001211", name="鲁家村委会")
     other = VillageFactory(township_code="330522001", code="330522001201", name="外县村委会")
-    return {v.code: ProjectFactory(village=v) for v in (yucun, lujia, other)}
+    xiajiang = VillageFactory(township_code="330127106", code="330127106201", name="下姜村委会")
+    fushan = VillageFactory(township_code="320581105", code="320581105201", name="福山村委会")
+    return {v.code: ProjectFactory(village=v) for v in (yucun, lujia, other, xiajiang, fushan)}
 
 
 def test_every_model_with_an_area_is_registered():
@@ -52,6 +55,12 @@ def test_every_model_with_an_area_is_registered():
         ([(Role.COUNTY_STAFF, "330523")], {"330523108204", "330523001211"}),
         ([(Role.SUPERVISOR, "3305")], {"330523108204", "330523001211", "330522001201"}),
         ([(Role.API_CLIENT, "330522")], {"330522001201"}),
+        ([(Role.API_CLIENT, "33")], {"330523108204", "330523001211", "330522001201", "330127106201"}),
+        ([(Role.SUPERVISOR, "3301")], {"330127106201"}),
+        ([(Role.COUNTY_STAFF, "320581")], {"320581105201"}),
+        ([(Role.API_CLIENT, "32")], {"320581105201"}),
+        ([(Role.SUPERVISOR, "3305"), (Role.TOWNSHIP_OFFICIAL, "320581105")],
+         {"330523108204", "330523001211", "330522001201", "320581105201"}),
         ([], set()),
     ],
 )
@@ -67,7 +76,7 @@ def test_superuser_sees_everything_and_anonymous_nothing(two_townships):
     from django.contrib.auth.models import AnonymousUser
 
     admin = get_user_model().objects.create_superuser("root", password="x" * 12)
-    assert scoping.restrict(Project.objects.all(), admin).count() == 3
+    assert scoping.restrict(Project.objects.all(), admin).count() == 5
     assert scoping.restrict(Project.objects.all(), AnonymousUser()).count() == 0
     assert not scoping.can(AnonymousUser(), "view", two_townships["330523108204"])
 
@@ -110,9 +119,16 @@ def test_sources_above_are_visible_but_only_own_level_is_managed(db):
     city = FundingSourceFactory(region=region("3305"), kind="city_matching", name="市级配套")
     county = FundingSourceFactory(region=region("330523"), name="安吉县财政")
     neighbour = FundingSourceFactory(region=region("330522"), name="长兴县财政")
+    # Far from 湖州市: a provincial fund earmarked for 淳安县 (杭州市), and 江苏省's own.
+    chunan = FundingSourceFactory(region=region("33"), kind="provincial_special", name="省级专项（淳安县）",
+                                  beneficiary_region=region("330127"))
+    jiangsu = FundingSourceFactory(region=region("32"), kind="provincial_special", name="江苏省级专项")
     county_staff = _user("c", (Role.COUNTY_STAFF, "330523"))
     supervisor = _user("s", (Role.SUPERVISOR, "3305"))
     assert set(scoping.restrict(FundingSource.objects.all(), county_staff)) == {provincial, city, county}
+    assert set(scoping.restrict(FundingSource.objects.all(), supervisor)) == {provincial, city, county, neighbour}
+    assert set(scoping.restrict(FundingSource.objects.all(), _user("h", (Role.SUPERVISOR, "3301")))) == {provincial, chunan}
+    assert set(scoping.restrict(FundingSource.objects.all(), _user("j", (Role.COUNTY_STAFF, "320581")))) == {jiangsu}
     assert set(scoping.restrict(FundingSource.objects.all(), county_staff, "funding_source.manage")) == {county}
     assert set(scoping.restrict(FundingSource.objects.all(), supervisor, "funding_source.manage")) == {city}
     assert scoping.can(county_staff, "view", provincial) and not scoping.can(county_staff, "view", neighbour)
