@@ -55,9 +55,9 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_requests
 
 # Mutation testing of the modules that hold the invariants (tools/mutate.py; README "Mutation testing").
-# Not in CI: about NN minutes on 2 cores. MUTANTS="core.scoping*" limits it; the scores print at the end.
+# Not in CI: about NN minutes on 2 cores. MODULES="core/scoping.py" limits it; the scores print at the end.
 mutate: install
-	$(PY) tools/mutate.py $(MUTANTS)
+	$(PY) tools/mutate.py $(MODULES)
 
 check: install
 	$(PY) manage.py check
@@ -85,4 +85,4 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache staticfiles mutants
+	rm -rf $(VENV) .pytest_cache staticfiles mutants mutants-work
