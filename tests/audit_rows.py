@@ -92,10 +92,18 @@ def assert_rows(written: list[AuditEntry], expected: list[Row]) -> None:
 
 
 def run_case(case, request) -> None:
-    """Run one case with the fixtures its parameters name; check the audit rows its service calls wrote."""
-    fixtures = {name: request.getfixturevalue(name) for name in inspect.signature(case).parameters}
-    since = last_row_id()
+    """Run one case with the fixtures its parameters name; check the audit rows its service calls wrote. A case
+    with a ``start`` parameter gets a function to call once its setup is done: rows written before are not its."""
+    since = [0]
+
+    def start():
+        since[0] = last_row_id()
+
+    names = inspect.signature(case).parameters
+    fixtures = {name: start if name == "start" else request.getfixturevalue(name) for name in names}
+    start()
     expected = case(**fixtures)
+    since = since[0]
     assert expected, "a case must expect at least one audit row"
     assert_rows(rows_since(since), expected)
 
