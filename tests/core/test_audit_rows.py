@@ -93,7 +93,7 @@ CASES = {f.__name__: f for f in (role_grant, role_revoke, user_ensure_with_role,
                                   tokens_revoke_all)}
 NO_AUDIT_ROW = {
     "tokens_purge_expired": "deletes tokens that had already expired (and were refused from then on); a "
-                            "housekeeping job with no actor, run by the beat schedule",
+                            "housekeeping job with no actor, run by a periodic task (core.tasks)",
 }
 
 

@@ -1,5 +1,4 @@
 """Formula injection: no exported text cell can start a formula, in any export of the project."""
-import datetime
 import io
 from decimal import Decimal
 from xml.sax.saxutils import unescape

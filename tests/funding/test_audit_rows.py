@@ -9,7 +9,15 @@ from funding import services
 from funding.models import Mechanism, SourceKind
 from projects.models import ProjectStatus
 from tests.audit_rows import ABSENT, Row, run_case
-from tests.factories import AllocationFactory, DisbursementFactory, FundingSourceFactory, ProjectFactory, VillageFactory, region, user_with
+from tests.factories import (
+    AllocationFactory,
+    DisbursementFactory,
+    FundingSourceFactory,
+    ProjectFactory,
+    VillageFactory,
+    region,
+    user_with,
+)
 
 A = AuditAction
 D = Decimal
