@@ -3,6 +3,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.models import AuditAction, Role
 from funding import services
@@ -21,7 +22,7 @@ from tests.factories import (
 
 A = AuditAction
 D = Decimal
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -69,12 +70,13 @@ def funding_source_update(county, source):
 
 def allocation_create(county, source, project):
     allocation = services.allocation_create(actor=county, source=source, project=project, amount="250.5")
+    assert allocation.allocated_on >= TODAY  # today by default (later only if the run crossed midnight)
     earlier = services.allocation_create(actor=county, source=source, project=project, amount="100",
                                          allocated_on=datetime.date(TODAY.year - 1, 12, 30), reason="上年度结转")
     return [
         Row(county, A.CREATE, allocation, created=True, note="", fields={
             "source": [None, source.pk], "project": [None, project.pk], "amount": [None, "250.50"],
-            "allocated_on": [None, TODAY.isoformat()], "created_by": [None, county.pk], "reverses": ABSENT,
+            "allocated_on": [None, allocation.allocated_on.isoformat()], "created_by": [None, county.pk], "reverses": ABSENT,
         }),
         Row(county, A.CREATE, earlier, created=True, note="上年度结转", fields={
             "amount": [None, "100.00"], "reason": [None, "上年度结转"]}),
