@@ -38,5 +38,6 @@ _DANGEROUS_FIRST = frozenset(DANGEROUS_PREFIXES)  # each prefix is one character
 
 
 def safe_row(values) -> list:
-    """safe_cell over a row, inlined: this runs once per cell of a province-wide CSV."""
-    return [("'" + v if v[:1] in _DANGEROUS_FIRST else v) if v.__class__ is str else v for v in values]
+    """safe_cell over a row, inlined: this runs once per cell of a province-wide CSV. Any text is neutralised,
+    str subclasses too (TextChoices members, SafeString): ``isinstance`` costs no more here than a class check."""
+    return [("'" + v if v[:1] in _DANGEROUS_FIRST else v) if isinstance(v, str) else v for v in values]

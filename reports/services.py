@@ -302,7 +302,7 @@ def report_schedule_monthly(*, period: str = "", today: datetime.date | None = N
         created = list(ReportJob.objects.filter(scheduled=True, kind=ReportKind.PROGRESS, period=period,
                                                 region_id__in=[j.region_id for j in jobs]).order_by("pk"))
         for job in created:
-            audit.record(actor=None, action=AuditAction.CREATE, obj=job, note=_("monthly schedule"))
+            audit.record_create(actor=None, obj=job, note=_("monthly schedule"))
         ids = [job.pk for job in created]
         transaction.on_commit(lambda: [report_dispatch(pk) for pk in ids])
     return ids
