@@ -36,13 +36,13 @@ def test_an_inactive_user_keeps_no_reach(db):
 
 
 def test_grants_are_read_once_per_user_object_in_region_order(db, django_assert_num_queries):
-    user = user_with("both", (Role.TOWNSHIP_OFFICIAL, "330523108"), (Role.COUNTY_STAFF, "330127"), (Role.SUPERVISOR, "3305"))
+    user = user_with("both", (Role.COUNTY_STAFF, "330523"), (Role.TOWNSHIP_OFFICIAL, "330127106"), (Role.SUPERVISOR, "3305"))
     with django_assert_num_queries(1):
         first = scoping.grants(user)
         again = scoping.grants(user)
         roles = scoping.roles_of(user)
     assert first == again == (
-        scoping.Grant(Role.COUNTY_STAFF, "330127"), scoping.Grant(Role.SUPERVISOR, "3305"), scoping.Grant(Role.TOWNSHIP_OFFICIAL, "330523108"))
+        scoping.Grant(Role.TOWNSHIP_OFFICIAL, "330127106"), scoping.Grant(Role.SUPERVISOR, "3305"), scoping.Grant(Role.COUNTY_STAFF, "330523"))
     assert roles == {Role.COUNTY_STAFF, Role.SUPERVISOR, Role.TOWNSHIP_OFFICIAL}
 
 
