@@ -140,6 +140,24 @@ def test_a_progressive_jpeg_at_its_boundary(settings):
     )
 
 
+def test_the_webp_and_progressive_messages_in_english(settings):
+    """Under a million pixels English writes the number whole: the limits are whole pixels."""
+    settings.PHOTO_MAX_PIXELS = 4 * 640 * 480 - 1
+    with translation.override("en"), pytest.raises(PhotoRejected) as refused:
+        photos.process(upload(name="a.webp", data=image_bytes("WEBP")))
+    assert str(refused.value) == (
+        "a WebP photo of 640×480 pixels: decoding WebP takes four times the memory, so a WebP photo may have at most "
+        "307,199 pixels."
+    )
+    settings.PHOTO_MAX_PIXELS = PROGRESSIVE_COST - 1
+    with translation.override("en"), pytest.raises(PhotoRejected) as refused:
+        photos.process(upload(name="p.jpg", data=large_jpeg(640, 480, progressive=True)))
+    assert str(refused.value) == (
+        "a progressive (or multi-scan) JPEG of 640×480 pixels is held whole while decoding, which counts as 537,600 "
+        "pixels, more than the 537,599 pixels a photo may have; save it as an ordinary (baseline) JPEG or make it smaller."
+    )
+
+
 def test_a_baseline_jpeg_over_the_cap_gets_the_ordinary_message(settings):
     data = large_jpeg(640, 480)
     assert photos.jpeg_layout(io.BytesIO(data)) == (False, (640, 480), 0)
@@ -292,6 +310,7 @@ def _gps_exif(lat=(30, 27, 30.0), lat_ref="N", lon=(119, 40, 48.0), lon_ref="E")
         ({"lat_ref": "S", "lon_ref": "W"}, (Decimal("-30.458333"), Decimal("-119.680000"))),
         ({"lat_ref": "s", "lon_ref": "w"}, (Decimal("-30.458333"), Decimal("-119.680000"))),
         ({"lat": (90, 0, 0), "lon": (180, 0, 0), "lat_ref": "S", "lon_ref": "W"}, (Decimal("-90.000000"), Decimal("-180.000000"))),
+        ({"lat": (90, 0, 0), "lon": (180, 0, 0)}, (Decimal("90.000000"), Decimal("180.000000"))),
         ({"lat": (90, 0, 0.0036)}, (None, None)),  # 90.000001° is off the globe
         ({"lon": (180, 0, 0.0036)}, (None, None)),
         ({"lat": None}, (None, None)),
