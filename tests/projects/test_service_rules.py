@@ -224,6 +224,24 @@ def test_update_checks_dates_against_the_stored_ones(official, village):
 
 # --- project_transition -------------------------------------------------------------------------------
 
+def test_available_actions_follow_status_and_role(official, county, village):
+    neighbour = user_with("neighbour", (Role.TOWNSHIP_OFFICIAL, "330523001"))
+    draft = ProjectFactory(village=village, status=S.DRAFT)
+    submitted = ProjectFactory(village=village, status=S.SUBMITTED)
+    names = lambda user, project: [a.name for a in services.available_actions(user, project)]  # noqa: E731
+    assert names(official, draft) == ["submit", "withdraw"]
+    assert names(county, draft) == []
+    assert names(county, submitted) == ["approve", "return"]
+    assert names(official, submitted) == [] and names(neighbour, draft) == []
+
+
+def test_a_move_without_a_reason_records_none(official, village):
+    project = ProjectFactory(village=village, status=S.DRAFT)
+    services.project_transition(actor=official, project=project, action="submit", reason=None)
+    step = ProjectTransition.objects.get(project=project)
+    assert (step.from_status, step.to_status, step.reason, step.actor) == (S.DRAFT, S.SUBMITTED, "", official)
+
+
 def test_unknown_action(official, village):
     project = ProjectFactory(village=village, status=S.DRAFT)
     error = _zh(lambda: services.project_transition(actor=official, project=project, action="fly"))
@@ -474,6 +492,32 @@ def test_photo_refusals_name_the_photo(official, building):
         "percent_complete": ["完成进度必须在 0 到 100 之间。"],
         "photos": ["第 2 张照片（“空.jpg”）：文件为空。", "第 3 张照片（“文本.jpg”）：不是 JPEG、PNG 或 WebP 图片，或文件已损坏。"],
     }
+
+
+def _png_with_broken_pixels() -> bytes:
+    """A PNG whose header and chunk checksums are sound but whose pixel stream is not zlib: refused only when decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 48, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", b"\x78\x9c" + bytes(range(7, 200))) + chunk(b"IEND", b""))
+
+
+def test_a_photo_refused_while_decoding_is_named_by_its_place(official, building):
+    error = _zh(lambda: _report(official, building, photos=[
+        upload("好.jpg", size=(32, 32)), upload("坏.png", data=_png_with_broken_pixels())]))
+    assert error.field_errors == {"photos": ["第 2 张照片（“坏.png”）：不是 JPEG、PNG 或 WebP 图片，或文件已损坏。"]}
+    assert not ProgressReport.objects.exists()
+
+
+def test_a_photo_without_a_file_name(official, building):
+    import io
+
+    error = _zh(lambda: _report(official, building, photos=[io.BytesIO(b"")]))
+    assert error.field_errors == {"photos": ["第 1 张照片（“”）：文件为空。"]}
 
 
 def test_too_many_photos_message(official, building):
