@@ -187,7 +187,8 @@ def decode(checked: CheckedPhoto) -> ProcessedPhoto:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         kept, (taken_at, latitude, longitude, orientation), icc_profile = _decode_to_kept_size(checked)
         # The full decode and all its decoder held are released: from here on, only the kept copy (≤ 2560 px).
-        if method := TRANSPOSE_FOR_ORIENTATION.get(orientation):
+        method = TRANSPOSE_FOR_ORIENTATION.get(orientation)
+        if method is not None:  # not truthiness: FLIP_LEFT_RIGHT (orientation 2) is 0
             kept = kept.transpose(method)
         kept = _to_srgb(kept, icc_profile)
         width, height = kept.size
