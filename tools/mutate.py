@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "mutants-work"
-TEMPLATE = WORK / "qiancun-test-template.sqlite3"
+TEMPLATE = WORK / f"qiancun-test-template-{os.getpid()}.sqlite3"  # one per run: two runs may go side by side
 
 # module → the tests that exercise it (globs, relative to the project). mutmut then runs each mutant against
 # those of them that reach the mutated function. The access matrix, the pages and the API reach these modules
@@ -42,7 +42,7 @@ MODULES = {
     "core/audit.py": ["tests/core/test_audit*.py", "tests/*/test_audit_rows.py"],
     "funding/services.py": ["tests/funding"],
     "projects/services.py": ["tests/projects"],
-    "projects/photos.py": ["tests/projects/test_photo*.py"],
+    "projects/photos.py": ["tests/projects/test_photo*.py", "tests/projects/test_jpeg_layout.py"],
     "assessment/selectors.py": ["tests/assessment"],
     "assessment/services.py": ["tests/assessment"],
 }
@@ -159,6 +159,7 @@ def main() -> int:
                 stale.unlink()
             if code:
                 return code
+        TEMPLATE.unlink(missing_ok=True)
     return report(args.survivors)
 
 
