@@ -11,7 +11,15 @@ from assessment import selectors
 from assessment.models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Promotion, SchemeKind
 from core import scoping
 from core.models import Role
-from tests.factories import AssessmentFactory, AssessmentSchemeFactory, IndicatorFactory, IndicatorScoreFactory, VillageFactory, region, user_with
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentSchemeFactory,
+    IndicatorFactory,
+    IndicatorScoreFactory,
+    VillageFactory,
+    region,
+    user_with,
+)
 
 D = Decimal
 A = AssessmentStatus

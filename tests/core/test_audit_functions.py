@@ -30,7 +30,7 @@ def user(db):
 # --- _plain / snapshot ----------------------------------------------------------------------------------------
 
 def test_plain_values_are_json_ready():
-    moment = datetime.datetime(2025, 3, 1, 8, 30, tzinfo=datetime.timezone.utc)
+    moment = datetime.datetime(2025, 3, 1, 8, 30, tzinfo=datetime.UTC)
     key = uuid.UUID("12345678-1234-5678-1234-567812345678")
     assert audit._plain(moment) == "2025-03-01T08:30:00+00:00"
     assert audit._plain(datetime.date(2025, 3, 1)) == "2025-03-01"
@@ -134,7 +134,7 @@ def _entry_at(monkeypatch, moment, actor, obj):
 
 
 def test_history_is_the_objects_own_rows_newest_first(db, user, monkeypatch):
-    noon = datetime.datetime(2025, 3, 1, 12, 0, tzinfo=datetime.timezone.utc)
+    noon = datetime.datetime(2025, 3, 1, 12, 0, tzinfo=datetime.UTC)
     source, other = FundingSourceFactory(id=9001), FundingSourceFactory(id=9002)
     same_id = AllocationFactory(id=9001, source=other)  # another model, the same id as the source
     first = _entry_at(monkeypatch, noon, user, source)
@@ -154,3 +154,12 @@ def test_history_brings_its_actors_in_one_query(db, user, django_assert_num_quer
     entries = list(audit.history(source))
     with django_assert_num_queries(0):
         assert [entry.actor.username for entry in entries] == ["pan"] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_outside_a_transaction_is_refused_with_the_rule():
+    """An audit row must share the change's transaction (so that both happen or neither): outside one, the call
+    itself is a programming error that says so."""
+    source = FundingSourceFactory(name="2024年县级财政预算")
+    with pytest.raises(RuntimeError, match=r"^audit\.record\(\) must run inside the transaction that makes the change$"):
+        audit.record(actor=None, action=AuditAction.UPDATE, obj=source)

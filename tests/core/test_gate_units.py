@@ -2,7 +2,8 @@
 unrestricted user, can_anywhere (buttons and menus), require's refusal, the default action, and finding an
 object's division code by its path without loading the division."""
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Permission
 
 from core import scoping
 from core.exceptions import NotPermitted
@@ -108,3 +109,21 @@ def test_an_empty_relation_on_the_path_gives_no_code(db):
     assert scoping.area_code_of_path(plain, "village__township__code") is None
     assert scoping.area_code_of_path(for_village, "village__code") == "330523108201"
     assert scoping.area_code_of_path(for_village, "village__township__code") == "330523108"
+
+
+def test_a_superuser_may_do_anything_anywhere(db):
+    """`can` answers yes for the unrestricted user without looking for a grant: a project of a county it holds
+    nothing in, any action."""
+    root = get_user_model().objects.create_superuser("root-can", password="x" * 12)
+    project = ProjectFactory(village=VillageFactory(township_code="320581106", code="320581106201"))
+    assert all(scoping.can(root, action, project) for action in ("view", "project.edit", "project.approve"))
+    someone = user_with("anji-can", (Role.COUNTY_STAFF, "330523"))
+    assert not scoping.can(someone, "view", project)
+
+
+def test_an_unknown_action_or_model_is_a_programming_error_that_names_itself(db):
+    user = user_with("anji-unknown", (Role.COUNTY_STAFF, "330523"))
+    with pytest.raises(ValueError, match=r"^unknown action 'project\.teleport'$"):
+        scoping.can(user, "project.teleport", ProjectFactory(village=VillageFactory(code="330523108201")))
+    with pytest.raises(LookupError, match=r"^auth\.Permission has no area path in core\.scoping\.AREA_PATHS$"):
+        scoping.area_path(Permission)
