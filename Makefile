@@ -55,7 +55,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_requests
 
 # Mutation testing of the modules that hold the invariants (tools/mutate.py; README "Mutation testing").
-# Not in CI: about NN minutes on 2 cores. MODULES="core/scoping.py" limits it; the scores print at the end.
+# Not in CI: about 40 minutes on 2 cores. MODULES="core/scoping.py" limits it; the scores print at the end.
 mutate: install
 	$(PY) tools/mutate.py $(MODULES)
 
