@@ -396,7 +396,7 @@ def _accepted(people, scheme, score="85", finalise=True, category="renovation"):
     return Assessment.objects.get(pk=a.pk)
 
 
-def test_the_promotion_records_who_and_when_and_refreshes_the_village_stats(people, acceptance, django_capture_on_commit_callbacks):
+def test_the_promotion_records_who_and_when_and_refreshes_the_village_stats(people, acceptance, django_capture_on_commit_callbacks, eager_celery):
     assessment = _accepted(people, acceptance)
     with django_capture_on_commit_callbacks(execute=True):
         promotion = services.village_promote(actor=people["county"], assessment=assessment, on_date=YESTERDAY)
