@@ -453,6 +453,8 @@ def _gps(exif) -> tuple[Decimal | None, Decimal | None]:
 def _degrees(dms, ref, negative_ref) -> Decimal:
     d, m, s = (Decimal(str(float(part))) for part in dms)
     value = d + m / 60 + s / 3600
+    if not value.is_finite():  # a rational with a zero denominator reads as nan or inf
+        raise ValueError("not a finite angle")
     if str(ref).strip("\x00 ").upper() == negative_ref:
         value = -value
     return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 
 from projects import photos
 from projects.photos import PhotoRejected
@@ -313,6 +314,8 @@ def _gps_exif(lat=(30, 27, 30.0), lat_ref="N", lon=(119, 40, 48.0), lon_ref="E")
         ({"lat": (90, 0, 0), "lon": (180, 0, 0)}, (Decimal("90.000000"), Decimal("180.000000"))),
         ({"lat": (90, 0, 0.0036)}, (None, None)),  # 90.000001° is off the globe
         ({"lon": (180, 0, 0.0036)}, (None, None)),
+        ({"lat": (90, 0, 0.0036), "lat_ref": "S"}, (None, None)),
+        ({"lon": (180, 0, 0.0036), "lon_ref": "W"}, (None, None)),
         ({"lat": None}, (None, None)),
         ({"lon": None}, (None, None)),
         # Half a millionth of a degree rounds up.
@@ -322,6 +325,23 @@ def _gps_exif(lat=(30, 27, 30.0), lat_ref="N", lon=(119, 40, 48.0), lon_ref="E")
 def test_gps_position(kwargs, position):
     result = photos.process(upload(data=_jpeg_with(_gps_exif(**kwargs))))
     assert (result.gps_latitude, result.gps_longitude) == position
+
+
+@pytest.mark.parametrize(
+    "lat",
+    [
+        (IFDRational(30, 0), 0, 0),  # nan: a camera that wrote a zero denominator
+        (30, IFDRational(1, 0), 0),
+        (float("inf"), 0, 0),
+        (30, 27),  # two parts, not three
+    ],
+)
+def test_an_unreadable_gps_position_is_dropped_not_fatal(lat):
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: lat, 3: "E", 4: (119, 40, 48)})
+    result = photos.process(upload(data=_jpeg_with(exif)))
+    assert (result.gps_latitude, result.gps_longitude) == (None, None) and result.width == 64
 
 
 def test_gps_references_padded_with_nul_and_spaces():
