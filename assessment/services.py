@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import audit, scoping
+from core.changes import village_changed
 from core.exceptions import Conflict, IllegalTransition, InvalidInput
 from core.models import AuditAction
-from dashboard.stats import village_changed
 from villages.models import Village, VillageCategory, next_category
 
 from . import selectors

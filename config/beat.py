@@ -21,6 +21,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dashboard.refresh_all_stats",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Dashboards: villages whose figures changed but whose refresh was not queued or not run (the outbox).
+    "dashboard-sweep-village-changes": {
+        "task": "dashboard.sweep_village_changes",
+        "schedule": timedelta(seconds=60),
+    },
     # The API's Idempotency-Keys are kept IDEMPOTENCY_KEY_HOURS; forget older ones hourly.
     "core-purge-idempotency-keys": {
         "task": "core.purge_idempotency_keys",

@@ -141,3 +141,23 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.key}"
+
+
+class VillageChange(models.Model):
+    """Outbox: "the figures of this village changed", written in the same transaction as the change.
+
+    The dashboard's summary rows are rebuilt from these rows (dashboard.stats.drain), by the refresh task queued
+    after the commit and by a periodic sweeper: a change made while the broker is down, or by a path that queues
+    nothing, is still summarised, without waiting for the nightly rebuild. A code, not a foreign key: core knows
+    no domain app."""
+
+    village_code = models.CharField(_("village code"), max_length=12)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("village change")
+        verbose_name_plural = _("village changes")
+        indexes = [models.Index(fields=["village_code", "id"], name="village_change_code_idx")]
+
+    def __str__(self):
+        return f"{self.village_code} @ {self.recorded_at:%Y-%m-%d %H:%M:%S}"

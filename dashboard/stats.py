@@ -3,10 +3,17 @@
 ``rebuild(prefix)`` recomputes, from scratch and in one transaction, the
 VillageStats rows of every village below a division code and the
 TownshipMonth rows of every township below it (a village code rebuilds its
-township's months). It is the only writer of those tables: the nightly task
-calls it for everything, the on-write task for one village, and the data
-commands after bulk loads. Each rebuild costs a fixed number of grouped
-queries, whatever the number of villages.
+township's months). It is the only writer of those tables. Each rebuild costs
+a fixed number of grouped queries, whatever the number of villages.
+
+Who calls it:
+- ``drain()``: the villages recorded in the outbox (core.changes, one row per
+  write, committed with the write): by the refresh task queued after each
+  write's commit, and by the sweeper every minute (config/beat.py), which
+  catches what a broker outage or a bulk path left behind;
+- ``rebuild_all()``: nightly (overdue and "no report in 30 days" depend on
+  the date) and after bulk loads, one county per transaction, so no
+  transaction holds every township row of a province at once.
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from core.bulk import analyze
+from core.models import VillageChange
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement
 from projects.filters import overdue_q
 from projects.models import ProgressReport, Project, ProjectStatus
@@ -152,8 +160,10 @@ def _as_date(value) -> datetime.date:
 
 
 @transaction.atomic
-def rebuild(prefix: str = "", today: datetime.date | None = None) -> int:
-    """Recompute the summary rows below ``prefix`` (everything when empty). Returns the villages rebuilt."""
+def rebuild(prefix: str = "", today: datetime.date | None = None, *, analyze_after: bool | None = None) -> int:
+    """Recompute the summary rows below ``prefix`` (everything when empty). Returns the villages rebuilt.
+
+    analyze_after: refresh the planner's statistics once committed (by default for a city or wider)."""
     today = today or timezone.localdate()
     # Concurrent rebuilds of the same township (two villages changed at once) take turns:
     # each locks the township rows it rewrites, in code order.
@@ -170,16 +180,54 @@ def rebuild(prefix: str = "", today: datetime.date | None = None) -> int:
     TownshipStats.objects.bulk_create(township_stats, batch_size=2000)
     TownshipMonth.objects.filter(township__code__startswith=township_prefix).delete()
     TownshipMonth.objects.bulk_create(compute_township_months(township_prefix), batch_size=2000)
-    if len(prefix) <= 6:  # a large rebuild: give the planner fresh statistics
+    if analyze_after if analyze_after is not None else len(prefix) <= 4:  # a large rebuild: fresh planner statistics
         transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth))
     return len(stats)
 
 
+def rebuild_all(today: datetime.date | None = None) -> int:
+    """Rebuild every village, one county per transaction; forget the outbox rows recorded before it began.
+
+    Each county's rebuild reads data committed after the outbox rows below ``last`` (they were committed when
+    read), so those changes are summarised; rows recorded meanwhile stay for the sweeper."""
+    today = today or timezone.localdate()
+    last = VillageChange.objects.order_by("-id").values_list("id", flat=True).first()
+    counties = Region.objects.filter(level="county").order_by("code").values_list("code", flat=True)
+    villages = sum(rebuild(code, today, analyze_after=False) for code in counties)
+    if last is not None:
+        VillageChange.objects.filter(id__lte=last).delete()
+    analyze(VillageStats, TownshipStats, TownshipMonth)
+    return villages
+
+
+def drain(village_codes: list[str] | None = None, *, limit: int = 2000) -> int:
+    """Rebuild the villages the outbox names (all of them, or only these codes, at most ``limit``), and forget
+    their rows. Villages of one township are rebuilt together, in one transaction. Returns the villages named.
+
+    A row recorded after this read has a higher id and stays for the next drain. Safe to run twice at once:
+    rebuild() locks the township rows it rewrites, and deleting rows already deleted deletes nothing."""
+    pending = VillageChange.objects.values("village_code").annotate(last=Max("id")).order_by("last")
+    if village_codes is not None:
+        pending = pending.filter(village_code__in=village_codes)
+    by_township: dict[str, dict[str, int]] = {}
+    for row in pending[:limit]:
+        by_township.setdefault(row["village_code"][:9], {})[row["village_code"]] = row["last"]
+    today = timezone.localdate()
+    for township, villages in by_township.items():
+        with transaction.atomic():
+            (code,) = villages if len(villages) == 1 else (township,)
+            rebuild(code, today)
+            for village_code, last in villages.items():
+                VillageChange.objects.filter(village_code=village_code, id__lte=last).delete()
+    return sum(len(villages) for villages in by_township.values())
+
+
 def village_changed(village_code: str) -> None:
-    """Ask for the village's summary rows to be rebuilt once the current transaction commits.
+    """Ask for the village's summary rows to be rebuilt once the current transaction commits (dashboard/apps.py
+    calls it on core.signals.village_figures_changed; the outbox row is already written).
 
     The change itself is committed by then: if the broker cannot be reached, the request must not
-    fail for it. The miss is logged and the nightly rebuild catches up."""
+    fail for it. The miss is logged and the sweeper catches up from the outbox."""
     transaction.on_commit(lambda: _enqueue(village_code))
 
 
@@ -189,11 +237,11 @@ def _enqueue(village_code: str) -> None:
     try:
         refresh_village_stats.delay(village_code)
     except OperationalError:
-        logger.warning("dashboard: could not queue the refresh of %s; the nightly rebuild will catch up", village_code,
+        logger.warning("dashboard: could not queue the refresh of %s; the sweeper will catch up", village_code,
                        exc_info=True)
     except (Retry, DatabaseError):
         # Run in-process (no broker): a failed refresh must not turn a committed change into an error.
-        logger.warning("dashboard: the refresh of %s failed; the nightly rebuild will catch up", village_code, exc_info=True)
+        logger.warning("dashboard: the refresh of %s failed; the sweeper will catch up", village_code, exc_info=True)
 
 
 STAT_FIELDS = [f.name for f in VillageStats._meta.concrete_fields if f.name not in ("computed_at",)]

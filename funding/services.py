@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from assessment.models import PASSING_GRADES, Assessment, AssessmentStatus
 from core import audit, scoping
+from core.changes import village_changed
 from core.exceptions import Conflict, InvalidInput, NotPermitted
 from core.models import AuditAction
-from dashboard.stats import village_changed
 from projects.models import Project, ProjectStatus
 
 from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import audit, scoping
+from core.changes import village_changed
 from core.exceptions import IllegalTransition, InvalidInput, StaleVersion
 from core.models import AuditAction, AuditEntry
-from dashboard.stats import village_changed
 
 from . import photos as photo_processing
 from .models import TRANSITIONS, ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectTransition

@@ -44,7 +44,7 @@ def village_update(*, actor, village: Village, data: dict) -> Village:
     from core import audit, scoping
     from core.exceptions import InvalidInput
     from core.models import AuditAction
-    from core.signals import village_figures_changed
+    from core.changes import village_changed
 
     scoping.require(actor, "village.edit", village)
     unknown = set(data) - set(VILLAGE_EDITABLE)
@@ -69,7 +69,7 @@ def village_update(*, actor, village: Village, data: dict) -> Village:
     changes = audit.diff(before, audit.snapshot(current))
     if changes:
         audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=changes)
-        village_figures_changed.send(sender=Village, village_code=current.code)
+        village_changed(current.code)
     return current
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "divisions"

@@ -309,4 +309,4 @@ def test_an_unreachable_broker_does_not_fail_the_write(db, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         project = project_services.project_create(actor=official, village=village, data=data)
     assert Project.objects.filter(pk=project.pk).exists()
-    assert "nightly rebuild will catch up" in caplog.text
+    assert "the sweeper will catch up" in caplog.text

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from dashboard.stats import rebuild
+from dashboard.stats import rebuild, rebuild_all
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, prefix="", **options):
         started = time.perf_counter()
-        count = rebuild(prefix)
+        count = rebuild(prefix, analyze_after=True) if prefix else rebuild_all()  # all: a county per transaction
         self.stdout.write(self.style.SUCCESS(
             f"Dashboard figures rebuilt for {count:,} villages{' under ' + prefix if prefix else ''} "
             f"in {time.perf_counter() - started:.2f} s."
