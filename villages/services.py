@@ -42,9 +42,9 @@ def village_update(*, actor, village: Village, data: dict) -> Village:
     from django.utils.translation import gettext as _
 
     from core import audit, scoping
+    from core.changes import village_changed
     from core.exceptions import InvalidInput
     from core.models import AuditAction
-    from core.changes import village_changed
 
     scoping.require(actor, "village.edit", village)
     unknown = set(data) - set(VILLAGE_EDITABLE)
