@@ -12,9 +12,9 @@ from assessment.api import AssessmentViewSet
 from core.exceptions import NoToken
 from core.services import token_issue, token_revoke
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
+from portal.api import RegionViewSet, VillageViewSet  # villages.api's, with the status and summary actions
 from projects.api import ProgressReportViewSet, ProjectViewSet
 from reports.api import ReportViewSet
-from villages.api import RegionViewSet, VillageViewSet
 
 
 class TokenRequestSerializer(serializers.Serializer):

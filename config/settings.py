@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "assessment",
     "dashboard",
     "reports",
+    "portal",
 ]
 
 MIDDLEWARE = [

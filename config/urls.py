@@ -4,13 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import account_views
-from core import views as core_views
 from core.forms import LoginForm
 from core.health import healthz
+from portal import urls as portal_urls
+from projects import urls as project_urls
+from villages import urls as village_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # answered by core.health.HealthCheckMiddleware before host checks
-    path("", core_views.home, name="home"),
+    portal_urls.home,
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
@@ -20,8 +22,9 @@ urlpatterns = [
     path("accounts/password/", account_views.password_change, name="password_change"),
     path("accounts/tokens/", account_views.token_list, name="tokens"),
     path("accounts/tokens/revoke/", account_views.token_revoke_view, name="tokens_revoke"),
-    path("villages/", include("villages.urls")),
-    path("projects/", include("projects.urls")),
+    # The village and project pages combine apps (portal); they keep their names in the villages and projects namespaces.
+    path("villages/", include(([*village_urls.urlpatterns, *portal_urls.village_patterns], village_urls.app_name))),
+    path("projects/", include(([*project_urls.urlpatterns, *portal_urls.project_patterns], project_urls.app_name))),
     path("funding/", include("funding.urls")),
     path("assessment/", include("assessment.urls")),
     path("dashboard/", include("dashboard.urls")),

@@ -9,6 +9,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
+from .divisions import CODE_LENGTH, RegionLevel
+
 
 class User(AbstractUser):
     """The portal's user. A custom model from the first migration so that later
@@ -40,10 +42,10 @@ class Role(models.TextChoices):
 # The region levels each role may be held for, as the length of the region's code
 # (2 province, 4 city, 6 county, 9 township).
 ROLE_CODE_LENGTHS: dict[str, tuple[int, ...]] = {
-    Role.TOWNSHIP_OFFICIAL: (9,),
-    Role.COUNTY_STAFF: (6,),
-    Role.SUPERVISOR: (2, 4),
-    Role.API_CLIENT: (2, 4, 6, 9),
+    Role.TOWNSHIP_OFFICIAL: (CODE_LENGTH[RegionLevel.TOWNSHIP],),
+    Role.COUNTY_STAFF: (CODE_LENGTH[RegionLevel.COUNTY],),
+    Role.SUPERVISOR: (CODE_LENGTH[RegionLevel.PROVINCE], CODE_LENGTH[RegionLevel.CITY]),
+    Role.API_CLIENT: tuple(sorted(CODE_LENGTH.values())),
 }
 
 

@@ -24,6 +24,7 @@ from operator import or_
 
 from django.db.models import Model, Q, QuerySet
 
+from core.divisions import CODE_LENGTH, RegionLevel, ancestor_codes
 from core.exceptions import NotPermitted
 from core.models import Role
 
@@ -71,6 +72,7 @@ PERMISSIONS: dict[str, dict[str, str]] = {
 AREA_PATHS: dict[str, str] = {
     "villages.region": "code",
     "villages.village": "code",
+    "core.villagechange": "village_code",  # the outbox (core.changes): read by no user, scoped all the same
     "projects.project": "village__code",
     "projects.projecttransition": "project__village__code",
     "projects.progressreport": "project__village__code",
@@ -139,7 +141,10 @@ SYSTEM = _SystemReader()
 
 
 # The role a region's own users hold, by the length of its code.
-_ROLE_OF_LEVEL = {2: Role.SUPERVISOR, 4: Role.SUPERVISOR, 6: Role.COUNTY_STAFF, 9: Role.TOWNSHIP_OFFICIAL}
+_ROLE_OF_LEVEL = {
+    CODE_LENGTH[RegionLevel.PROVINCE]: Role.SUPERVISOR, CODE_LENGTH[RegionLevel.CITY]: Role.SUPERVISOR,
+    CODE_LENGTH[RegionLevel.COUNTY]: Role.COUNTY_STAFF, CODE_LENGTH[RegionLevel.TOWNSHIP]: Role.TOWNSHIP_OFFICIAL,
+}
 
 
 class RegionReader:
@@ -189,7 +194,7 @@ def area_path(model: type[Model]) -> str:
 
 
 def _ancestors(code: str) -> list[str]:
-    return [code[:n] for n in (2, 4, 6, 9) if n < len(code)]
+    return ancestor_codes(code)
 
 
 def _on_the_line_q(target_path: str, code: str) -> Q:

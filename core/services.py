@@ -6,15 +6,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from villages.models import LEVEL_BY_LENGTH, Region, RegionLevel
-
 from . import audit
+from .divisions import LEVEL_BY_LENGTH, RegionLevel
 from .exceptions import InvalidInput
 from .models import ROLE_CODE_LENGTHS, AuditAction, Role, RoleAssignment
 
 
-def role_grant_check(role: str, region_code: str) -> Region:
+def role_grant_check(role: str, region_code: str):
     """The region of a grant of ``role``, or InvalidInput naming the field (role, region) that is wrong."""
+    Region = RoleAssignment._meta.get_field("region").related_model  # villages.Region, without importing a domain app
     if role not in Role.values:
         raise InvalidInput(
             _("Unknown role “%(role)s”; choose one of: %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)},

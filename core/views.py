@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from .exceptions import DomainError, NotPermitted
@@ -92,24 +92,6 @@ def render_detail(view_class, request, obj, *, status=400, **context):
     view.setup(request, pk=obj.pk)
     view.object = obj
     return render(request, view.template_name, view.get_context_data(object=obj, **context), status=status)
-
-
-class HomeView(PortalAccessMixin, TemplateView):
-    template_name = "home.html"
-
-    def get_context_data(self, **kwargs):
-        from projects.selectors import todo_for
-        from villages.selectors import home_regions, home_villages
-
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        context["regions"] = home_regions(user=user)
-        context["villages"] = home_villages(user=user)
-        context["todo"] = todo_for(user=user)
-        return context
-
-
-home = HomeView.as_view()
 
 
 def csrf_failure(request, reason=""):

@@ -22,6 +22,7 @@ from funding.models import SourceKind
 from funding.selectors import MoneyRatios
 from projects.filters import overdue_q
 from projects.models import Project, ProjectStatus, ProjectType
+from projects.selectors import completion
 from villages.models import CHILD_CODE_LENGTH, Region, VillageCategory
 from villages.selectors import area_names
 
@@ -54,11 +55,6 @@ def _sums(*, township_rows: bool) -> dict:
 
 def _unprefixed(row: dict) -> dict:
     return {(key[2:] if key.startswith("s_") else key): value for key, value in row.items()}
-
-
-def completion(percent_sum, live_projects) -> Decimal | None:
-    """Average percent complete of the live projects, one decimal (the dashboards' and the reports' figure)."""
-    return (Decimal(percent_sum) / live_projects).quantize(Decimal("0.1")) if live_projects else None
 
 
 @dataclass

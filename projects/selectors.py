@@ -1,13 +1,13 @@
 """Reads of projects that need care: scoped through the gate, with what the
 pages show joined in, so a page costs the same queries for 1 row and for 50."""
 import datetime
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from core.scoping import restrict
 
-from .filters import overdue_q
 from .models import ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectTransition
 
 STALE_AFTER_DAYS = 30
@@ -47,22 +47,7 @@ def stale_q(today: datetime.date | None = None):
     )
 
 
-def todo_for(*, user, limit: int = 20) -> dict:
-    """The to-do list (待办): an official's returned, overdue and silent projects and overdue
-    follow-ups; county staff's projects to approve or accept and overdue follow-ups."""
-    from assessment.filters import overdue_follow_up_q
-    from assessment.models import FollowUp
-
-    projects = restrict(Project.objects.select_related("village"), user, "project.edit")
-    follow_ups = restrict(FollowUp.objects.select_related("village"), user, "followup.record")
-    return {
-        "follow_ups": list(follow_ups.filter(overdue_follow_up_q()).order_by("due_date")[:limit]),
-        "returned": list(projects.filter(status=ProjectStatus.RETURNED).order_by("-updated_at")[:limit]),
-        "overdue": list(projects.filter(overdue_q()).order_by("planned_end")[:limit]),
-        "stale": list(projects.filter(stale_q()).order_by("last_reported_on")[:limit]),
-        "to_approve": list(
-            restrict(Project.objects.select_related("village"), user, "project.approve")
-            .filter(status__in=[ProjectStatus.SUBMITTED, ProjectStatus.COMPLETED])
-            .order_by("updated_at")[:limit]
-        ),
-    }
+def completion(percent_sum, live_projects) -> Decimal | None:
+    """Average percent complete of the live projects, one decimal: the one definition the dashboards, the reports
+    and the village status API share."""
+    return (Decimal(percent_sum) / live_projects).quantize(Decimal("0.1")) if live_projects else None

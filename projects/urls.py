@@ -6,7 +6,6 @@ app_name = "projects"
 urlpatterns = [
     path("", views.ProjectListView.as_view(), name="list"),
     path("new/", views.project_create, name="create"),
-    path("<int:pk>/", views.ProjectDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.project_edit, name="edit"),
     path("<int:pk>/actions/<slug:action>/", views.project_action, name="action"),
     path("<int:pk>/progress/new/", views.progress_create, name="progress_create"),

@@ -5,12 +5,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import audit, scoping
+from core import scoping
 from core.body_limits import body_limit
 from core.exceptions import DomainError, NotPermitted, StaleVersion
 from core.files import file_response
-from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
-from funding import selectors as funding_selectors
+from core.views import ScopedListView, apply_domain_error, portal_view
 from villages.models import Village
 
 from . import photos, selectors, services
@@ -32,25 +31,6 @@ class ProgressReportListView(ScopedListView):
     selector = selectors.progress_report_list
     filterset_class = ProgressReportFilterSet
     template_name = "projects/progress_list.html"
-
-
-class ProjectDetailView(ScopedDetailView):
-    selector = selectors.project_detail
-    template_name = "projects/project_detail.html"
-    context_object_name = "project"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user, project = self.request.user, self.object
-        context["actions"] = services.available_actions(user, project)
-        context["transition_form"] = TransitionForm()
-        context["can_edit"] = scoping.can(user, "project.edit", project) and project.status not in services.CLOSED_STATUSES
-        context["can_report"] = scoping.can(user, "progress.create", project)
-        context["history"] = audit.history(project)[:50]
-        context["money"] = funding_selectors.figures_for_area(user=user, project=project)
-        context["allocations"] = funding_selectors.allocation_list(user=user).filter(project=project).order_by("allocated_on", "id")
-        context["can_allocate"] = scoping.can(user, "allocation.create", project)
-        return context
 
 
 def _scoped_project(request, pk):

@@ -116,6 +116,7 @@ def _far_world(area, township, county, stem):
     from django.utils import timezone
 
     from assessment.models import Assessment, FollowUp, IndicatorScore, Promotion, SchemeKind
+    from core.models import VillageChange
     from projects.models import ProjectTransition
     from tests.factories import AssessmentSchemeFactory, IndicatorFactory
 
@@ -148,6 +149,7 @@ def _far_world(area, township, county, stem):
     far["promotion"] = Promotion.objects.create(village=village, from_category="renovation", to_category="demonstration",
                                                 promoted_on=datetime.date(2025, 12, 1), assessment=far["acceptance"])
     far["report"] = _report(region(township), village.code)
+    far["village_change"] = VillageChange.objects.create(village_code=village.code)  # the dashboard's outbox
     return far
 
 

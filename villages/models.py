@@ -14,32 +14,11 @@ from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import choices_check, non_negative
+
+# The levels and their code lengths are defined in core.divisions (the gate needs them, and core imports no
+# domain app); re-exported here, beside the models that hold the codes.
+from core.divisions import CHILD_CODE_LENGTH, CODE_LENGTH, LEVEL_BY_LENGTH, PARENT_LEVEL, VILLAGE_CODE_LENGTH, RegionLevel  # noqa: F401
 from core.models import TimeStampedModel
-
-
-class RegionLevel(models.TextChoices):
-    PROVINCE = "province", _("province")
-    CITY = "city", _("city")
-    COUNTY = "county", _("county")
-    TOWNSHIP = "township", _("township")
-
-
-# Length of the short code at each level; a village code has 12 digits.
-CODE_LENGTH = {
-    RegionLevel.PROVINCE: 2,
-    RegionLevel.CITY: 4,
-    RegionLevel.COUNTY: 6,
-    RegionLevel.TOWNSHIP: 9,
-}
-VILLAGE_CODE_LENGTH = 12
-LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
-# The code length of the areas one level below a code of each length (a township's are villages).
-CHILD_CODE_LENGTH = {2: 4, 4: 6, 6: 9, 9: VILLAGE_CODE_LENGTH}
-PARENT_LEVEL = {
-    RegionLevel.CITY: RegionLevel.PROVINCE,
-    RegionLevel.COUNTY: RegionLevel.CITY,
-    RegionLevel.TOWNSHIP: RegionLevel.COUNTY,
-}
 
 
 class VillageKind(models.TextChoices):

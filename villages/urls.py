@@ -5,5 +5,4 @@ from . import views
 app_name = "villages"
 urlpatterns = [
     path("", views.VillageListView.as_view(), name="list"),
-    path("<str:code>/", views.VillageDetailView.as_view(), name="detail"),
 ]

@@ -1,0 +1,124 @@
+"""API v1 endpoints that combine apps: /villages/{code}/status/ and /regions/{code}/summary/.
+
+The village and region viewsets of villages.api, with the two actions added; config/api_urls.py registers
+these."""
+from django.db.models import Count, Q, Sum
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from assessment import selectors as assessment_selectors
+from assessment.api import FollowUpSerializer
+from dashboard.selectors import dashboard
+from funding.selectors import figures_for_area
+from projects.models import DONE_STATUSES, ProjectStatus
+from projects.selectors import completion, project_list
+from villages import api as village_api
+from villages.models import phase_for_year
+
+
+def _money(figures) -> dict:
+    def dec(value):
+        return None if value is None else str(value)
+
+    return {
+        "budget": dec(figures.budget), "allocated": dec(figures.allocated), "disbursed": dec(figures.disbursed),
+        "funding_gap": dec(figures.funding_gap), "execution_rate": dec(figures.execution_rate),
+        "government": dec(figures.allocated_government), "non_government": dec(figures.allocated_non_government),
+        "leverage_ratio": dec(figures.leverage_ratio),
+    }
+
+
+def _totals(t) -> dict:
+    def dec(value):
+        return None if value is None else str(value)
+
+    return {
+        "villages": t.villages, "projects": t.projects, "completion": dec(t.completion),
+        "overdue_projects": t.overdue_projects, "villages_without_report_30_days": t.stale_villages,
+        "budget": dec(t.budget), "allocated": dec(t.allocated), "disbursed": dec(t.disbursed),
+        "funding_gap": dec(t.funding_gap), "execution_rate": dec(t.execution_rate),
+        "government": dec(t.allocated_government), "non_government": dec(t.allocated_non_government),
+        "leverage_ratio": dec(t.leverage_ratio),
+    }
+
+
+class RegionViewSet(village_api.RegionViewSet):
+    __doc__ = village_api.RegionViewSet.__doc__
+
+    @extend_schema(responses=inline_serializer("RegionSummary", {
+        "code": serializers.CharField(), "name": serializers.CharField(), "figures_as_of": serializers.DateField(allow_null=True),
+        "totals": serializers.DictField(), "villages_by_category": serializers.DictField(),
+        "projects_by_status": serializers.DictField(), "projects_by_type": serializers.DictField(),
+        "allocated_by_source_kind": serializers.DictField(), "children": serializers.ListField(),
+        "trend": serializers.ListField(), "open_follow_ups": serializers.IntegerField(),
+    }))
+    @action(detail=True, methods=["get"])
+    def summary(self, request, code=None):
+        """The dashboard's figures for the region and each region below it."""
+        region = self.get_object()
+        board = dashboard(user=request.user, region=region)
+        return Response({
+            "code": region.code, "name": region.name, "figures_as_of": board.computed_on,
+            "totals": _totals(board.totals),
+            "villages_by_category": {c: n for c, _l, n in board.by_category},
+            "projects_by_status": {s: n for s, _l, n in board.by_status},
+            "projects_by_type": {t: n for t, _l, n in board.by_type},
+            "allocated_by_source_kind": {k: str(a) for k, _l, a in board.by_kind},
+            "children": [{"code": c.code, "name": c.name, **_totals(c)} for c in board.children],
+            "trend": [{"month": m["month"].strftime("%Y-%m"), "progress_reports": m["reports"], "disbursed": str(m["disbursed"])}
+                      for m in board.trend],
+            "open_follow_ups": board.open_follow_ups,
+        })
+
+
+class VillageViewSet(village_api.VillageViewSet):
+    __doc__ = village_api.VillageViewSet.__doc__
+
+    @extend_schema(responses=inline_serializer("VillageStatus", {
+        "code": serializers.CharField(), "category": serializers.CharField(), "phase": serializers.CharField(allow_null=True),
+        "projects": serializers.DictField(), "money": serializers.DictField(),
+        "latest_assessment": serializers.DictField(allow_null=True), "rank": serializers.IntegerField(allow_null=True),
+        "open_follow_ups": FollowUpSerializer(many=True),
+    }))
+    @action(detail=True, methods=["get"])
+    def status(self, request, code=None):
+        """The village's programme status: category, phase, projects by status, completion, money,
+        latest finalised assessment with its grade and county rank, open follow-ups."""
+        village = self.get_object()
+        user = request.user
+        projects = project_list(user=user).filter(village=village)
+        by_status = dict(projects.values_list("status").annotate(n=Count("id")).order_by())
+        live = projects.exclude(status=ProjectStatus.CANCELLED).aggregate(
+            percent_sum=Sum("percent_complete"), done=Count("id", filter=Q(status__in=DONE_STATUSES)), n=Count("id"),
+        )
+        live_completion = completion(live["percent_sum"] or 0, live["n"])  # the dashboards' and reports' figure
+        latest = (
+            assessment_selectors.assessment_list(user=user)
+            .filter(village=village, status="finalised").order_by("-period", "-finalised_at").first()
+        )
+        rank = assessment_selectors.village_ranks([latest]).get(latest.pk) if latest else None
+        follow_ups = assessment_selectors.follow_up_list(user=user).filter(
+            assessment_selectors.open_follow_ups_q(), village=village
+        ).order_by("due_date")
+        return Response({
+            "code": village.code,
+            "short_name": village.short_name,
+            "category": village.category,
+            "phase": phase_for_year(village.joined_year),
+            "projects": {
+                "total": sum(by_status.values()),
+                "by_status": {s: by_status.get(s, 0) for s in ProjectStatus.values},
+                "completed": live["done"],
+                "completion": float(live_completion) if live_completion is not None else None,
+            },
+            "money": _money(figures_for_area(user=user, code=village.code)),
+            "latest_assessment": None if latest is None else {
+                "id": latest.pk, "scheme": latest.scheme.name, "scheme_kind": latest.scheme.kind, "period": latest.period,
+                "total_score": str(latest.total_score), "grade": latest.grade,
+                "rank": rank[0] if rank else None, "ranked_among": rank[1] if rank else None,
+            },
+            "rank": rank[0] if rank else None,
+            "open_follow_ups": FollowUpSerializer(follow_ups, many=True).data,
+        })

@@ -1,0 +1,82 @@
+"""Pages that combine several apps: home with the to-do list, the village page, the project page."""
+from django.db.models import Count, Q, Sum
+from django.views.generic import TemplateView
+
+from assessment import selectors as assessment_selectors
+from core import audit, scoping
+from core.views import PortalAccessMixin, ScopedDetailView
+from funding import selectors as funding_selectors
+from funding.selectors import figures_for_area
+from projects import selectors as project_selectors
+from projects import services as project_services
+from projects.forms import TransitionForm
+from projects.models import DONE_STATUSES
+from projects.selectors import project_list
+from villages import selectors as village_selectors
+from villages.selectors import home_regions, home_villages
+
+from .selectors import todo_for
+
+
+class HomeView(PortalAccessMixin, TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["regions"] = home_regions(user=user)
+        context["villages"] = home_villages(user=user)
+        context["todo"] = todo_for(user=user)
+        return context
+
+
+home = HomeView.as_view()
+
+
+class VillageDetailView(ScopedDetailView):
+    selector = village_selectors.village_list
+    template_name = "villages/village_detail.html"
+    context_object_name = "village"
+    slug_field = "code"
+    slug_url_kwarg = "code"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        projects = project_list(user=self.request.user).filter(village=self.object)
+        context["projects"] = projects.order_by("status", "planned_end")
+        context["can_create"] = scoping.can(self.request.user, "project.create", self.object)
+        context["history"] = audit.history(self.object)[:20]
+        context["money"] = figures_for_area(user=self.request.user, code=self.object.code)
+        assessments = list(
+            assessment_selectors.assessment_list(user=self.request.user)
+            .filter(village=self.object, status="finalised").order_by("-period", "-finalised_at")[:3]
+        )
+        ranks = assessment_selectors.village_ranks(assessments[:1])
+        context["assessments"] = [(a, ranks.get(a.pk)) for a in assessments]
+        context["follow_ups"] = assessment_selectors.follow_up_list(user=self.request.user).filter(
+            assessment_selectors.open_follow_ups_q(), village=self.object
+        )
+        context["promotions"] = assessment_selectors.promotions_of(self.object)
+        context["project_totals"] = projects.aggregate(
+            count=Count("id"), budget=Sum("budget"), done=Count("id", filter=Q(status__in=DONE_STATUSES))
+        )
+        return context
+
+
+class ProjectDetailView(ScopedDetailView):
+    selector = project_selectors.project_detail
+    template_name = "projects/project_detail.html"
+    context_object_name = "project"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, project = self.request.user, self.object
+        context["actions"] = project_services.available_actions(user, project)
+        context["transition_form"] = TransitionForm()
+        context["can_edit"] = scoping.can(user, "project.edit", project) and project.status not in project_services.CLOSED_STATUSES
+        context["can_report"] = scoping.can(user, "progress.create", project)
+        context["history"] = audit.history(project)[:50]
+        context["money"] = funding_selectors.figures_for_area(user=user, project=project)
+        context["allocations"] = funding_selectors.allocation_list(user=user).filter(project=project).order_by("allocated_on", "id")
+        context["can_allocate"] = scoping.can(user, "allocation.create", project)
+        return context
