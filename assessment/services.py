@@ -51,7 +51,7 @@ def scheme_in_use(scheme: AssessmentScheme) -> bool:
 
 
 def _lock(assessment: Assessment) -> Assessment:
-    return Assessment.objects.select_for_update().select_related("scheme", "village").get(pk=assessment.pk)
+    return Assessment.objects.select_for_update(of=("self",)).select_related("scheme", "village").get(pk=assessment.pk)
 
 
 def assessment_start(*, actor, scheme: AssessmentScheme, village: Village, period: str) -> Assessment:
@@ -181,7 +181,7 @@ def round_finalise(*, actor, scheme: AssessmentScheme, period: str, county_code:
         if len(county_code) != 6:
             raise InvalidInput(field_errors={"county": _("Rounds are finalised per county.")})
         round_qs = Assessment.objects.filter(scheme=scheme, period=period, village__code__startswith=county_code)
-        rows = list(round_qs.select_for_update().order_by("pk"))
+        rows = list(round_qs.select_for_update(of=("self",)).order_by("pk"))
         if not rows:
             raise Conflict(_("There are no assessments in this round."))
         drafts = [a for a in rows if a.status == A.DRAFT]
@@ -246,7 +246,7 @@ def assessment_reopen(*, actor, assessment: Assessment, reason: str) -> Assessme
 # --- follow-ups -------------------------------------------------------------------
 
 def _lock_follow_up(follow_up: FollowUp) -> FollowUp:
-    return FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    return FollowUp.objects.select_for_update(of=("self",)).get(pk=follow_up.pk)
 
 
 def _date(value, field) -> datetime.date:
@@ -336,7 +336,7 @@ def village_promote(*, actor, assessment: Assessment, on_date: datetime.date | N
     with transaction.atomic():
         scoping.require(actor, "assessment.manage", assessment)
         current = _lock(assessment)
-        village = Village.objects.select_for_update().get(pk=current.village_id)
+        village = Village.objects.select_for_update(of=("self",)).get(pk=current.village_id)
         target = ACCEPTANCE_TARGET.get(current.scheme.kind)
         if target is None:
             raise Conflict(_("Only an acceptance (验收) can justify a promotion."))

@@ -117,7 +117,7 @@ def token_issue(*, user, request=None) -> tuple[str, object]:
 
     from django.conf import settings
 
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # one issue at a time per user
+    get_user_model().objects.select_for_update(of=("self",)).filter(pk=user.pk).first()  # one issue at a time per user
     limit = settings.API_TOKENS_PER_USER
     if limit is not None and _live_tokens(user).count() >= limit:
         from .exceptions import TooManyTokens

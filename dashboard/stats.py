@@ -168,7 +168,7 @@ def rebuild(prefix: str = "", today: datetime.date | None = None, *, analyze_aft
     # Concurrent rebuilds of the same township (two villages changed at once) take turns:
     # each locks the township rows it rewrites, in code order.
     list(
-        Region.objects.select_for_update().filter(level="township", code__startswith=prefix[:9])
+        Region.objects.select_for_update(of=("self",)).filter(level="township", code__startswith=prefix[:9])
         .order_by("code").values_list("code", flat=True)
     )
     stats = compute_village_stats(prefix, today)

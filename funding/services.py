@@ -1,9 +1,10 @@
 """Writes of the funding ledger: sources, allocations, disbursements, reversals.
 
 Every function checks the actor through the gate, runs in one short
-transaction, locks the rows its balance check depends on (select_for_update,
-always in the same order: funding sources, then allocations, then the
-project, each by primary key), and writes its audit row in that transaction.
+transaction, locks the rows its balance check depends on and only those
+(select_for_update(of=("self",)): a joined region or source row is read, not
+locked), always in the same order: funding sources, then allocations, then the
+project, each by primary key; and writes its audit row in that transaction.
 Refusals are domain errors that name the field; nothing is written.
 
 Entries are never edited or deleted: a mistake is corrected by a reversal.
@@ -159,7 +160,7 @@ def funding_source_update(*, actor, source: FundingSource, data: dict) -> Fundin
         unknown = set(data) - set(SOURCE_EDITABLE)
         if unknown:
             raise InvalidInput(field_errors={f: _("This field cannot be changed.") for f in unknown})
-        current = FundingSource.objects.select_for_update().get(pk=source.pk)
+        current = FundingSource.objects.select_for_update(of=("self",)).get(pk=source.pk)
         before = audit.snapshot(current)
         if "total_amount" in data:
             total = _amount(data["total_amount"], "total_amount")
@@ -240,7 +241,7 @@ def allocation_create(
         reason = _entry_date(allocated_on, "allocated_on", reason=reason, fiscal_year=source.fiscal_year)
         # Lock order: source, then project.
         source = FundingSource.objects.select_for_update(of=("self",)).select_related("region", "beneficiary_region").get(pk=source.pk)
-        project = Project.objects.select_for_update().get(pk=project.pk)
+        project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
         _check_source_serves(source, project)
         _check_fundable(project)
         available = source.total_amount - source_allocated(source.pk)
@@ -264,8 +265,8 @@ def allocation_reverse(*, actor, allocation: Allocation, reason: str) -> Allocat
     with transaction.atomic():
         scoping.require(actor, "allocation.create", allocation.project)
         reason = _reason(reason)
-        FundingSource.objects.select_for_update().get(pk=allocation.source_id)
-        original = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        FundingSource.objects.select_for_update(of=("self",)).get(pk=allocation.source_id)
+        original = Allocation.objects.select_for_update(of=("self",)).get(pk=allocation.pk)
         if original.reverses_id is not None:
             raise Conflict(_("A reversal cannot itself be reversed."))
         if Allocation.objects.filter(reverses_id=original.pk).exists():
@@ -318,7 +319,7 @@ def disbursement_create(
             raise InvalidInput(field_errors={"voucher_no": _("Give the payment voucher number.")})
         # Lock order: allocation, then project.
         current = Allocation.objects.select_for_update(of=("self",)).select_related("source").get(pk=allocation.pk)
-        project = Project.objects.select_for_update().get(pk=current.project_id)
+        project = Project.objects.select_for_update(of=("self",)).get(pk=current.project_id)
         if current.reverses_id is not None:
             raise InvalidInput(field_errors={"allocation": _("Nothing can be paid out of a reversal.")})
         # The same statuses as for an allocation: the allocation was made while the project was fundable, but a
@@ -353,8 +354,8 @@ def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> D
     with transaction.atomic():
         scoping.require(actor, "disbursement.create", disbursement.allocation.project)
         reason = _reason(reason)
-        Allocation.objects.select_for_update().get(pk=disbursement.allocation_id)
-        original = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        Allocation.objects.select_for_update(of=("self",)).get(pk=disbursement.allocation_id)
+        original = Disbursement.objects.select_for_update(of=("self",)).get(pk=disbursement.pk)
         if original.reverses_id is not None:
             raise Conflict(_("A reversal cannot itself be reversed."))
         if Disbursement.objects.filter(reverses_id=original.pk).exists():

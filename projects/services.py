@@ -77,7 +77,7 @@ def available_actions(user, project: Project) -> list[LifecycleAction]:
 
 
 def _lock(project: Project) -> Project:
-    return Project.objects.select_for_update().get(pk=project.pk)
+    return Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
 
 
 def _check_dates(data: dict) -> None:

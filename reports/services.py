@@ -109,7 +109,7 @@ def report_request(
     with transaction.atomic():
         # The check and the insert are one step: the requester's row is locked first, so a user's concurrent
         # requests queue here one after another and each counts the jobs the previous ones inserted.
-        get_user_model().objects.select_for_update().filter(pk=actor.pk).exists()
+        get_user_model().objects.select_for_update(of=("self",)).filter(pk=actor.pk).exists()
         active = ReportJob.objects.filter(requester=actor, status__in=(ReportStatus.QUEUED, ReportStatus.RUNNING)).count()
         if active >= limit:
             raise TooManyReports(_("You already have %(n)d reports waiting or running; wait for them to finish.") % {"n": active})
@@ -145,7 +145,7 @@ def _claim(job_id: int, task_id: str) -> tuple[ReportJob, str] | None:
     now = timezone.now()
     fresh = now - datetime.timedelta(seconds=settings.REPORTS_STALE_SECONDS)
     with transaction.atomic():
-        job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
+        job = ReportJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
         if job is None or job.is_done:
             return None
         held_elsewhere = (
@@ -193,7 +193,7 @@ def final_name(job: ReportJob) -> str:
 def _finish(job: ReportJob, token: str, temp: Path, rows: int) -> ReportJob | None:
     name = final_name(job)
     with transaction.atomic():
-        current = ReportJob.objects.select_for_update().filter(pk=job.pk, run_token=token, status=ReportStatus.RUNNING).first()
+        current = ReportJob.objects.select_for_update(of=("self",)).filter(pk=job.pk, run_token=token, status=ReportStatus.RUNNING).first()
         if current is None:
             raise Superseded
         target = _media(name)
@@ -213,7 +213,7 @@ def _finish(job: ReportJob, token: str, temp: Path, rows: int) -> ReportJob | No
 
 def _fail(job: ReportJob, token: str, message: str) -> ReportJob | None:
     with transaction.atomic():
-        current = ReportJob.objects.select_for_update().filter(pk=job.pk, run_token=token, status=ReportStatus.RUNNING).first()
+        current = ReportJob.objects.select_for_update(of=("self",)).filter(pk=job.pk, run_token=token, status=ReportStatus.RUNNING).first()
         if current is None:
             return None
         current.status, current.error = ReportStatus.FAILED, message[:4000] or _("The report failed.")

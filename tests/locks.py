@@ -55,3 +55,49 @@ def concurrent_writer(lock: Callable[[], object], change: Callable[[], object], 
     assert not writer.is_alive(), "the writer did not finish"
     if errors:
         raise errors[0]
+
+
+@contextmanager
+def held_elsewhere(lock: Callable[[], object]):
+    """Inside the block, another connection holds what ``lock()`` locked (rows, or an open service's writes), and
+    lets go when the block ends. For tests that show a service does NOT wait for a row (see refused_to_wait)."""
+    locked, release, errors = threading.Event(), threading.Event(), []
+
+    def hold():
+        try:
+            with transaction.atomic():
+                lock()
+                locked.set()
+                release.wait(timeout=60)
+        except Exception as error:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(error)
+        finally:
+            locked.set()
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(timeout=30), "the other connection did not take its lock"
+    if errors:
+        raise errors[0]
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(timeout=60)
+
+
+@contextmanager
+def refused_to_wait(milliseconds: int = 300):
+    """Inside the block, a statement of the test's connection that waits for a row lock longer than this fails
+    (PostgreSQL's lock_timeout: 'canceling statement due to lock timeout') instead of waiting: a service that
+    locks a row it should not fails the test at once, deterministically, instead of merely being slow."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, false)", [f"{milliseconds}ms"])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', '0', false)")

@@ -50,7 +50,7 @@ def village_update(*, actor, village: Village, data: dict) -> Village:
     unknown = set(data) - set(VILLAGE_EDITABLE)
     if unknown:
         raise InvalidInput(field_errors={name: _("This field cannot be changed here.") for name in unknown})
-    current = Village.objects.select_for_update().get(pk=village.pk)
+    current = Village.objects.select_for_update(of=("self",)).get(pk=village.pk)
     before = audit.snapshot(current)
     for name, value in data.items():
         setattr(current, name, value)
