@@ -20,8 +20,8 @@ from assessment.selectors import open_follow_ups_q
 from core.scoping import restrict
 from funding.models import SourceKind
 from funding.selectors import MoneyRatios
-from projects.filters import overdue_q
 from projects.models import Project, ProjectStatus, ProjectType
+from projects.rules import overdue_q
 from projects.selectors import completion
 from villages.models import CHILD_CODE_LENGTH, Region, VillageCategory
 from villages.selectors import area_names

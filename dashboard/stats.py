@@ -31,9 +31,8 @@ from kombu.exceptions import OperationalError
 from core.bulk import analyze
 from core.models import VillageChange
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement
-from projects.filters import overdue_q
 from projects.models import ProgressReport, Project, ProjectStatus
-from projects.selectors import stale_q
+from projects.rules import overdue_q, stale_q
 from villages.models import Region, Village, VillageCategory
 
 from .models import KINDS, STATUSES, TYPES, StatsColumns, TownshipMonth, TownshipStats, VillageStats

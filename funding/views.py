@@ -1,5 +1,6 @@
 """Ledger pages: they declare querysets, filters and templates; writes go through funding.services."""
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -224,11 +225,11 @@ def figures(request):
 
     user = request.user
     code = (request.GET.get("region") or "").strip()
-    if not code:
-        home = home_regions(user=user)
-        code = home[0].code if home else "33"
-    if not ascii_digits(code) or len(code) not in CHILD_CODE_LENGTH:
-        code = "33"
+    if not code or not ascii_digits(code) or len(code) not in CHILD_CODE_LENGTH:
+        home = home_regions(user=user)  # the user's own region (a superuser's: the first province loaded)
+        if not home:
+            raise Http404(_("No region to show."))
+        code = home[0].code
     area = get_object_or_404(scoping.restrict(Region.objects.all(), user), code=code)
     total, rows = selectors.figures_with_children(user=user, code=code, child_length=CHILD_CODE_LENGTH[len(code)])
     return render(request, "funding/figures.html", {"area": area, "total": total, "rows": rows.values(), "code": code})

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from assessment import selectors as assessment_selectors
 from assessment.api import FollowUpSerializer
+from assessment.models import AssessmentStatus
 from dashboard.selectors import dashboard
 from funding.selectors import figures_for_area
 from projects.models import DONE_STATUSES, ProjectStatus
@@ -96,7 +97,7 @@ class VillageViewSet(village_api.VillageViewSet):
         live_completion = completion(live["percent_sum"] or 0, live["n"])  # the dashboards' and reports' figure
         latest = (
             assessment_selectors.assessment_list(user=user)
-            .filter(village=village, status="finalised").order_by("-period", "-finalised_at").first()
+            .filter(village=village, status=AssessmentStatus.FINALISED).order_by("-period", "-finalised_at").first()
         )
         rank = assessment_selectors.village_ranks([latest]).get(latest.pk) if latest else None
         follow_ups = assessment_selectors.follow_up_list(user=user).filter(

@@ -1,10 +1,14 @@
 """Reads that combine several apps, for the portal's pages."""
+from django.db.models import Count, Q
+
 from assessment.filters import overdue_follow_up_q
 from assessment.models import FollowUp
-from core.scoping import restrict
-from projects.filters import overdue_q
-from projects.models import Project, ProjectStatus
-from projects.selectors import stale_q
+from core.divisions import CODE_LENGTH, RegionLevel
+from core.scoping import grants, restrict
+from projects.models import OPEN_STATUSES, Project, ProjectStatus
+from projects.rules import overdue_q, stale_q
+from villages.models import Village
+from villages.selectors import village_list
 
 
 def todo_for(*, user, limit: int = 20) -> dict:
@@ -23,3 +27,19 @@ def todo_for(*, user, limit: int = 20) -> dict:
             .order_by("updated_at")[:limit]
         ),
     }
+
+
+def home_villages(*, user, limit: int = 300) -> list[Village]:
+    """A township official's villages, with their open project counts."""
+    townships = [grant.code for grant in grants(user) if len(grant.code) == CODE_LENGTH[RegionLevel.TOWNSHIP]]
+    if not townships:
+        return []
+    return list(
+        village_list(user=user)
+        .filter(township_id__in=townships)
+        .annotate(
+            project_count=Count("projects"),
+            open_count=Count("projects", filter=Q(projects__status__in=OPEN_STATUSES)),
+        )
+        .order_by("code")[:limit]
+    )

@@ -3,6 +3,7 @@ from django.db.models import Count, Q, Sum
 from django.views.generic import TemplateView
 
 from assessment import selectors as assessment_selectors
+from assessment.models import AssessmentStatus
 from core import audit, scoping
 from core.views import PortalAccessMixin, ScopedDetailView
 from funding import selectors as funding_selectors
@@ -13,9 +14,9 @@ from projects.forms import TransitionForm
 from projects.models import DONE_STATUSES
 from projects.selectors import project_list
 from villages import selectors as village_selectors
-from villages.selectors import home_regions, home_villages
+from villages.selectors import home_regions
 
-from .selectors import todo_for
+from .selectors import home_villages, todo_for
 
 
 class HomeView(PortalAccessMixin, TemplateView):
@@ -49,7 +50,7 @@ class VillageDetailView(ScopedDetailView):
         context["money"] = figures_for_area(user=self.request.user, code=self.object.code)
         assessments = list(
             assessment_selectors.assessment_list(user=self.request.user)
-            .filter(village=self.object, status="finalised").order_by("-period", "-finalised_at")[:3]
+            .filter(village=self.object, status=AssessmentStatus.FINALISED).order_by("-period", "-finalised_at")[:3]
         )
         ranks = assessment_selectors.village_ranks(assessments[:1])
         context["assessments"] = [(a, ranks.get(a.pk)) for a in assessments]

@@ -1,16 +1,11 @@
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import MAX_ID, IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter, ascii_digits
 
-from .models import DONE_STATUSES, OPEN_STATUSES, ProgressReport, Project, ProjectStatus, ProjectType
-
-
-def overdue_q(today=None) -> Q:
-    """Planned end passed and not completed (approved, under construction or suspended)."""
-    return Q(planned_end__lt=today or timezone.localdate(), status__in=OPEN_STATUSES)
+from .models import ProgressReport, Project, ProjectStatus, ProjectType
+from .rules import overdue_q
 
 
 class ProjectFilterSet(django_filters.FilterSet):
@@ -61,4 +56,4 @@ class ProgressReportFilterSet(django_filters.FilterSet):
         fields = ["region", "village", "project"]
 
 
-__all__ = ["ProjectFilterSet", "ProgressReportFilterSet", "overdue_q", "DONE_STATUSES"]
+__all__ = ["ProjectFilterSet", "ProgressReportFilterSet"]

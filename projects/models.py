@@ -1,4 +1,6 @@
 """Renovation projects (整治项目), their lifecycle, progress reports and photos."""
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -39,18 +41,43 @@ class ProjectStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
-# The lifecycle: which status may follow which. Services enforce it; the
-# timeline (ProjectTransition) records every move.
+# The lifecycle, defined once: every move is one named action, from some statuses to one, taken under one
+# permission of the gate (core.scoping.PERMISSIONS). Services enforce it (projects.services.project_transition);
+# the timeline (ProjectTransition) records every move; TRANSITIONS (which status may follow which) is derived.
+@dataclass(frozen=True)
+class LifecycleAction:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    permission: str
+    label: str
+    reason_required: bool = False
+
+
+S = ProjectStatus
+# Every move of the lifecycle is one named action, taken by one role.
+LIFECYCLE_ACTIONS: dict[str, LifecycleAction] = {
+    a.name: a
+    for a in (
+        LifecycleAction("submit", (S.DRAFT, S.RETURNED), S.SUBMITTED, "project.submit", _("Submit for approval")),
+        LifecycleAction("withdraw", (S.DRAFT, S.RETURNED), S.CANCELLED, "project.withdraw", _("Withdraw"), True),
+        LifecycleAction("approve", (S.SUBMITTED,), S.APPROVED, "project.approve", _("Approve")),
+        LifecycleAction("return", (S.SUBMITTED,), S.RETURNED, "project.return", _("Return for correction"), True),
+        LifecycleAction("start", (S.APPROVED,), S.UNDER_CONSTRUCTION, "project.start", _("Start construction")),
+        LifecycleAction("complete", (S.UNDER_CONSTRUCTION,), S.COMPLETED, "project.complete", _("Report completion")),
+        LifecycleAction("accept", (S.COMPLETED,), S.ACCEPTED, "project.accept", _("Accept")),
+        LifecycleAction("rework", (S.COMPLETED,), S.UNDER_CONSTRUCTION, "project.accept", _("Fail acceptance: rework"), True),
+        LifecycleAction("suspend", (S.APPROVED, S.UNDER_CONSTRUCTION), S.SUSPENDED, "project.suspend", _("Suspend"), True),
+        LifecycleAction("resume", (S.SUSPENDED,), S.UNDER_CONSTRUCTION, "project.resume", _("Resume")),
+        LifecycleAction(
+            "cancel", (S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED), S.CANCELLED, "project.cancel", _("Cancel"), True
+        ),
+    )
+}
+
+
 TRANSITIONS: dict[str, set[str]] = {
-    ProjectStatus.DRAFT: {ProjectStatus.SUBMITTED, ProjectStatus.CANCELLED},
-    ProjectStatus.SUBMITTED: {ProjectStatus.APPROVED, ProjectStatus.RETURNED},
-    ProjectStatus.RETURNED: {ProjectStatus.SUBMITTED, ProjectStatus.CANCELLED},
-    ProjectStatus.APPROVED: {ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.SUSPENDED, ProjectStatus.CANCELLED},
-    ProjectStatus.UNDER_CONSTRUCTION: {ProjectStatus.COMPLETED, ProjectStatus.SUSPENDED, ProjectStatus.CANCELLED},
-    ProjectStatus.SUSPENDED: {ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.CANCELLED},
-    ProjectStatus.COMPLETED: {ProjectStatus.ACCEPTED, ProjectStatus.UNDER_CONSTRUCTION},
-    ProjectStatus.ACCEPTED: set(),
-    ProjectStatus.CANCELLED: set(),
+    status: {action.target for action in LIFECYCLE_ACTIONS.values() if status in action.sources} for status in ProjectStatus
 }
 
 # Statuses in which work is (or should be) going on: overdue when past the planned end.

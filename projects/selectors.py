@@ -1,16 +1,12 @@
 """Reads of projects that need care: scoped through the gate, with what the
 pages show joined in, so a page costs the same queries for 1 row and for 50."""
-import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
 from core.scoping import restrict
 
-from .models import ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectTransition
-
-STALE_AFTER_DAYS = 30
+from .models import ProgressPhoto, ProgressReport, Project, ProjectTransition
 
 
 def project_list(*, user) -> QuerySet:
@@ -35,16 +31,6 @@ def progress_report_list(*, user) -> QuerySet:
 
 def photo_list(*, user) -> QuerySet:
     return restrict(ProgressPhoto.objects.all(), user)
-
-
-def stale_q(today: datetime.date | None = None):
-    """Under construction with no progress report in 30 days."""
-    from django.db.models import Q
-
-    cutoff = (today or timezone.localdate()) - datetime.timedelta(days=STALE_AFTER_DAYS)
-    return Q(status=ProjectStatus.UNDER_CONSTRUCTION) & (
-        Q(last_reported_on__lt=cutoff) | Q(last_reported_on__isnull=True, actual_start__lt=cutoff)
-    )
 
 
 def completion(percent_sum, live_projects) -> Decimal | None:

@@ -48,8 +48,8 @@ from dashboard.selectors import completion, dashboard
 from funding import selectors as funding_selectors
 from funding.filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
 from funding.models import Allocation, Disbursement, SourceKind
-from projects.filters import overdue_q
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
+from projects.rules import overdue_q
 from villages.models import (
     CHILD_CODE_LENGTH,
     CODE_LENGTH,

@@ -1,8 +1,8 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from core.scoping import grants, is_unrestricted, restrict
 
-from .models import Region, Village
+from .models import Region, RegionLevel, Village
 
 
 def village_list(*, user) -> QuerySet:
@@ -24,22 +24,6 @@ def area_names(codes) -> dict[str, str]:
 def home_regions(*, user) -> list[Region]:
     """The regions the user's roles are held for (their starting points)."""
     if is_unrestricted(user):
-        return list(Region.objects.filter(level="province"))
+        return list(Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code"))
     codes = sorted({grant.code for grant in grants(user)})
     return list(Region.objects.filter(code__in=codes).order_by("code"))
-
-
-def home_villages(*, user, limit: int = 300) -> list[Village]:
-    """A township official's villages, with their open project counts."""
-    townships = [grant.code for grant in grants(user) if len(grant.code) == 9]
-    if not townships:
-        return []
-    return list(
-        village_list(user=user)
-        .filter(township_id__in=townships)
-        .annotate(
-            project_count=Count("projects"),
-            open_count=Count("projects", filter=Q(projects__status__in=["approved", "under_construction", "suspended"])),
-        )
-        .order_by("code")[:limit]
-    )
