@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import audit, scoping
-from core.exceptions import DomainError, NotPermitted
-from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view, render_detail
+from core.exceptions import NotPermitted
+from core.views import ScopedDetailView, ScopedListView, perform, portal_view, render_detail
 from villages.models import Region
 
 from . import selectors, services
@@ -60,12 +60,10 @@ def round_start(request):
         return redirect("assessment:list")
     scheme = get_object_or_404(selectors.scheme_list(user=request.user), pk=form.cleaned_data["scheme"])
     period = form.cleaned_data["period"]
-    try:
-        count = services.round_start(actor=request.user, scheme=scheme, period=period, county_code=county)
-    except DomainError as error:
-        apply_domain_error(request, None, error)
+    outcome = perform(request, lambda: services.round_start(actor=request.user, scheme=scheme, period=period, county_code=county),
+                      success=lambda count: _("%(count)s draft assessments opened.") % {"count": count})
+    if not outcome.done:
         return redirect("assessment:list")
-    messages.success(request, _("%(count)s draft assessments opened.") % {"count": count})
     return redirect("assessment:round", scheme=scheme.pk, period=period, county=county)
 
 
@@ -96,13 +94,9 @@ def round_detail(request, scheme, period, county):
 @require_POST
 def round_finalise(request, scheme, period, county):
     scheme, _area, _visible = _round_or_404(request.user, scheme, period, county)
-    try:
-        result = services.round_finalise(actor=request.user, scheme=scheme, period=period, county_code=county)
-    except DomainError as error:
-        apply_domain_error(request, None, error)
-    else:
-        messages.success(request, _("%(finalised)s assessments finalised; %(opened)s follow-ups opened for the bottom group.")
-                         % {"finalised": result["finalised"], "opened": len(result["follow_ups"])})
+    perform(request, lambda: services.round_finalise(actor=request.user, scheme=scheme, period=period, county_code=county),
+            success=lambda result: _("%(finalised)s assessments finalised; %(opened)s follow-ups opened for the bottom group.")
+            % {"finalised": result["finalised"], "opened": len(result["follow_ups"])})
     return redirect("assessment:round", scheme=scheme.pk, period=period, county=county)
 
 
@@ -138,12 +132,9 @@ def assessment_score(request, pk):
     form = ScoreForm(request.POST, indicators=assessment.scheme.indicators.all())
     submit = request.POST.get("do") == "submit"
     if form.is_valid():
-        try:
-            services.assessment_score(actor=request.user, assessment=assessment, scores=form.scores(), submit=submit)
-        except DomainError as error:
-            apply_domain_error(request, form, error)
-        else:
-            messages.success(request, _("Assessment submitted.") if submit else _("Scores saved."))
+        outcome = perform(request, lambda: services.assessment_score(actor=request.user, assessment=assessment, scores=form.scores(), submit=submit),
+                          form=form, success=_("Assessment submitted.") if submit else _("Scores saved."))
+        if outcome.done:
             return redirect("assessment:detail", pk=pk)
     return render_detail(AssessmentDetailView, request, assessment, score_form=form)
 
@@ -154,12 +145,8 @@ def assessment_reopen(request, pk):
     assessment = get_object_or_404(selectors.assessment_list(user=request.user), pk=pk)
     form = ReasonForm(request.POST)
     form.is_valid()
-    try:
-        services.assessment_reopen(actor=request.user, assessment=assessment, reason=form.cleaned_data.get("reason", ""))
-    except DomainError as error:
-        apply_domain_error(request, None, error)
-    else:
-        messages.success(request, _("Assessment reopened for correction."))
+    perform(request, lambda: services.assessment_reopen(actor=request.user, assessment=assessment, reason=form.cleaned_data.get("reason", "")),
+            success=_("Assessment reopened for correction."))
     return redirect("assessment:detail", pk=pk)
 
 
@@ -167,12 +154,8 @@ def assessment_reopen(request, pk):
 @require_POST
 def village_promote(request, pk):
     assessment = get_object_or_404(selectors.assessment_list(user=request.user), pk=pk)
-    try:
-        promotion = services.village_promote(actor=request.user, assessment=assessment)
-    except DomainError as error:
-        apply_domain_error(request, None, error)
-    else:
-        messages.success(request, _("Village promoted to %(category)s.") % {"category": promotion.get_to_category_display()})
+    perform(request, lambda: services.village_promote(actor=request.user, assessment=assessment),
+            success=lambda promotion: _("Village promoted to %(category)s.") % {"category": promotion.get_to_category_display()})
     return redirect("assessment:detail", pk=pk)
 
 
@@ -209,13 +192,9 @@ def follow_up_step(request, pk, step):
     form = STEP_FORMS[step](request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            services.follow_up_advance(
-                actor=request.user, follow_up=follow_up, step=step, on=data[spec.date_field], text=data[spec.text_field]
-            )
-        except DomainError as error:
-            apply_domain_error(request, form, error)
-        else:
-            messages.success(request, _("Follow-up updated."))
+        outcome = perform(request, lambda: services.follow_up_advance(
+            actor=request.user, follow_up=follow_up, step=step, on=data[spec.date_field], text=data[spec.text_field]
+        ), form=form, success=_("Follow-up updated."))
+        if outcome.done:
             return redirect("assessment:follow_up", pk=pk)
     return _follow_up_page(request, follow_up, form=form, status=400)

@@ -1,6 +1,9 @@
 """Shared view bases: the login gate for HTML pages, scoped lists and
 details (404 outside the user's scope), and the one place where domain
 errors become form errors and messages."""
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -84,6 +87,35 @@ def apply_domain_error(request, form, error: DomainError) -> None:
         messages.error(request, error.message)
     elif form is not None:
         form.add_error(None, error.message)
+
+
+@dataclass
+class Outcome:
+    """What perform() did: ``done`` when the service went through (``result`` is what it returned); else the
+    refusal, already shown, in ``error`` (for a page that shows more of it, such as an edit conflict)."""
+
+    done: bool
+    result: object = None
+    error: DomainError | None = None
+
+
+def perform(request, write: Callable[[], object], *, form=None, success=None) -> Outcome:
+    """The one shape of a write from a page: call the service; a refusal (DomainError) is shown (field errors on the
+    form's fields, the rest as a message; a refusal of permission is raised, 403); a success shows ``success`` (a
+    text, or a function of the service's result giving one). The view then redirects or renders the form again.
+
+        outcome = perform(request, lambda: services.allocation_reverse(actor=..., allocation=..., reason=...),
+                          success=_("Allocation reversed."))
+        return redirect("funding:allocation_detail", pk=allocation.pk)
+    """
+    try:
+        result = write()
+    except DomainError as error:
+        apply_domain_error(request, form, error)
+        return Outcome(done=False, error=error)
+    if success is not None:
+        messages.success(request, success(result) if callable(success) else success)
+    return Outcome(done=True, result=result)
 
 
 def render_detail(view_class, request, obj, *, status=400, **context):

@@ -1,5 +1,4 @@
 """Ledger pages: they declare querysets, filters and templates; writes go through funding.services."""
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -7,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import audit, scoping
-from core.exceptions import DomainError, NotPermitted
+from core.exceptions import NotPermitted
 from core.filters import ascii_digits
-from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view, render_detail
+from core.views import ScopedDetailView, ScopedListView, perform, portal_view, render_detail
 from projects.models import Project
 from projects.selectors import project_list
 from villages.models import CHILD_CODE_LENGTH, Region, Village
@@ -103,13 +102,10 @@ def source_create(request):
         beneficiary = _region_or_error(form, request.user, "beneficiary_region") if form.cleaned_data.get("beneficiary_region") else None
         if not form.errors:
             data = {**form.cleaned_data, "region": region, "village": village, "beneficiary_region": beneficiary}
-            try:
-                source = services.funding_source_create(actor=request.user, data=data)
-            except DomainError as error:
-                apply_domain_error(request, form, error)
-            else:
-                messages.success(request, _("Funding source created."))
-                return redirect("funding:source_detail", pk=source.pk)
+            outcome = perform(request, lambda: services.funding_source_create(actor=request.user, data=data),
+                              form=form, success=_("Funding source created."))
+            if outcome.done:
+                return redirect("funding:source_detail", pk=outcome.result.pk)
     return render(request, "funding/source_form.html", {"form": form, "creating": True})
 
 
@@ -123,13 +119,10 @@ def source_edit(request, pk):
         code = form.cleaned_data.get("beneficiary_region")
         beneficiary = _region_or_error(form, request.user, "beneficiary_region") if code else None
         if not form.errors:
-            try:
-                services.funding_source_update(actor=request.user, source=source,
-                                               data={**form.cleaned_data, "beneficiary_region": beneficiary})
-            except DomainError as error:
-                apply_domain_error(request, form, error)
-            else:
-                messages.success(request, _("Funding source saved."))
+            data = {**form.cleaned_data, "beneficiary_region": beneficiary}
+            outcome = perform(request, lambda: services.funding_source_update(actor=request.user, source=source, data=data),
+                              form=form, success=_("Funding source saved."))
+            if outcome.done:
                 return redirect("funding:source_detail", pk=source.pk)
     return render(request, "funding/source_form.html", {"form": form, "source": source})
 
@@ -157,16 +150,13 @@ def allocation_create(request):
         if project is None:
             form.add_error("project", _("Choose a project in your area."))
         if not form.errors:
-            try:
-                allocation = services.allocation_create(
-                    actor=user, source=source, project=project, amount=form.cleaned_data["amount"],
-                    allocated_on=form.cleaned_data["allocated_on"], reason=form.cleaned_data["reason"],
-                )
-            except DomainError as error:
-                apply_domain_error(request, form, error)
-            else:
-                messages.success(request, _("Allocation recorded."))
-                return redirect("funding:allocation_detail", pk=allocation.pk)
+            data = form.cleaned_data
+            outcome = perform(request, lambda: services.allocation_create(
+                actor=user, source=source, project=project, amount=data["amount"], allocated_on=data["allocated_on"],
+                reason=data["reason"],
+            ), form=form, success=_("Allocation recorded."))
+            if outcome.done:
+                return redirect("funding:allocation_detail", pk=outcome.result.pk)
     return render(request, "funding/allocation_form.html", {"form": form, "sources": sources, "projects": projects})
 
 
@@ -176,12 +166,9 @@ def disbursement_create(request, pk):
     allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
     form = DisbursementForm(request.POST)
     if form.is_valid():
-        try:
-            services.disbursement_create(actor=request.user, allocation=allocation, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(request, form, error)
-        else:
-            messages.success(request, _("Payment recorded."))
+        outcome = perform(request, lambda: services.disbursement_create(actor=request.user, allocation=allocation, **form.cleaned_data),
+                          form=form, success=_("Payment recorded."))
+        if outcome.done:
             return redirect("funding:allocation_detail", pk=allocation.pk)
     elif not scoping.can(request.user, "disbursement.create", allocation.project):
         raise NotPermitted("disbursement.create")
@@ -194,12 +181,8 @@ def allocation_reverse(request, pk):
     allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
     form = ReversalForm(request.POST)
     form.is_valid()
-    try:
-        services.allocation_reverse(actor=request.user, allocation=allocation, reason=form.cleaned_data.get("reason", ""))
-    except DomainError as error:
-        apply_domain_error(request, None, error)
-    else:
-        messages.success(request, _("Allocation reversed."))
+    perform(request, lambda: services.allocation_reverse(actor=request.user, allocation=allocation, reason=form.cleaned_data.get("reason", "")),
+            success=_("Allocation reversed."))
     return redirect("funding:allocation_detail", pk=allocation.pk)
 
 
@@ -209,12 +192,8 @@ def disbursement_reverse(request, pk):
     payment = get_object_or_404(selectors.disbursement_list(user=request.user), pk=pk)
     form = ReversalForm(request.POST)
     form.is_valid()
-    try:
-        services.disbursement_reverse(actor=request.user, disbursement=payment, reason=form.cleaned_data.get("reason", ""))
-    except DomainError as error:
-        apply_domain_error(request, None, error)
-    else:
-        messages.success(request, _("Payment reversed."))
+    perform(request, lambda: services.disbursement_reverse(actor=request.user, disbursement=payment, reason=form.cleaned_data.get("reason", "")),
+            success=_("Payment reversed."))
     return redirect("funding:allocation_detail", pk=payment.allocation_id)
 
 

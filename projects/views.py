@@ -1,4 +1,3 @@
-from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
@@ -7,9 +6,9 @@ from django.views.decorators.http import require_POST
 
 from core import scoping
 from core.body_limits import body_limit
-from core.exceptions import DomainError, NotPermitted, StaleVersion
+from core.exceptions import NotPermitted, StaleVersion
 from core.files import file_response
-from core.views import ScopedListView, apply_domain_error, portal_view
+from core.views import ScopedListView, perform, portal_view
 from villages.models import Village
 
 from . import photos, selectors, services
@@ -47,13 +46,10 @@ def project_create(request):
         village = get_object_or_404(
             scoping.restrict(Village.objects.all(), request.user, "project.create"), code=form.cleaned_data["village"]
         )
-        try:
-            project = services.project_create(actor=request.user, village=village, data=data)
-        except DomainError as error:
-            apply_domain_error(request, form, error)
-        else:
-            messages.success(request, _("Project created as a draft."))
-            return redirect("projects:detail", pk=project.pk)
+        outcome = perform(request, lambda: services.project_create(actor=request.user, village=village, data=data),
+                          form=form, success=_("Project created as a draft."))
+        if outcome.done:
+            return redirect("projects:detail", pk=outcome.result.pk)
     villages = scoping.restrict(Village.objects.only("code", "short_name"), request.user, "project.create")[:300]
     return render(request, "projects/project_form.html", {"form": form, "villages": villages, "creating": True})
 
@@ -67,22 +63,17 @@ def project_edit(request, pk):
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.project_update(
-                actor=request.user, project=project, data=data, expected_version=form.cleaned_data.get("version") or 0
-            )
-        except StaleVersion as error:
+        version = form.cleaned_data.get("version") or 0
+        outcome = perform(request, lambda: services.project_update(actor=request.user, project=project, data=data, expected_version=version),
+                          form=form, success=_("Project saved."))
+        if outcome.done:
+            return redirect("projects:detail", pk=project.pk)
+        if isinstance(outcome.error, StaleVersion):
             # Keep what this user typed; show what the others changed; saving again
             # (now against the current version) is a deliberate choice, not an accident.
-            conflict = _conflict_rows(error)
-            apply_domain_error(request, None, error)
+            conflict = _conflict_rows(outcome.error)
             form.data = form.data.copy()
-            form.data["version"] = error.context["current_version"]
-        except DomainError as error:
-            apply_domain_error(request, form, error)
-        else:
-            messages.success(request, _("Project saved."))
-            return redirect("projects:detail", pk=project.pk)
+            form.data["version"] = outcome.error.context["current_version"]
     return render(request, "projects/project_form.html", {"form": form, "project": project, "conflict": conflict})
 
 
@@ -113,15 +104,10 @@ def project_action(request, pk, action):
     form = TransitionForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    try:
-        services.project_transition(
-            actor=request.user, project=project, action=action, reason=data.get("reason", ""),
-            maintenance={k: data.get(k, "") for k in ("maintenance_body", "maintenance_owner", "property_owner")},
-        )
-    except DomainError as error:
-        apply_domain_error(request, None, error)
-    else:
-        messages.success(request, _("Status changed."))
+    perform(request, lambda: services.project_transition(
+        actor=request.user, project=project, action=action, reason=data.get("reason", ""),
+        maintenance={k: data.get(k, "") for k in ("maintenance_body", "maintenance_owner", "property_owner")},
+    ), success=_("Status changed."))
     return redirect("projects:detail", pk=project.pk)
 
 
@@ -134,12 +120,9 @@ def progress_create(request, pk):
     form = ProgressReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            services.progress_report_create(actor=request.user, project=project, **data)
-        except DomainError as error:
-            apply_domain_error(request, form, error)
-        else:
-            messages.success(request, _("Progress reported."))
+        outcome = perform(request, lambda: services.progress_report_create(actor=request.user, project=project, **data),
+                          form=form, success=_("Progress reported."))
+        if outcome.done:
             return redirect("projects:detail", pk=project.pk)
     return render(request, "projects/progress_form.html", {"form": form, "project": project})
 
