@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dashboard",
     "reports",
     "portal",
+    "sample",  # demo and scale-test data: on top of every app, imported by none
 ]
 
 MIDDLEWARE = [

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from core.demo import DEMO_PASSWORD
+from sample.demo import DEMO_PASSWORD
 from tests.factories import region
 
 WEAK = ["aaaaaaaaaaaa", "passwordpassword", "abcdefghijkl", "qiancun-2024", "123456789012", "qwertyuiopas"]

@@ -21,11 +21,10 @@ from django.utils import timezone
 
 from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorCategory, IndicatorScore
 from assessment.selectors import bottom_group
+from core.bulk import analyze, copy_into, next_ids, reset_sequence
 from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
 from villages.models import Village, VillageKind
-
-from .bulk import analyze, copy_into, next_ids, reset_sequence
 
 SCALE_MARK = "［规模测试数据］"
 S = ProjectStatus

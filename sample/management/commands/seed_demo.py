@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.demo import (
+from sample.demo import (
     DEFAULT_COUNTY,
     DEFAULT_SEED,
     DEMO_PASSWORD,
@@ -14,7 +14,7 @@ from core.demo import (
     DemoDataMissing,
     seed_demo,
 )
-from core.management.guards import add_force_argument, refuse_in_production
+from sample.management.guards import add_force_argument, refuse_in_production
 
 
 class Command(BaseCommand):

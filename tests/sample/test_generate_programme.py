@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from assessment.models import Assessment, FollowUp
-from core.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 from dashboard.models import VillageStats
 from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project
+from sample.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 from tests.factories import VillageFactory
 
 TODAY = datetime.date(2026, 6, 30)

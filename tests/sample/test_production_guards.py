@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from projects.models import Project
-from tests.core.test_seed_demo import ANJI_VILLAGES, COUNTY, load_villages
 from tests.factories import VillageFactory
+from tests.sample.test_seed_demo import ANJI_VILLAGES, COUNTY, load_villages
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEAN_PREFIXES = ("DATABASE_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CACHE_URL", "API_DOCS_PUBLIC")

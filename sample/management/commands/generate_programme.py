@@ -2,9 +2,9 @@
 scale over the real villages (scale-test data, marked as such), then the dashboards' figures."""
 from django.core.management.base import BaseCommand, CommandError
 
-from core.management.guards import add_force_argument, refuse_in_production
-from core.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 from dashboard.stats import rebuild
+from sample.management.guards import add_force_argument, refuse_in_production
+from sample.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 
 
 class Command(BaseCommand):

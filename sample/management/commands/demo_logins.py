@@ -2,7 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from core.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS
+from sample.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS
 
 
 class Command(BaseCommand):

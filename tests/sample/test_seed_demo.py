@@ -22,7 +22,6 @@ from assessment.models import (
     IndicatorCategory,
     IndicatorScore,
 )
-from core.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, REFERENCE_DATE, SAMPLE_MARK, seed_demo
 from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
 from projects.models import (
     DONE_STATUSES,
@@ -34,6 +33,7 @@ from projects.models import (
     ProjectTransition,
     ProjectType,
 )
+from sample.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, REFERENCE_DATE, SAMPLE_MARK, seed_demo
 from tests.factories import region
 from villages.models import Village, VillageKind, kind_for_code, short_name_for
 

@@ -1,0 +1,136 @@
+"""What every part of the sample programme shares: its fixed points, small helpers and the actors.
+
+Randomness comes only from ``random.Random`` seeded by the caller, and dates only from
+``REFERENCE_DATE``, so a run on a fresh database with the same seed writes the same rows.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_DOWN, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from projects.models import ProjectStatus
+from villages.models import Region
+
+from .people import DEMO_USERS
+
+# --- Fixed points -------------------------------------------------------------
+
+# "Today" for the sample programme: every date is computed from it, never from the clock.
+REFERENCE_DATE = date(2026, 6, 30)
+DEFAULT_COUNTY = "330523"  # 安吉县
+DEFAULT_SEED = 2003  # the year the programme started
+SAMPLE_MARK = "示例数据"
+
+# Villages named in the programme's own materials: always given projects when present.
+FEATURED_VILLAGES = ("330523108204", "330523001211")  # 余村, 鲁家村
+
+# Annual assessment rounds: (year, finalised at, follow-ups closed by now?).
+ASSESSMENT_ROUNDS = [
+    (2024, date(2025, 4, 18), True),
+    (2025, date(2026, 4, 20), False),
+]
+SAMPLE_ROUND_YEAR = 2025
+FOLLOW_UP_DAYS = 90
+FISCAL_YEARS = (2024, 2025, 2026)
+
+
+class DemoDataMissing(Exception):
+    """The county or its villages are not in the database."""
+
+# Moves made by the county (approval, acceptance, ...); the township makes the others.
+COUNTY_MOVES = {
+    ProjectStatus.APPROVED,
+    ProjectStatus.RETURNED,
+    ProjectStatus.ACCEPTED,
+    ProjectStatus.SUSPENDED,
+    ProjectStatus.CANCELLED,
+}
+FUNDABLE_STATUSES = {
+    ProjectStatus.APPROVED, ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.SUSPENDED,
+    ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED,
+}
+
+SURNAMES = "王李张陈刘杨黄吴周徐孙胡朱高林何郭马罗潘沈钱蒋俞汪叶金方施章程邵"
+GIVEN_NAME_CHARS = "建国华明伟军平林春海志强丽芳红英文忠良新荣勇洪云峰杰敏静燕霞德福根水法宝祥"
+
+
+def source_mark(county_code: str) -> str:
+    """The start of every sample funding source's note, naming the county it was seeded for."""
+    return f"{SAMPLE_MARK}［{county_code}］"
+
+
+def scheme_name(county: Region, year: int) -> str:
+    return f"{county.name}{year}年度村庄整治考核"
+
+
+# --- Helpers ----------------------------------------------------------------------
+
+_TZ = ZoneInfo(settings.TIME_ZONE)
+
+
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    """A working-hours moment of a day, in the portal's time zone."""
+    return datetime.combine(day, time(rng.randint(8, 17), rng.choice((0, 10, 20, 30, 40, 50))), tzinfo=_TZ)
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12, 0), tzinfo=_TZ)
+
+
+def _person(rng: random.Random) -> str:
+    given = "".join(rng.choice(GIVEN_NAME_CHARS) for _ in range(rng.choice((1, 2, 2, 2))))
+    return rng.choice(SURNAMES) + given
+
+
+def _yuan(amount, step: int = 1000) -> Decimal:
+    """Round down to a whole step of yuan (at least one step)."""
+    steps = (Decimal(amount) / step).quantize(Decimal(1), rounding=ROUND_DOWN)
+    return max(steps, Decimal(1)) * step
+
+
+def _weighted_sample(rng: random.Random, weights: dict, k: int) -> list:
+    pool = dict(weights)
+    chosen = []
+    for _ in range(min(k, len(pool))):
+        keys = list(pool)
+        pick = rng.choices(keys, weights=[pool[key] for key in keys])[0]
+        chosen.append(pick)
+        del pool[pick]
+    return chosen
+
+
+def _backdate(model, objs, **fields) -> None:
+    """Write auto_now(_add) timestamps set to the sample timeline (bulk_create stamps the clock).
+
+    Only for the few hundred rows whose times a dashboard shows (projects,
+    sources, schemes, follow-ups): bulk_update is the slowest part of the seed.
+    Ledger entries, reports and assessments keep the clock's time; their own
+    dates (allocated_on, paid_on, report_date, finalised_at) carry the timeline."""
+    if objs:
+        model.objects.bulk_update(objs, list(fields), batch_size=500)
+
+
+class _Actors:
+    """Who did what: the demo user of the township, else of the county, else nobody."""
+
+    def __init__(self, users: dict, county_code: str):
+        self.by_region = {
+            region: users[username]
+            for username, role, region, _name in DEMO_USERS
+            if role in ("county_staff", "township_official") and username in users
+        }
+        self.county = self.by_region.get(county_code)
+
+    def township(self, township_code: str):
+        return self.by_region.get(township_code, self.county)
+
+    def for_move(self, to_status: str, township_code: str):
+        return self.county if to_status in COUNTY_MOVES else self.township(township_code)

@@ -1,0 +1,150 @@
+"""A sample programme for demonstrations: ``python manage.py seed_demo``.
+
+Builds a deterministic, plausible renovation programme on the real villages
+of one county (安吉县 330523 by default) that ``import_divisions`` has loaded:
+
+- projects of every type and in every status on about 60 % of the village
+  committees, each with a lifecycle timeline consistent with
+  ``projects.models.TRANSITIONS`` and, once building started, a progress
+  history;
+- funding sources of every kind and mechanism, allocations within each
+  source's total and region, disbursements within each allocation and within
+  the rules of the mechanism (先建后补 only after acceptance, 以奖代补 only
+  after the village passed that year's assessment), and one reversal pair;
+- two finalised annual assessment rounds (2024, 2025) of every village
+  committee, with the bottom group (末位) followed up;
+- demo users (``DEMO_USERS``) for the roles that come later.
+
+Every figure is invented: project descriptions and funding-source notes carry
+``SAMPLE_MARK`` (示例数据). Randomness comes only from ``random.Random`` seeded
+with the ``seed`` argument, and dates only from ``REFERENCE_DATE``, so a run on a
+fresh database with the same seed writes the same rows. A second run for a
+county that already has its sample programme writes nothing. The rows are
+written directly (bulk_create), not through the services: they are sample data.
+"""
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore
+from dashboard.stats import rebuild
+from funding.models import Allocation, Disbursement, FundingSource
+from projects.models import ProgressReport, Project, ProjectTransition
+from villages.models import Region, RegionLevel, Village, VillageKind
+
+from .base import (  # noqa: F401  (the names callers and tests use)
+    DEFAULT_COUNTY,
+    DEFAULT_SEED,
+    REFERENCE_DATE,
+    SAMPLE_MARK,
+    SAMPLE_ROUND_YEAR,
+    DemoDataMissing,
+    _Actors,
+    scheme_name,
+    source_mark,
+)
+from .ledger import _seed_funding
+from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users  # noqa: F401
+from .rounds import _lagging_village, _seed_assessments
+from .works import _seed_projects
+
+# --- Entry point --------------------------------------------------------------
+
+
+def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED) -> dict:
+    """Seed the sample programme of a county; return counts of what it holds.
+
+    The result has ``created`` (False when the county already had its sample
+    programme and nothing was written) and one count per kind of row.
+    """
+    county = _county(county_code)
+    villages = list(
+        Village.objects.within(county_code)
+        .filter(kind=VillageKind.VILLAGE_COMMITTEE)
+        .select_related("township")
+        .order_by("code")
+    )
+    if not villages:
+        raise DemoDataMissing(
+            f"No village committees of {county.name} ({county_code}) are in the database: run import_divisions first."
+        )
+    with transaction.atomic():
+        if already_seeded(county):
+            return {"created": False, **sample_counts(county_code)}
+        users = _seed_users()
+        actors = _Actors(users, county_code)
+        plans = _seed_projects(random.Random(f"{seed}:projects"), county, villages, actors)
+        lagging = _lagging_village(random.Random(f"{seed}:lagging"), plans)
+        results = _seed_assessments(random.Random(f"{seed}:assessment"), county, villages, actors, lagging)
+        _seed_funding(random.Random(f"{seed}:funding"), county, villages, plans, results, actors, lagging)
+        _sample_places(random.Random(f"{seed}:places"), villages)
+        rebuild(county_code)  # the seed writes in bulk, past the services: refresh the dashboards' figures
+    return {"created": True, **sample_counts(county_code)}
+
+
+# 安吉县 lies around 30.64° N, 119.68° E; other counties get the same spread around their seat.
+PLACE_CENTRES = {"330523": (30.64, 119.68)}
+
+
+def _sample_places(rng, villages) -> None:
+    """Sample population, households and coordinates for villages that have none (the division data
+    carries neither): plausible for a county of Zhejiang, marked as sample data by the seed's output."""
+    centre = PLACE_CENTRES.get(villages[0].code[:6], (30.0 + rng.random(), 119.5 + rng.random()))
+    changed = []
+    for village in villages:
+        if village.population is None:
+            village.population = rng.randint(800, 4200)
+            village.households = max(1, round(village.population / rng.uniform(2.6, 3.4)))
+        if village.latitude is None or village.longitude is None:
+            village.latitude = Decimal(str(round(centre[0] + rng.uniform(-0.22, 0.22), 6)))
+            village.longitude = Decimal(str(round(centre[1] + rng.uniform(-0.28, 0.28), 6)))
+        changed.append(village)
+    Village.objects.bulk_update(changed, ["population", "households", "latitude", "longitude"], batch_size=500)
+
+
+def _county(county_code: str) -> Region:
+    if not (len(county_code) == 6 and county_code.isdigit()):
+        raise DemoDataMissing(f"{county_code!r} is not a county code (six digits, e.g. 330523).")
+    county = Region.objects.filter(code=county_code, level=RegionLevel.COUNTY).select_related("parent__parent").first()
+    if county is None:
+        raise DemoDataMissing(f"County {county_code} is not in the database: run import_divisions first.")
+    return county
+
+
+
+def already_seeded(county: Region) -> bool:
+    return (
+        FundingSource.objects.filter(note__startswith=source_mark(county.code)).exists()
+        or AssessmentScheme.objects.filter(
+            region=county, year=SAMPLE_ROUND_YEAR, name=scheme_name(county, SAMPLE_ROUND_YEAR)
+        ).exists()
+        or Project.objects.within(county.code).filter(description__contains=SAMPLE_MARK).exists()
+    )
+
+
+def sample_counts(county_code: str) -> dict[str, int]:
+    """Rows of the county's sample programme, by kind."""
+    projects = Project.objects.within(county_code).filter(description__contains=SAMPLE_MARK)
+    sources = FundingSource.objects.filter(note__startswith=source_mark(county_code))
+    assessments = Assessment.objects.filter(village__code__startswith=county_code, scheme__region_id=county_code)
+    usernames = [username for username, *_ in DEMO_USERS] + [DEMO_SUPERUSER[0]]
+    return {
+        "village_committees": Village.objects.within(county_code).filter(kind=VillageKind.VILLAGE_COMMITTEE).count(),
+        "villages_with_projects": projects.order_by().values("village").distinct().count(),
+        "projects": projects.count(),
+        "project_transitions": ProjectTransition.objects.filter(project__in=projects).count(),
+        "progress_reports": ProgressReport.objects.filter(project__in=projects).count(),
+        "funding_sources": sources.count(),
+        "allocations": Allocation.objects.filter(source__in=sources).count(),
+        "disbursements": Disbursement.objects.filter(allocation__source__in=sources).count(),
+        "assessment_schemes": AssessmentScheme.objects.filter(region_id=county_code).count(),
+        "indicators": Indicator.objects.filter(scheme__region_id=county_code).count(),
+        "assessments": assessments.count(),
+        "indicator_scores": IndicatorScore.objects.filter(assessment__in=assessments).count(),
+        "follow_ups": FollowUp.objects.filter(assessment__in=assessments).count(),
+        "demo_users": get_user_model().objects.filter(username__in=usernames).count(),
+    }

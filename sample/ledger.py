@@ -1,0 +1,308 @@
+"""The funding ledger of the sample programme: sources of every kind and mechanism, allocations within
+each source, payments within each allocation and the rules of its mechanism, and one reversal pair."""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+from projects.models import ProjectStatus, ProjectType
+from villages.models import Region, Village
+
+from .base import (
+    FEATURED_VILLAGES,
+    FISCAL_YEARS,
+    FUNDABLE_STATUSES,
+    REFERENCE_DATE,
+    SAMPLE_MARK,
+    SAMPLE_ROUND_YEAR,
+    _Actors,
+    _backdate,
+    _days,
+    _noon,
+    _yuan,
+    source_mark,
+)
+from .rounds import _RoundResult
+from .works import _ProjectPlan
+
+SECTORAL_TYPES = {
+    ProjectType.GARBAGE, ProjectType.SEWAGE, ProjectType.TOILET, ProjectType.DRINKING_WATER,
+    ProjectType.HOUSING, ProjectType.WATER_CONSERVANCY,
+}
+ENTERPRISE_TYPES = {ProjectType.INDUSTRY, ProjectType.DIGITAL}
+
+# --- Funding ------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """A planned allocation and the payments out of it."""
+
+    source: FundingSource
+    plan: _ProjectPlan
+    amount: Decimal
+    on: date
+    payments: list[tuple[Decimal, date]] = field(default_factory=list)
+    allocation: Allocation | None = None
+    mistaken: Decimal | None = None  # a first entry of this amount was reversed on ``on``
+    mistaken_on: date | None = None
+
+
+class _Sources:
+    """The county's funding sources, created on first use, keyed by kind, year and village."""
+
+    def __init__(self, rng: random.Random, county: Region, actors: _Actors):
+        self.rng = rng
+        self.county = county
+        self.city = county.parent
+        self.province = county.parent.parent
+        self.actors = actors
+        self.by_key: dict[tuple, FundingSource] = {}
+
+    def get(self, kind: str, year: int, village: Village | None = None) -> FundingSource:
+        key = (kind, year, village.code if village else None)
+        if key not in self.by_key:
+            self.by_key[key] = self._new(kind, year, village)
+        return self.by_key[key]
+
+    def _new(self, kind: str, year: int, village: Village | None) -> FundingSource:
+        county, city, province = self.county, self.city, self.province
+        K = SourceKind
+        mechanism = Mechanism.DIRECT_GRANT
+        region = county
+        if kind == K.PROVINCIAL_SPECIAL:
+            region = province
+            if year >= SAMPLE_ROUND_YEAR:
+                name, mechanism = f"{year}年省级千万工程以奖代补资金（{county.name}）", Mechanism.REWARD_IN_LIEU
+            else:
+                name = f"{year}年省级美丽乡村建设专项资金（{county.name}）"
+        elif kind == K.CITY_MATCHING:
+            region, mechanism = city, Mechanism.BUILD_THEN_SUBSIDIZE
+            name = f"{year}年{city.name}村庄整治先建后补资金（{county.name}）"
+        elif kind == K.COUNTY_BUDGET:
+            name = f"{county.name}{year}年村庄整治县级财政预算"
+        elif kind == K.INTEGRATED_SECTORAL:
+            name = f"{county.name}{year}年整合涉农资金（农村人居环境）"
+        elif kind == K.ENTERPRISE:
+            name = f"{county.name}{year}年社会资本参与乡村产业项目"
+        else:
+            label = {K.VILLAGE_COLLECTIVE: "村集体投入", K.FARMER: "农民自筹及投工投劳折资", K.SOCIAL_DONATION: "乡贤捐赠"}[kind]
+            name = f"{village.township.name}{village.short_name}{label}（{year}年）"
+        document_no = f"{region.name[0]}财农〔{year}〕{self.rng.randint(5, 120)}号" if kind in (
+            K.PROVINCIAL_SPECIAL, K.CITY_MATCHING, K.COUNTY_BUDGET, K.INTEGRATED_SECTORAL
+        ) else ""
+        return FundingSource(
+            name=name, kind=kind, mechanism=mechanism, region=region, village=village, fiscal_year=year,
+            # Provincial and city money is earmarked for the county it was appropriated to.
+            beneficiary_region=county if region != county else None,
+            total_amount=Decimal(0), document_no=document_no,
+            note=f"{source_mark(county.code)}：{county.name}千万工程演示用虚构资金，金额非真实拨款。",
+            created_by=self.actors.county,
+        )
+
+
+def _seed_funding(rng, county, villages, plans, results, actors, lagging: str | None) -> None:
+    fundable = [p for p in plans if p.project.status in FUNDABLE_STATUSES]
+    sources = _Sources(rng, county, actors)
+    village_money = _village_money_plan(rng, fundable)
+    entries = []
+    for plan in fundable:
+        entries += _allocate(rng, sources, plan, village_money, lagging)
+    _ensure_every_kind(sources, villages, village_money)
+    _mistaken_entry(rng, entries)
+    for entry in entries:
+        entry.payments = _payments(rng, entry, results)
+    _write_ledger(rng, county, sources, entries, actors)
+
+
+def _village_money_plan(rng, fundable: list[_ProjectPlan]) -> dict[str, set[str]]:
+    """Which villages put in money of their own, by kind: village codes."""
+    codes = sorted({p.village.code for p in fundable})
+    featured = [c for c in codes if c in FEATURED_VILLAGES]
+    others = [c for c in codes if c not in FEATURED_VILLAGES]
+
+    def some(k):
+        return set(featured) | set(rng.sample(others, min(k, len(others))))
+
+    return {
+        SourceKind.VILLAGE_COLLECTIVE: some(4),
+        SourceKind.FARMER: some(3),
+        SourceKind.SOCIAL_DONATION: set(featured[:1]) | set(rng.sample(others, min(2, len(others)))),
+    }
+
+
+def _allocate(rng, sources: _Sources, plan: _ProjectPlan, village_money, lagging: str | None) -> list[_Entry]:
+    """The project's funding mix: shares of its budget from each source, never more than the budget."""
+    K = SourceKind
+    project = plan.project
+    approved = plan.approved_on
+    year = min(max(approved.year, FISCAL_YEARS[0]), FISCAL_YEARS[-1])
+    # (kind, fiscal year, village or None, share of the budget)
+    shares: list[tuple[str, int, Village | None, float]] = [(K.COUNTY_BUDGET, year, None, rng.uniform(0.3, 0.45))]
+    if project.type in SECTORAL_TYPES:
+        shares.append((K.INTEGRATED_SECTORAL, year, None, rng.uniform(0.15, 0.25)))
+    if approved.year <= 2024 and rng.random() < 0.8:
+        shares.append((K.PROVINCIAL_SPECIAL, 2024, None, rng.uniform(0.1, 0.2)))
+    elif approved.year == SAMPLE_ROUND_YEAR and (rng.random() < 0.7 or plan.village.code == lagging):
+        shares.append((K.PROVINCIAL_SPECIAL, SAMPLE_ROUND_YEAR, None, rng.uniform(0.1, 0.15)))
+    building = project.status in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED)
+    if building and rng.random() < (0.8 if project.status == ProjectStatus.ACCEPTED else 0.5):
+        shares.append((K.CITY_MATCHING, SAMPLE_ROUND_YEAR, None, rng.uniform(0.08, 0.15)))
+    if project.type in ENTERPRISE_TYPES and rng.random() < 0.7:
+        shares.append((K.ENTERPRISE, year, None, rng.uniform(0.2, 0.35)))
+    for kind, (low, high) in (
+        (K.VILLAGE_COLLECTIVE, (0.05, 0.12)), (K.FARMER, (0.03, 0.08)), (K.SOCIAL_DONATION, (0.05, 0.1))
+    ):
+        if plan.village.code in village_money[kind]:
+            shares.append((kind, year, plan.village, rng.uniform(low, high)))
+    entries, left = [], project.budget
+    for kind, fiscal_year, village, share in shares:
+        amount = min(_yuan(project.budget * Decimal(str(round(share, 4)))), left)
+        on = max(approved + _days(rng.randint(3, 30)), date(fiscal_year, 1, 1) + _days(rng.randint(5, 40)))
+        if amount <= 0 or on > REFERENCE_DATE:
+            continue
+        left -= amount
+        entries.append(_Entry(source=sources.get(kind, fiscal_year, village), plan=plan, amount=amount, on=on))
+    return entries
+
+
+def _ensure_every_kind(sources: _Sources, villages, village_money) -> None:
+    """A source of every kind even where no project drew on it (a small county)."""
+    present = {kind for kind, _year, _village in sources.by_key}
+    for kind in SourceKind:
+        if kind in present:
+            continue
+        village = None
+        if kind in village_money:
+            codes = sorted(village_money[kind]) or [villages[0].code]
+            village = next(v for v in villages if v.code == codes[0])
+        year = SAMPLE_ROUND_YEAR if kind != SourceKind.PROVINCIAL_SPECIAL else 2024
+        sources.get(kind, year, village)
+    if not any(s.mechanism == Mechanism.REWARD_IN_LIEU for s in sources.by_key.values()):
+        sources.get(SourceKind.PROVINCIAL_SPECIAL, SAMPLE_ROUND_YEAR)
+
+
+def _mistaken_entry(rng, entries: list[_Entry]) -> None:
+    """One allocation first booked with 100,000 yuan too much, reversed, and booked again."""
+    candidates = [
+        e for e in entries
+        if e.source.kind == SourceKind.COUNTY_BUDGET and e.on - e.plan.approved_on >= _days(3)
+    ]
+    if not candidates:
+        return
+    entry = rng.choice(candidates)
+    entry.mistaken = entry.amount + Decimal(100_000)
+    entry.mistaken_on = max(entry.plan.approved_on + _days(1), entry.on - _days(rng.randint(2, 8)))
+
+
+def _payments(rng, entry: _Entry, results: dict[int, _RoundResult]) -> list[tuple[Decimal, date]]:
+    """Payments out of an allocation, within the amount and the rules of the source's mechanism."""
+    S = ProjectStatus
+    project, source = entry.plan.project, entry.source
+    start = entry.on + _days(5)
+    if source.mechanism == Mechanism.BUILD_THEN_SUBSIDIZE:
+        if project.status != S.ACCEPTED:
+            return []
+        day = min(REFERENCE_DATE, max(start, entry.plan.accepted_on + _days(rng.randint(10, 45))))
+        return [(entry.amount, day)]
+    if source.mechanism == Mechanism.REWARD_IN_LIEU:
+        result = results.get(source.fiscal_year)
+        if result is None or project.village_id not in result.passed:
+            return []
+        day = min(REFERENCE_DATE, max(start, result.finalised_on + _days(rng.randint(10, 50))))
+        return [(entry.amount, day)]
+    # Direct grant: paid as the work advances, the balance after acceptance.
+    if project.status == S.APPROVED:
+        fraction, count, end = (rng.uniform(0.2, 0.3), 1, REFERENCE_DATE) if rng.random() < 0.3 else (0, 0, None)
+    elif project.status in (S.UNDER_CONSTRUCTION, S.SUSPENDED):
+        fraction = min(0.9, project.percent_complete / 100 + 0.1)
+        count, end = rng.randint(1, 3), project.last_reported_on
+    elif project.status == S.COMPLETED:
+        fraction, count, end = rng.uniform(0.8, 0.9), rng.randint(2, 3), REFERENCE_DATE
+    else:
+        paid_off = max(entry.plan.accepted_on, start) + _days(rng.randint(5, 40))
+        fraction, count, end = 1.0, rng.randint(2, 4), min(REFERENCE_DATE, paid_off)
+    if not count or end is None or end < start:
+        return []
+    target = _yuan(entry.amount * Decimal(str(round(fraction, 4))), 100)
+    target = min(target, entry.amount)
+    span = (end - start).days
+    count = min(count, span + 1)
+    days = sorted(rng.sample(range(span + 1), count))
+    if project.status == S.ACCEPTED:
+        days[-1] = span  # the balance is paid after acceptance
+        days = sorted(set(days))
+    weights = [rng.uniform(0.5, 1.5) for _ in days]
+    payments, paid = [], Decimal(0)
+    for i, (offset, weight) in enumerate(zip(days, weights)):
+        if i == len(days) - 1:
+            amount = target - paid
+        else:
+            amount = min(_yuan(target * Decimal(str(round(weight / sum(weights), 4))), 100), target - paid)
+        if amount > 0:
+            payments.append((amount, start + _days(offset)))
+            paid += amount
+    return payments
+
+
+def _write_ledger(rng, county: Region, sources: _Sources, entries: list[_Entry], actors: _Actors) -> None:
+    # Totals: what the entries need (counting the mistaken one) plus unallocated headroom.
+    booked: dict[int, Decimal] = {}
+    for entry in entries:
+        booked[id(entry.source)] = booked.get(id(entry.source), Decimal(0)) + entry.amount + (entry.mistaken or 0)
+    all_sources = list(sources.by_key.values())
+    for source in all_sources:
+        need = booked.get(id(source))
+        if need:
+            headroom = Decimal(str(round(rng.uniform(1.05, 1.25), 3)))
+            source.total_amount = Decimal(math.ceil(need * headroom / 10_000) * 10_000)
+        else:
+            source.total_amount = Decimal(rng.randrange(200_000, 1_000_001, 10_000))
+    all_sources.sort(key=lambda s: (s.fiscal_year, s.region_id, s.kind, s.name))
+    FundingSource.objects.bulk_create(all_sources)
+
+    county_actor = actors.county
+    mistaken = {}
+    for entry in entries:
+        if entry.mistaken:
+            mistaken[id(entry)] = Allocation(
+                source=entry.source, project=entry.plan.project, amount=entry.mistaken,
+                allocated_on=entry.mistaken_on, created_by=county_actor,
+            )
+        entry.allocation = Allocation(
+            source=entry.source, project=entry.plan.project, amount=entry.amount,
+            allocated_on=entry.on, created_by=county_actor,
+        )
+    Allocation.objects.bulk_create(list(mistaken.values()) + [e.allocation for e in entries], batch_size=1000)
+    reversals = []
+    for entry in entries:
+        original = mistaken.get(id(entry))
+        if original:
+            reversals.append(
+                Allocation(
+                    source=entry.source, project=entry.plan.project, amount=-original.amount, allocated_on=entry.on,
+                    reverses=original, created_by=county_actor,
+                    reason=f"金额录入错误（多录100,000元），冲销后按{entry.amount:,.2f}元重新下达。（{SAMPLE_MARK}）",
+                )
+            )
+    Allocation.objects.bulk_create(reversals)
+
+    payments, number = [], 0
+    for entry in sorted(entries, key=lambda e: (e.on, e.allocation.pk)):
+        for amount, day in entry.payments:
+            number += 1
+            payments.append(
+                Disbursement(
+                    allocation=entry.allocation, amount=amount, paid_on=day,
+                    voucher_no=f"{county.code}-{day.year}-{number:05d}", created_by=county_actor,
+                )
+            )
+    Disbursement.objects.bulk_create(payments, batch_size=1000)
+
+    for source in all_sources:
+        source.created_at = source.updated_at = _noon(date(source.fiscal_year, 1, 2))
+    _backdate(FundingSource, all_sources, created_at=True, updated_at=True)

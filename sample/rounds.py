@@ -1,0 +1,170 @@
+"""The annual assessment rounds of the sample programme: schemes, scores, the bottom group's follow-ups."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from assessment.models import (
+    PASSING_GRADES,
+    Assessment,
+    AssessmentScheme,
+    AssessmentStatus,
+    FollowUp,
+    FollowUpStatus,
+    Indicator,
+    IndicatorCategory,
+    IndicatorScore,
+    SchemeKind,
+)
+
+from .base import (
+    _TZ,
+    ASSESSMENT_ROUNDS,
+    FEATURED_VILLAGES,
+    FOLLOW_UP_DAYS,
+    FUNDABLE_STATUSES,
+    SAMPLE_ROUND_YEAR,
+    _backdate,
+    _days,
+    _noon,
+    scheme_name,
+)
+from .works import _ProjectPlan
+
+INDICATORS = [
+    (IndicatorCategory.ENVIRONMENT, "垃圾分类与资源化利用", 12, "垃圾分类覆盖率、资源化利用率和垃圾分类积分制落实情况"),
+    (IndicatorCategory.ENVIRONMENT, "生活污水治理", 10, "污水管网覆盖率和终端设施正常运行率"),
+    (IndicatorCategory.ENVIRONMENT, "卫生厕所普及", 8, "农户卫生厕所普及率和公厕日常管理"),
+    (IndicatorCategory.INFRASTRUCTURE, "村道硬化与亮化", 8, "村内道路硬化、路灯覆盖和道路养护"),
+    (IndicatorCategory.INFRASTRUCTURE, "饮用水安全", 7, "供水保证率和水质达标情况"),
+    (IndicatorCategory.PUBLIC_SERVICES, "文化礼堂与公共服务", 10, "文化礼堂、养老照料、便民服务设施的建设和使用"),
+    (IndicatorCategory.INDUSTRY, "产业培育与集体经济增收", 10, "特色产业发展和村集体经营性收入增长"),
+    (IndicatorCategory.CIVILITY, "村规民约与乡风文明", 8, "村规民约、家规家训和移风易俗"),
+    (IndicatorCategory.CIVILITY, "门前三包与美丽庭院", 7, "门前三包落实率和美丽庭院创建比例"),
+    (IndicatorCategory.GOVERNANCE, "基层治理与村务公开", 10, "村务公开、民主决策和矛盾调解"),
+    (IndicatorCategory.MAINTENANCE, "长效管护机制落实", 10, "管护主体、管护制度和管护经费落实，道长制河长制运行"),
+]
+
+
+@dataclass
+class _RoundResult:
+    finalised_on: date
+    passed: set[str]  # village codes
+
+
+def _lagging_village(rng: random.Random, plans: list[_ProjectPlan]) -> str | None:
+    """A village that fails the assessment although it has a project approved that year, so
+    that its reward in lieu of subsidy (以奖代补) is allocated but withheld."""
+    candidates = sorted({
+        p.village.code for p in plans
+        if p.project.status in FUNDABLE_STATUSES and p.approved_on.year == SAMPLE_ROUND_YEAR
+        and p.village.code not in FEATURED_VILLAGES
+    })
+    return rng.choice(candidates) if candidates else None
+
+
+def _seed_assessments(rng, county, villages, actors, lagging: str | None) -> dict[int, _RoundResult]:
+    """Each village has a quality (share of the points it tends to earn) that drifts a little
+    from round to round; the model villages score high, the lagging one fails."""
+    quality = {
+        v.code: rng.uniform(0.93, 0.97) if v.code in FEATURED_VILLAGES else min(0.97, max(0.45, rng.gauss(0.78, 0.1)))
+        for v in villages
+    }
+    results = {}
+    for year, finalised_on, closed in ASSESSMENT_ROUNDS:
+        drift = {code: rng.gauss(0.015, 0.04) for code in quality} if year > ASSESSMENT_ROUNDS[0][0] else {}
+        for code, value in drift.items():
+            quality[code] = min(0.98, max(0.4, quality[code] + value))
+        if lagging:
+            quality[lagging] = min(quality[lagging], rng.uniform(0.4, 0.5))
+        results[year] = _seed_round(rng, county, villages, actors, year, finalised_on, closed, quality)
+    return results
+
+
+def _seed_round(rng, county, villages, actors, year, finalised_on, closed, quality) -> _RoundResult:
+    scheme = AssessmentScheme.objects.create(
+        name=scheme_name(county, year),
+        kind=SchemeKind.ANNUAL,
+        year=year,
+        region=county,
+        excellent_min=90,
+        good_min=80,
+        pass_min=60,
+        bottom_percent=5,
+        bottom_min=3,
+        follow_up_days=FOLLOW_UP_DAYS,
+    )
+    indicators = Indicator.objects.bulk_create(
+        Indicator(scheme=scheme, category=category, name=name, description=standard, max_score=Decimal(points), order=i)
+        for i, (category, name, points, standard) in enumerate(INDICATORS, start=1)
+    )
+    finalised_at = datetime.combine(finalised_on, time(10, 0), tzinfo=_TZ)
+    assessments, scores = [], []
+    for village in villages:
+        assessment = Assessment(
+            scheme=scheme, village=village, period=str(year), status=AssessmentStatus.FINALISED,
+            assessor=actors.county, finalised_at=finalised_at,
+        )
+        total = Decimal(0)
+        for indicator in indicators:
+            share = min(1.0, max(0.2, quality[village.code] + rng.gauss(0, 0.07)))
+            score = (Decimal(round(share * float(indicator.max_score) * 2)) / 2).quantize(Decimal("0.01"))
+            score = min(score, indicator.max_score)
+            total += score
+            scores.append(
+                IndicatorScore(assessment=assessment, indicator=indicator, score=score, max_score=indicator.max_score)
+            )
+        assessment.total_score = total
+        assessment.grade = scheme.grade_for(total)
+        assessments.append(assessment)
+    Assessment.objects.bulk_create(assessments, batch_size=500)
+    IndicatorScore.objects.bulk_create(scores, batch_size=1000)
+    _follow_ups(rng, scheme, assessments, finalised_on, closed)
+    scheme.created_at = scheme.updated_at = _noon(date(year, 3, 1))
+    _backdate(AssessmentScheme, [scheme], created_at=True, updated_at=True)
+    return _RoundResult(
+        finalised_on=finalised_on,
+        passed={a.village_id for a in assessments if a.grade in PASSING_GRADES},
+    )
+
+
+def bottom_group(scheme: AssessmentScheme, assessments: list[Assessment]) -> list[tuple[Assessment, int]]:
+    """The lowest-ranked assessments and their rank (1 = best; ties share a rank).
+
+    The group has ceil(bottom_percent % of the villages ranked) members, at
+    least ``bottom_min``, and takes in everyone tied with its last member.
+    """
+    from assessment.selectors import bottom_group as rule  # the same rule as assessment.services.round_finalise
+
+    group = rule([a.total_score for a in assessments], scheme.bottom_percent, scheme.bottom_min)
+    return sorted(((assessments[i], rank) for i, rank in group), key=lambda pair: (pair[1], pair[0].village_id))
+
+
+def _follow_ups(rng, scheme, assessments, finalised_on: date, closed: bool) -> list[FollowUp]:
+    rows = []
+    for assessment, rank in bottom_group(scheme, assessments):
+        follow_up = FollowUp(
+            assessment=assessment,
+            village_id=assessment.village_id,
+            rank=rank,
+            ranked_among=len(assessments),
+            due_date=finalised_on + _days(scheme.follow_up_days),
+            status=FollowUpStatus.OPEN,
+        )
+        if closed:
+            follow_up.talk_held_on = finalised_on + _days(rng.randint(7, 20))
+            follow_up.talk_notes = "县农业农村局约谈村党组织书记和村委会主任，通报考核排名，指出垃圾分类和长效管护短板。"
+            follow_up.rectified_on = follow_up.talk_held_on + _days(rng.randint(30, 70))
+            follow_up.rectification = "制定整改清单，落实保洁队伍和管护经费，完成垃圾分类点位改造。"
+            follow_up.reinspected_on = follow_up.rectified_on + _days(rng.randint(5, 20))
+            follow_up.reinspection_notes = "复查合格，整改到位。"
+            follow_up.status = FollowUpStatus.CLOSED
+        rows.append(follow_up)
+    FollowUp.objects.bulk_create(rows)
+    for follow_up in rows:
+        follow_up.created_at = _noon(finalised_on)
+        follow_up.updated_at = _noon(follow_up.reinspected_on or finalised_on)
+    _backdate(FollowUp, rows, created_at=True, updated_at=True)
+    return rows
