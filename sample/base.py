@@ -5,6 +5,7 @@ Randomness comes only from ``random.Random`` seeded by the caller, and dates onl
 """
 from __future__ import annotations
 
+import copy
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from core import scoping
+from core.models import Role
 from projects.models import ProjectStatus
 from villages.models import Region
 
@@ -41,14 +44,6 @@ FISCAL_YEARS = (2024, 2025, 2026)
 class DemoDataMissing(Exception):
     """The county or its villages are not in the database."""
 
-# Moves made by the county (approval, acceptance, ...); the township makes the others.
-COUNTY_MOVES = {
-    ProjectStatus.APPROVED,
-    ProjectStatus.RETURNED,
-    ProjectStatus.ACCEPTED,
-    ProjectStatus.SUSPENDED,
-    ProjectStatus.CANCELLED,
-}
 FUNDABLE_STATUSES = {
     ProjectStatus.APPROVED, ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.SUSPENDED,
     ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED,
@@ -119,18 +114,53 @@ def _backdate(model, objs, **fields) -> None:
 
 
 class _Actors:
-    """Who did what: the demo user of the township, else of the county, else nobody."""
+    """Who does what, through the services and their access gate.
+
+    The demo township officials act in their own townships and the demo county clerk (county_staff) in the
+    county, each under the role it holds. A township without a demo official has its projects entered by the
+    county clerk, and the province's and city's appropriations to the county are recorded by the same clerk:
+    for that the clerk's account is used here with the extra grants the gate asks for (township official of
+    that township, supervisor of the province or city), held in memory for this run only. No role assignment
+    is written for them: the demo accounts hold exactly the roles of DEMO_USERS."""
 
     def __init__(self, users: dict, county_code: str):
-        self.by_region = {
-            region: users[username]
-            for username, role, region, _name in DEMO_USERS
-            if role in ("county_staff", "township_official") and username in users
+        self.county_code = county_code
+        self.clerk = next(users[u] for u, role, _code, _name in DEMO_USERS if role == Role.COUNTY_STAFF and u in users)
+        self.county = acting(self.clerk, (Role.COUNTY_STAFF, county_code))
+        self.officials = {
+            code: acting(users[username], (Role.TOWNSHIP_OFFICIAL, code))
+            for username, role, code, _name in DEMO_USERS
+            if role == Role.TOWNSHIP_OFFICIAL and username in users and code.startswith(county_code)
         }
-        self.county = self.by_region.get(county_code)
+        self._acting: dict[str, object] = {}
 
     def township(self, township_code: str):
-        return self.by_region.get(township_code, self.county)
+        if township_code in self.officials:
+            return self.officials[township_code]
+        if township_code not in self._acting:
+            self._acting[township_code] = acting(
+                self.clerk, (Role.COUNTY_STAFF, self.county_code), (Role.TOWNSHIP_OFFICIAL, township_code)
+            )
+        return self._acting[township_code]
 
-    def for_move(self, to_status: str, township_code: str):
-        return self.county if to_status in COUNTY_MOVES else self.township(township_code)
+    def for_region(self, region_code: str):
+        """Who records a funding source administered by the region (the county, its city or its province)."""
+        if region_code == self.county_code:
+            return self.county
+        if region_code not in self._acting:
+            self._acting[region_code] = acting(self.clerk, (Role.COUNTY_STAFF, self.county_code), (Role.SUPERVISOR, region_code))
+        return self._acting[region_code]
+
+
+def acting(user, *grants: tuple[str, str]):
+    """The account ``user`` as the access gate sees it with these grants (role, region code) besides its own.
+
+    A copy of the user object: the same row for created_by, actor and audit, with the grants held in memory
+    (core.scoping reads a user's grants once per object and keeps them on it)."""
+    clone = copy.copy(user)
+    held = list(scoping.grants(user))
+    for role, code in grants:
+        if scoping.Grant(role, code) not in held:
+            held.append(scoping.Grant(role, code))
+    clone._qiancun_grants = tuple(held)
+    return clone

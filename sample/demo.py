@@ -31,10 +31,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore
-from dashboard.stats import rebuild
+from dashboard.stats import drain, rebuild
 from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project, ProjectTransition
 from villages.models import Region, RegionLevel, Village, VillageKind
+from villages.services import village_update
 
 from .base import (  # noqa: F401  (the names callers and tests use)
     DEFAULT_COUNTY,
@@ -81,8 +82,12 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED) ->
         lagging = _lagging_village(random.Random(f"{seed}:lagging"), plans)
         results = _seed_assessments(random.Random(f"{seed}:assessment"), county, villages, actors, lagging)
         _seed_funding(random.Random(f"{seed}:funding"), county, villages, plans, results, actors, lagging)
-        _sample_places(random.Random(f"{seed}:places"), villages)
-        rebuild(county_code)  # the seed writes in bulk, past the services: refresh the dashboards' figures
+        _sample_places(random.Random(f"{seed}:places"), villages, actors)
+        # The services recorded every village they changed (the outbox): rebuild those now, in this transaction,
+        # so that the refreshes queued for after the commit find nothing left to do; then the whole county, for
+        # the figures no service reports (the assessment rounds).
+        drain([village.code for village in villages], limit=len(villages))
+        rebuild(county_code)
     return {"created": True, **sample_counts(county_code)}
 
 
@@ -90,20 +95,21 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED) ->
 PLACE_CENTRES = {"330523": (30.64, 119.68)}
 
 
-def _sample_places(rng, villages) -> None:
+def _sample_places(rng, villages, actors) -> None:
     """Sample population, households and coordinates for villages that have none (the division data
-    carries neither): plausible for a county of Zhejiang, marked as sample data by the seed's output."""
+    carries neither), entered by the county: plausible for a county of Zhejiang, marked as sample data by the
+    seed's output."""
     centre = PLACE_CENTRES.get(villages[0].code[:6], (30.0 + rng.random(), 119.5 + rng.random()))
-    changed = []
     for village in villages:
+        data = {}
         if village.population is None:
-            village.population = rng.randint(800, 4200)
-            village.households = max(1, round(village.population / rng.uniform(2.6, 3.4)))
+            data["population"] = rng.randint(800, 4200)
+            data["households"] = max(1, round(data["population"] / rng.uniform(2.6, 3.4)))
         if village.latitude is None or village.longitude is None:
-            village.latitude = Decimal(str(round(centre[0] + rng.uniform(-0.22, 0.22), 6)))
-            village.longitude = Decimal(str(round(centre[1] + rng.uniform(-0.28, 0.28), 6)))
-        changed.append(village)
-    Village.objects.bulk_update(changed, ["population", "households", "latitude", "longitude"], batch_size=500)
+            data["latitude"] = Decimal(str(round(centre[0] + rng.uniform(-0.22, 0.22), 6)))
+            data["longitude"] = Decimal(str(round(centre[1] + rng.uniform(-0.28, 0.28), 6)))
+        if data:
+            village_update(actor=actors.county, village=village, data=data)
 
 
 def _county(county_code: str) -> Region:

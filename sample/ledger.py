@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+from funding.models import Allocation, FundingSource, Mechanism, SourceKind
+from funding.services import allocation_create, allocation_reverse, disbursement_create, funding_source_create
 from projects.models import ProjectStatus, ProjectType
 from villages.models import Region, Village
 
@@ -101,7 +102,6 @@ class _Sources:
             beneficiary_region=county if region != county else None,
             total_amount=Decimal(0), document_no=document_no,
             note=f"{source_mark(county.code)}：{county.name}千万工程演示用虚构资金，金额非真实拨款。",
-            created_by=self.actors.county,
         )
 
 
@@ -249,60 +249,64 @@ def _payments(rng, entry: _Entry, results: dict[int, _RoundResult]) -> list[tupl
     return payments
 
 
+# The ledger refuses an entry dated before the source's fiscal year or more than LEDGER_BACKDATE_DAYS ago without a
+# reason: the sample's entries are dated on its timeline, and say so.
+BACKDATED = f"按示例时间线补录（{SAMPLE_MARK}）"
+
+
 def _write_ledger(rng, county: Region, sources: _Sources, entries: list[_Entry], actors: _Actors) -> None:
+    """Sources, allocations (with the one mistaken entry reversed and booked again) and payments, through the
+    funding services: the balance checks, the mechanism rules and the audit rows are the real ones."""
     # Totals: what the entries need (counting the mistaken one) plus unallocated headroom.
     booked: dict[int, Decimal] = {}
     for entry in entries:
         booked[id(entry.source)] = booked.get(id(entry.source), Decimal(0)) + entry.amount + (entry.mistaken or 0)
-    all_sources = list(sources.by_key.values())
-    for source in all_sources:
+    planned = list(sources.by_key.values())
+    for source in planned:
         need = booked.get(id(source))
         if need:
             headroom = Decimal(str(round(rng.uniform(1.05, 1.25), 3)))
             source.total_amount = Decimal(math.ceil(need * headroom / 10_000) * 10_000)
         else:
             source.total_amount = Decimal(rng.randrange(200_000, 1_000_001, 10_000))
-    all_sources.sort(key=lambda s: (s.fiscal_year, s.region_id, s.kind, s.name))
-    FundingSource.objects.bulk_create(all_sources)
-
-    county_actor = actors.county
-    mistaken = {}
-    for entry in entries:
-        if entry.mistaken:
-            mistaken[id(entry)] = Allocation(
-                source=entry.source, project=entry.plan.project, amount=entry.mistaken,
-                allocated_on=entry.mistaken_on, created_by=county_actor,
-            )
-        entry.allocation = Allocation(
-            source=entry.source, project=entry.plan.project, amount=entry.amount,
-            allocated_on=entry.on, created_by=county_actor,
+    planned.sort(key=lambda s: (s.fiscal_year, s.region_id, s.kind, s.name))
+    saved: dict[int, FundingSource] = {}
+    for source in planned:
+        saved[id(source)] = funding_source_create(
+            actor=actors.for_region(source.region_id),
+            data={f: getattr(source, f) for f in ("name", "kind", "mechanism", "region", "beneficiary_region", "village",
+                                                   "fiscal_year", "total_amount", "document_no", "note")},
         )
-    Allocation.objects.bulk_create(list(mistaken.values()) + [e.allocation for e in entries], batch_size=1000)
-    reversals = []
     for entry in entries:
-        original = mistaken.get(id(entry))
-        if original:
-            reversals.append(
-                Allocation(
-                    source=entry.source, project=entry.plan.project, amount=-original.amount, allocated_on=entry.on,
-                    reverses=original, created_by=county_actor,
-                    reason=f"金额录入错误（多录100,000元），冲销后按{entry.amount:,.2f}元重新下达。（{SAMPLE_MARK}）",
-                )
-            )
-    Allocation.objects.bulk_create(reversals)
+        entry.source = saved[id(entry.source)]
 
-    payments, number = [], 0
+    clerk = actors.county
+    for entry in sorted(entries, key=lambda e: e.on):  # stable: entries of one day in their planned order
+        project = entry.plan.project
+        if entry.mistaken:
+            mistaken = allocation_create(
+                actor=clerk, source=entry.source, project=project, amount=entry.mistaken, allocated_on=entry.mistaken_on,
+                reason=BACKDATED,
+            )
+            reversal = allocation_reverse(
+                actor=clerk, allocation=mistaken,
+                reason=f"金额录入错误（多录100,000元），冲销后按{entry.amount:,.2f}元重新下达。（{SAMPLE_MARK}）",
+            )
+            Allocation.objects.filter(pk=reversal.pk).update(allocated_on=entry.on)  # reversed that day, on the timeline
+        entry.allocation = allocation_create(
+            actor=clerk, source=entry.source, project=project, amount=entry.amount, allocated_on=entry.on, reason=BACKDATED,
+        )
+
+    number = 0
     for entry in sorted(entries, key=lambda e: (e.on, e.allocation.pk)):
         for amount, day in entry.payments:
             number += 1
-            payments.append(
-                Disbursement(
-                    allocation=entry.allocation, amount=amount, paid_on=day,
-                    voucher_no=f"{county.code}-{day.year}-{number:05d}", created_by=county_actor,
-                )
+            disbursement_create(
+                actor=clerk, allocation=entry.allocation, amount=amount, paid_on=day,
+                voucher_no=f"{county.code}-{day.year}-{number:05d}", reason=BACKDATED,
             )
-    Disbursement.objects.bulk_create(payments, batch_size=1000)
 
-    for source in all_sources:
+    rows = list(saved.values())
+    for source in rows:
         source.created_at = source.updated_at = _noon(date(source.fiscal_year, 1, 2))
-    _backdate(FundingSource, all_sources, created_at=True, updated_at=True)
+    _backdate(FundingSource, rows, created_at=True, updated_at=True)

@@ -10,13 +10,18 @@ from assessment.models import (
     PASSING_GRADES,
     Assessment,
     AssessmentScheme,
-    AssessmentStatus,
     FollowUp,
-    FollowUpStatus,
     Indicator,
     IndicatorCategory,
-    IndicatorScore,
     SchemeKind,
+)
+from assessment.services import (
+    assessment_score,
+    assessment_start,
+    follow_up_close,
+    follow_up_record_rectification,
+    follow_up_record_talk,
+    round_finalise,
 )
 
 from .base import (
@@ -84,6 +89,7 @@ def _seed_assessments(rng, county, villages, actors, lagging: str | None) -> dic
 
 
 def _seed_round(rng, county, villages, actors, year, finalised_on, closed, quality) -> _RoundResult:
+    # Schemes and their indicators are configuration, kept in the admin (no service writes them).
     scheme = AssessmentScheme.objects.create(
         name=scheme_name(county, year),
         kind=SchemeKind.ANNUAL,
@@ -100,71 +106,54 @@ def _seed_round(rng, county, villages, actors, year, finalised_on, closed, quali
         Indicator(scheme=scheme, category=category, name=name, description=standard, max_score=Decimal(points), order=i)
         for i, (category, name, points, standard) in enumerate(INDICATORS, start=1)
     )
-    finalised_at = datetime.combine(finalised_on, time(10, 0), tzinfo=_TZ)
-    assessments, scores = [], []
+    # The county scores every village and submits it, then finalises the round: the service ranks the villages
+    # and opens the bottom group's follow-ups, due FOLLOW_UP_DAYS after ``finalised_on``.
+    period = str(year)
     for village in villages:
-        assessment = Assessment(
-            scheme=scheme, village=village, period=str(year), status=AssessmentStatus.FINALISED,
-            assessor=actors.county, finalised_at=finalised_at,
-        )
-        total = Decimal(0)
+        assessment = assessment_start(actor=actors.county, scheme=scheme, village=village, period=period)
+        scores = {}
         for indicator in indicators:
             share = min(1.0, max(0.2, quality[village.code] + rng.gauss(0, 0.07)))
             score = (Decimal(round(share * float(indicator.max_score) * 2)) / 2).quantize(Decimal("0.01"))
-            score = min(score, indicator.max_score)
-            total += score
-            scores.append(
-                IndicatorScore(assessment=assessment, indicator=indicator, score=score, max_score=indicator.max_score)
-            )
-        assessment.total_score = total
-        assessment.grade = scheme.grade_for(total)
-        assessments.append(assessment)
-    Assessment.objects.bulk_create(assessments, batch_size=500)
-    IndicatorScore.objects.bulk_create(scores, batch_size=1000)
-    _follow_ups(rng, scheme, assessments, finalised_on, closed)
+            scores[indicator.pk] = (min(score, indicator.max_score), "")
+        assessment_score(actor=actors.county, assessment=assessment, scores=scores, submit=True)
+    result = round_finalise(actor=actors.county, scheme=scheme, period=period, county_code=county.code, on_date=finalised_on)
+    Assessment.objects.filter(scheme=scheme, period=period).update(  # the timeline's moment, not the clock's
+        finalised_at=datetime.combine(finalised_on, time(10, 0), tzinfo=_TZ)
+    )
+    _follow_ups(rng, actors, result["follow_ups"], finalised_on, closed)
     scheme.created_at = scheme.updated_at = _noon(date(year, 3, 1))
     _backdate(AssessmentScheme, [scheme], created_at=True, updated_at=True)
     return _RoundResult(
         finalised_on=finalised_on,
-        passed={a.village_id for a in assessments if a.grade in PASSING_GRADES},
+        passed=set(
+            Assessment.objects.filter(scheme=scheme, period=period, grade__in=PASSING_GRADES).values_list("village_id", flat=True)
+        ),
     )
 
 
-def bottom_group(scheme: AssessmentScheme, assessments: list[Assessment]) -> list[tuple[Assessment, int]]:
-    """The lowest-ranked assessments and their rank (1 = best; ties share a rank).
-
-    The group has ceil(bottom_percent % of the villages ranked) members, at
-    least ``bottom_min``, and takes in everyone tied with its last member.
-    """
-    from assessment.selectors import bottom_group as rule  # the same rule as assessment.services.round_finalise
-
-    group = rule([a.total_score for a in assessments], scheme.bottom_percent, scheme.bottom_min)
-    return sorted(((assessments[i], rank) for i, rank in group), key=lambda pair: (pair[1], pair[0].village_id))
-
-
-def _follow_ups(rng, scheme, assessments, finalised_on: date, closed: bool) -> list[FollowUp]:
+def _follow_ups(rng, actors, follow_ups: list[FollowUp], finalised_on: date, closed: bool) -> None:
+    """A closed round's follow-ups went through talk, rectification and re-inspection (the county's)."""
+    if not closed:
+        for follow_up in follow_ups:
+            follow_up.created_at = follow_up.updated_at = _noon(finalised_on)
+        _backdate(FollowUp, follow_ups, created_at=True, updated_at=True)
+        return
     rows = []
-    for assessment, rank in bottom_group(scheme, assessments):
-        follow_up = FollowUp(
-            assessment=assessment,
-            village_id=assessment.village_id,
-            rank=rank,
-            ranked_among=len(assessments),
-            due_date=finalised_on + _days(scheme.follow_up_days),
-            status=FollowUpStatus.OPEN,
+    for follow_up in sorted(follow_ups, key=lambda f: (f.rank, f.village_id)):
+        talk_on = finalised_on + _days(rng.randint(7, 20))
+        rectified_on = talk_on + _days(rng.randint(30, 70))
+        reinspected_on = rectified_on + _days(rng.randint(5, 20))
+        follow_up = follow_up_record_talk(
+            actor=actors.county, follow_up=follow_up, held_on=talk_on,
+            notes="县农业农村局约谈村党组织书记和村委会主任，通报考核排名，指出垃圾分类和长效管护短板。",
         )
-        if closed:
-            follow_up.talk_held_on = finalised_on + _days(rng.randint(7, 20))
-            follow_up.talk_notes = "县农业农村局约谈村党组织书记和村委会主任，通报考核排名，指出垃圾分类和长效管护短板。"
-            follow_up.rectified_on = follow_up.talk_held_on + _days(rng.randint(30, 70))
-            follow_up.rectification = "制定整改清单，落实保洁队伍和管护经费，完成垃圾分类点位改造。"
-            follow_up.reinspected_on = follow_up.rectified_on + _days(rng.randint(5, 20))
-            follow_up.reinspection_notes = "复查合格，整改到位。"
-            follow_up.status = FollowUpStatus.CLOSED
-        rows.append(follow_up)
-    FollowUp.objects.bulk_create(rows)
-    for follow_up in rows:
+        follow_up = follow_up_record_rectification(
+            actor=actors.county, follow_up=follow_up, rectified_on=rectified_on,
+            rectification="制定整改清单，落实保洁队伍和管护经费，完成垃圾分类点位改造。",
+        )
+        follow_up = follow_up_close(actor=actors.county, follow_up=follow_up, reinspected_on=reinspected_on, notes="复查合格，整改到位。")
         follow_up.created_at = _noon(finalised_on)
-        follow_up.updated_at = _noon(follow_up.reinspected_on or finalised_on)
+        follow_up.updated_at = _noon(reinspected_on)
+        rows.append(follow_up)
     _backdate(FollowUp, rows, created_at=True, updated_at=True)
-    return rows

@@ -17,6 +17,7 @@ from projects.models import (
     ProjectTransition,
     ProjectType,
 )
+from projects.services import LIFECYCLE_ACTIONS, LifecycleAction, progress_report_create, project_create, project_transition
 from villages.models import Region, Village
 
 from .base import (
@@ -200,6 +201,8 @@ class _ProjectPlan:
     stale: bool = False
     overdue: bool = False
     reports: list[tuple[date, int]] = field(default_factory=list)
+    report_rows: list[ProgressReport] = field(default_factory=list)  # planned, written by progress_report_create
+    moves: list[tuple[datetime, str]] = field(default_factory=list)  # (when, reason) of each status in ``path``
 
     def date_of(self, status: str, last: bool = False) -> date | None:
         indexes = [i for i, s in enumerate(self.path) if s == status]
@@ -224,18 +227,77 @@ def _seed_projects(rng: random.Random, county: Region, villages: list[Village], 
     for index, (village, project_type, status) in enumerate(slots):
         # One project under construction is certainly overdue and without a recent report.
         forced = index == first_building
-        plans.append(_plan_project(rng, village, project_type, status, used_names, actors, forced=forced))
-    reports = _plan_reports(rng, plans, actors)  # sets each project's percent and last report
-    Project.objects.bulk_create([plan.project for plan in plans], batch_size=500)
-    _write_timelines(rng, plans, actors)
-    ProgressReport.objects.bulk_create(reports, batch_size=1000)
-    # Project times follow the sample timeline (bulk_create stamped them with the clock).
+        plans.append(_plan_project(rng, village, project_type, status, used_names, forced=forced))
+    _plan_reports(rng, plans)  # sets each project's percent and last report
+    _plan_moves(rng, plans)
+    for plan in plans:
+        plan.project = _write_project(plan, actors)
+    _backdate_projects(plans)
+    return plans
+
+
+# Who takes each lifecycle action: the township's, or else the county's (core.scoping.PERMISSIONS).
+TOWNSHIP_ACTIONS = {"submit", "withdraw", "start", "complete"}
+# A progress report on the day of one of these moves is written before it: the project is closed afterwards.
+CLOSING = {ProjectStatus.ACCEPTED, ProjectStatus.CANCELLED}
+
+
+def _action(from_status: str, to_status: str) -> LifecycleAction:
+    return next(a for a in LIFECYCLE_ACTIONS.values() if from_status in a.sources and a.target == to_status)
+
+
+def _write_project(plan: _ProjectPlan, actors: _Actors) -> Project:
+    """The project's life through the services, in date order: created as a draft, each move of its path
+    (dated ``on_date``: the start and completion dates follow the timeline), each progress report."""
+    planned = plan.project
+    township = actors.township(plan.village.township_id)
+    project = project_create(
+        actor=township, village=plan.village,
+        data={f: getattr(planned, f) for f in ("type", "name", "description", "budget", "planned_start", "planned_end",
+                                                 "responsible_person")},
+    )
+    events = []  # (date, order, move index or report)
+    for index in range(1, len(plan.path)):
+        events.append((plan.dates[index], 1 if plan.path[index] in CLOSING else 0, index, None))
+    for row in plan.report_rows:
+        events.append((row.report_date, 0.5, 0, row))
+    for day, _order, index, row in sorted(events, key=lambda e: e[:3]):
+        if row is not None:
+            progress_report_create(
+                actor=township, project=project, report_date=row.report_date, percent_complete=row.percent_complete,
+                amount_spent=row.amount_spent, narrative=row.narrative, problems=row.problems,
+            )
+            continue
+        action = _action(plan.path[index - 1], plan.path[index])
+        maintenance = None
+        if action.target == ProjectStatus.ACCEPTED:
+            maintenance = {f: getattr(planned, f) for f in ("maintenance_body", "maintenance_owner", "property_owner")}
+        project = project_transition(
+            actor=township if action.name in TOWNSHIP_ACTIONS else actors.county, project=project, action=action.name,
+            reason=plan.moves[index][1], maintenance=maintenance, on_date=day,
+        )
+    project.refresh_from_db()
+    return project
+
+
+def _backdate_projects(plans: list[_ProjectPlan]) -> None:
+    """The services stamp the clock; the sample's rows carry its timeline: each move at its planned moment,
+    each project created on its first day and last changed at its latest move or report."""
+    transitions = []
+    by_project = {plan.project.pk: plan for plan in plans}
+    rows = ProjectTransition.objects.filter(project__in=list(by_project)).order_by("project_id", "pk")
+    seen: dict[int, int] = {}
+    for row in rows:
+        index = seen.get(row.project_id, 0)
+        seen[row.project_id] = index + 1
+        row.at = by_project[row.project_id].moves[index][0]
+        transitions.append(row)
+    _backdate(ProjectTransition, transitions, at=True)
     for plan in plans:
         plan.project.created_at = _noon(plan.dates[0])
         latest = max([plan.dates[-1]] + [day for day, _ in plan.reports])
         plan.project.updated_at = datetime.combine(latest, time(18, 30), tzinfo=_TZ)
     _backdate(Project, [plan.project for plan in plans], created_at=True, updated_at=True)
-    return plans
 
 
 def _project_slots(rng: random.Random, villages: list[Village]) -> list[tuple[Village, str, str]]:
@@ -346,7 +408,7 @@ def _timeline(rng: random.Random, status: str, spec: TypeSpec, long_running: boo
     return path, dates
 
 
-def _plan_project(rng, village, project_type, status, used_names, actors, *, forced: bool) -> _ProjectPlan:
+def _plan_project(rng, village, project_type, status, used_names, *, forced: bool) -> _ProjectPlan:
     S = ProjectStatus
     spec = TYPE_SPECS[project_type]
     stale = forced or (status == S.UNDER_CONSTRUCTION and rng.random() < 0.2)
@@ -378,7 +440,6 @@ def _plan_project(rng, village, project_type, status, used_names, actors, *, for
             planned_end = max(planned_end, REFERENCE_DATE + _days(rng.randint(10, 120)))
 
     name = _project_name(rng, village, spec, used_names)
-    township_actor = actors.township(village.township_id)
     project = Project(
         village=village,
         type=project_type,
@@ -391,8 +452,6 @@ def _plan_project(rng, village, project_type, status, used_names, actors, *, for
         actual_end=actual_end,
         status=status,
         responsible_person=_person(rng),
-        created_by=township_actor,
-        updated_by=actors.for_move(status, village.township_id) if len(path) > 1 else township_actor,
     )
     if status == S.ACCEPTED:
         body, title = MAINTENANCE.get(project_type, DEFAULT_MAINTENANCE)
@@ -420,11 +479,10 @@ def _project_name(rng, village: Village, spec: TypeSpec, used: set[str]) -> str:
     return name
 
 
-def _write_timelines(rng: random.Random, plans: list[_ProjectPlan], actors: _Actors) -> None:
+def _plan_moves(rng: random.Random, plans: list[_ProjectPlan]) -> None:
+    """The moment and the note of each move of each project's path (the first is its creation as a draft)."""
     S = ProjectStatus
-    rows = []
     for plan in plans:
-        township = plan.village.township_id
         previous = ""
         for status, on in zip(plan.path, plan.dates):
             if status == S.DRAFT and previous == "":
@@ -441,18 +499,8 @@ def _write_timelines(rng: random.Random, plans: list[_ProjectPlan], actors: _Act
                 reason = "验收发现质量问题，返工整改"
             else:
                 reason = MOVE_NOTES.get(status, "")
-            rows.append(
-                ProjectTransition(
-                    project=plan.project,
-                    from_status=previous,
-                    to_status=status,
-                    actor=actors.for_move(status, township),
-                    at=_at(on, rng),
-                    reason=reason,
-                )
-            )
+            plan.moves.append((_at(on, rng), reason))
             previous = status
-    ProjectTransition.objects.bulk_create(rows, batch_size=1000)
 
 
 def _build_windows(plan: _ProjectPlan) -> list[tuple[date, date | None]]:
@@ -494,9 +542,8 @@ def _progress_dates(rng: random.Random, plan: _ProjectPlan) -> list[tuple[date, 
     return unique
 
 
-def _plan_reports(rng: random.Random, plans: list[_ProjectPlan], actors: _Actors) -> list[ProgressReport]:
+def _plan_reports(rng: random.Random, plans: list[_ProjectPlan]) -> None:
     S = ProjectStatus
-    rows = []
     for plan in plans:
         project = plan.project
         if project.status not in (S.UNDER_CONSTRUCTION, S.SUSPENDED, S.COMPLETED, S.ACCEPTED):
@@ -507,7 +554,6 @@ def _plan_reports(rng: random.Random, plans: list[_ProjectPlan], actors: _Actors
         planned = max(30, (project.planned_end - project.planned_start).days)
         speed = rng.uniform(0.5, 0.85) if plan.overdue else rng.uniform(0.75, 1.1)
         cost_factor = Decimal(str(round(rng.uniform(0.86, 0.99), 3)))
-        reporter = actors.township(plan.village.township_id)
         percent = 0
         report_dates = _progress_dates(rng, plan)
         for day, final in report_dates:
@@ -524,7 +570,7 @@ def _plan_reports(rng: random.Random, plans: list[_ProjectPlan], actors: _Actors
                 problems = rng.choice(PROBLEMS)
             if project.status == S.SUSPENDED and day == plan.dates[-1]:
                 problems = "项目暂停施工，待复工条件具备后恢复"
-            rows.append(
+            plan.report_rows.append(
                 ProgressReport(
                     project=project,
                     report_date=day,
@@ -532,13 +578,11 @@ def _plan_reports(rng: random.Random, plans: list[_ProjectPlan], actors: _Actors
                     amount_spent=(project.budget * percent * cost_factor / 100).quantize(Decimal("0.01"), ROUND_DOWN),
                     narrative=_narrative(percent),
                     problems=problems,
-                    reporter=reporter,
                 )
             )
             plan.reports.append((day, percent))
         if plan.reports:
             project.last_reported_on, project.percent_complete = plan.reports[-1]
-    return rows
 
 
 def _narrative(percent: int) -> str:
