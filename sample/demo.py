@@ -6,21 +6,36 @@ of one county (安吉县 330523 by default) that ``import_divisions`` has loaded
 - projects of every type and in every status on about 60 % of the village
   committees, each with a lifecycle timeline consistent with
   ``projects.models.TRANSITIONS`` and, once building started, a progress
-  history;
+  history (sample/works.py);
+- two finalised annual assessment rounds (2024, 2025) of every village
+  committee, with the bottom group (末位) followed up (sample/rounds.py);
 - funding sources of every kind and mechanism, allocations within each
   source's total and region, disbursements within each allocation and within
   the rules of the mechanism (先建后补 only after acceptance, 以奖代补 only
-  after the village passed that year's assessment), and one reversal pair;
-- two finalised annual assessment rounds (2024, 2025) of every village
-  committee, with the bottom group (末位) followed up;
-- demo users (``DEMO_USERS``) for the roles that come later.
+  after the village passed that year's assessment), and one reversal pair
+  (sample/ledger.py);
+- demo users (``DEMO_USERS``) for the roles that come later (sample/people.py).
 
 Every figure is invented: project descriptions and funding-source notes carry
 ``SAMPLE_MARK`` (示例数据). Randomness comes only from ``random.Random`` seeded
 with the ``seed`` argument, and dates only from ``REFERENCE_DATE``, so a run on a
 fresh database with the same seed writes the same rows. A second run for a
-county that already has its sample programme writes nothing. The rows are
-written directly (bulk_create), not through the services: they are sample data.
+county that already has its sample programme writes nothing.
+
+Everything is written through the domain services (project_create,
+project_transition, progress_report_create, assessment_start/score,
+round_finalise, the follow-up steps, funding_source_create, allocation_create,
+allocation_reverse, disbursement_create, village_update), as the demo users
+(see base._Actors), so the access gate, the balance and mechanism checks and
+the audit rows are the real ones. Only two things are written past them:
+assessment schemes and their indicators (configuration, kept in the admin: no
+service writes them), and the moments of the sample's timeline, put on the rows
+afterwards (the services stamp the clock: transition times, created/updated
+times, finalisation times, the reversal's date). The audit rows keep the
+moment the seed ran. For 安吉县 (168 village committees, about 7,000 service
+calls) it takes about 35 s on SQLite (bulk_create took 2 s), of which about 9 s
+are the dashboard refreshes the writes queue for after the commit, which find
+nothing left to do (the seed drains the outbox itself).
 """
 from __future__ import annotations
 

@@ -286,6 +286,44 @@ def test_follow_ups_are_exactly_the_bottom_group(seeded):
                 assert follow_up.status == FollowUpStatus.CLOSED and follow_up.reinspected_on
 
 
+# --- Written through the services ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_row_is_written_through_the_services_by_a_demo_user(seeded):
+    """Each project, move, progress report, ledger entry, assessment and follow-up step has the audit row its
+    service writes, naming the demo account that acted; nobody holds a role the demo users were not given."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import AuditEntry, RoleAssignment
+
+    demo = set(get_user_model().objects.filter(username__in=[u for u, *_ in DEMO_USERS]).values_list("pk", flat=True))
+
+    def audited(model, action="create"):
+        rows = AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(model), action=action)
+        assert set(rows.values_list("actor_id", flat=True)) <= demo, model
+        return rows
+
+    def ids(queryset):
+        return sorted(str(pk) for pk in queryset.values_list("pk", flat=True))
+
+    for model in (Project, ProgressReport, FundingSource, Allocation, Disbursement, Assessment, FollowUp):
+        assert sorted(audited(model).values_list("object_id", flat=True)) == ids(model.objects.all()), model
+    moves = ProjectTransition.objects.exclude(from_status="").count()
+    assert audited(Project, "transition").count() == moves > 0
+    assert audited(FollowUp, "transition").count() == 3 * FollowUp.objects.filter(status=FollowUpStatus.CLOSED).count() > 0
+    assert all(t.actor_id in demo for t in ProjectTransition.objects.all())
+    officials = dict(
+        get_user_model().objects.filter(username__in=["township_tianhuangping", "township_dipu"]).values_list("username", "pk")
+    )
+    created = dict(Project.objects.values_list("pk", "village__township_id"))
+    for row in audited(Project):
+        expected = {"330523108": "township_tianhuangping", "330523001": "township_dipu"}.get(created[int(row.object_id)])
+        if expected:
+            assert row.actor_id == officials[expected]  # a township with its own official enters its own projects
+    assert RoleAssignment.objects.count() == len(DEMO_USERS)
+
+
 # --- Users ----------------------------------------------------------------------
 
 
