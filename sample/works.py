@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import ROUND_DOWN, Decimal
 
+from core import scoping
+from core.models import Role
 from projects.models import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -236,10 +238,13 @@ def _seed_projects(rng: random.Random, county: Region, villages: list[Village], 
     return plans
 
 
-# Who takes each lifecycle action: the township's, or else the county's (core.scoping.PERMISSIONS).
-TOWNSHIP_ACTIONS = {"submit", "withdraw", "start", "complete"}
 # A progress report on the day of one of these moves is written before it: the project is closed afterwards.
 CLOSING = {ProjectStatus.ACCEPTED, ProjectStatus.CANCELLED}
+
+
+def _townships_move(action: LifecycleAction) -> bool:
+    """Is the action the township official's (submit, start, ...), not the county's (approve, accept, ...)?"""
+    return Role.TOWNSHIP_OFFICIAL in scoping.PERMISSIONS[action.permission]
 
 
 def _action(from_status: str, to_status: str) -> LifecycleAction:
@@ -273,7 +278,7 @@ def _write_project(plan: _ProjectPlan, actors: _Actors) -> Project:
         if action.target == ProjectStatus.ACCEPTED:
             maintenance = {f: getattr(planned, f) for f in ("maintenance_body", "maintenance_owner", "property_owner")}
         project = project_transition(
-            actor=township if action.name in TOWNSHIP_ACTIONS else actors.county, project=project, action=action.name,
+            actor=township if _townships_move(action) else actors.county, project=project, action=action.name,
             reason=plan.moves[index][1], maintenance=maintenance, on_date=day,
         )
     project.refresh_from_db()
