@@ -11,7 +11,9 @@ from core import scoping
 from core.models import Role
 from projects.models import (
     DONE_STATUSES,
+    LIFECYCLE_ACTIONS,
     OPEN_STATUSES,
+    LifecycleAction,
     MaintenanceBody,
     ProgressReport,
     Project,
@@ -19,7 +21,7 @@ from projects.models import (
     ProjectTransition,
     ProjectType,
 )
-from projects.services import LIFECYCLE_ACTIONS, LifecycleAction, progress_report_create, project_create, project_transition
+from projects.services import progress_report_create, project_create, project_transition
 from villages.models import Region, Village
 
 from .base import (
