@@ -352,6 +352,26 @@ def test_an_upload_without_a_name_is_called_photo():
     assert photos.inspect(named_none).name == "photo"
 
 
+def test_a_photo_whose_exif_is_cut_short_is_kept_with_what_could_be_read():
+    """Pillow only warns ("Truncated File Read") on a damaged EXIF block: the photo is not refused for it."""
+    from tests.images import exif_with, image_bytes
+
+    exif = exif_with(orientation=6).tobytes()
+    result = photos.process(upload(name="cut.jpg", data=image_bytes("JPEG", size=(64, 48), exif=exif[:-20])))
+    assert (result.width, result.height) == (48, 64) and result.taken_at is not None
+
+
+def test_an_unexpected_error_is_not_disguised_as_a_refusal(monkeypatch):
+    """Only what a damaged file makes Pillow raise becomes PhotoRejected; a bug surfaces as itself."""
+
+    def broken(fp):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(photos, "jpeg_layout", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        photos.inspect(upload(name="a.jpg", data=_file(_smooth("RGB", (50, 40)), "JPEG")))
+
+
 # --- stored names -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(

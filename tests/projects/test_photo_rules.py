@@ -193,6 +193,8 @@ def test_the_report_budget_at_its_boundary(settings):
         (ZH, 100_000_000, "1 亿"), (ZH, 120_000_000, "1.2 亿"), (ZH, 123_456_789, "1.23 亿"),
         ("en", 999_999, "999,999"), ("en", 1_000_000, "1 million"), ("en", 1_500_000, "1.5 million"),
         ("en", 40_000_000, "40 million"), (None, 2_000_000, "2 million"), (None, 12_345, "12,345"),
+        # Where the rounding turns (each a boundary an off-by-one divisor would cross).
+        (ZH, 137_500_000, "1.38 亿"), (ZH, 35_000, "4 万"), ("en", 1_350_000, "1.4 million"),
     ],
 )
 def test_pixel_counts_as_people_say_them(language, pixels, said):
