@@ -235,13 +235,17 @@ class Sheet:
             self.ws.write_number(r, c, number, self.book.formats[style])
 
     def _writer(self, style: str):
-        """The fast path for one column: its common types first, anything else through _cell."""
-        write_number, fmt = self.ws.write_number, self.book.formats.get(style)
+        """The fast path for one column: its common types first, anything else through _cell. It calls XlsxWriter's
+        undecorated cell writers (``_write_number``, ``_write_string``: what ``write_number`` and ``write_string``
+        call once they have turned an "A1" reference into row and column): the reference check costs about as much
+        as our own work per cell over a province's million cells. Every workbook test goes through them."""
+        write_number, fmt = self.ws._write_number, self.book.formats.get(style)
         if style == TEXT:
-            plain, quoted, write_string = self.book.formats[TEXT], self.book.formats[(TEXT, "quoted")], self.ws.write_string
+            plain, quoted, write_string = self.book.formats[TEXT], self.book.formats[(TEXT, "quoted")], self.ws._write_string
+            illegal = ILLEGAL_IN_SHEETS.search
 
             def text_cell(r, c, value):
-                if value.__class__ is str and not ILLEGAL_IN_SHEETS.search(value) and not value.startswith("<r>"):
+                if value.__class__ is str and not illegal(value) and not value.startswith("<r>"):
                     if value:
                         write_string(r, c, value, quoted if value[:1] in _DANGEROUS_FIRST else plain)
                 elif value is not None:
@@ -283,8 +287,11 @@ class Sheet:
 
     def append(self, values) -> None:
         r = self._next_row()
-        for c, (write, value) in enumerate(zip(self._writers, values)):
-            write(r, c, value)
+        c = 0
+        for write, value in zip(self._writers, values):
+            if value is not None:
+                write(r, c, value)
+            c += 1
         self.rows_written += 1
 
     def blank(self) -> None:
