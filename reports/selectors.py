@@ -19,12 +19,15 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, Rank, Substr
+from django.http import QueryDict
 from django.utils import timezone
 
 from assessment.models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade, SchemeKind
-from core.scoping import SYSTEM, restrict
+from core.scoping import SYSTEM, reader_of, restrict
 from dashboard.models import TownshipMonth, TownshipStats, VillageStats
 from dashboard.selectors import dashboard
+from funding import selectors as funding_selectors
+from funding.filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
 from funding.models import Allocation, Disbursement
 from projects.models import ProgressReport, Project, ProjectStatus
 from projects.rules import overdue_q
@@ -331,4 +334,45 @@ def roster(prefix: str):
                   latest_grade=Subquery(latest.values("grade")[:1]),
                   open_follow_ups=Coalesce(Subquery(open_follow_ups, output_field=IntegerField()), 0))
         .values_list(*ROSTER_ROW).order_by("code")
+    )
+
+
+# Ledger: the ledger pages' three lists, as a region's own users see them, through the pages' FilterSets
+
+LEDGER_FILTERSETS = (FundingSourceFilterSet, AllocationFilterSet, DisbursementFilterSet)
+
+
+def ledger_data(params: dict) -> QueryDict:
+    """A ledger report's filters ({name: value or [values]}) as the query string the ledger pages had."""
+    data = QueryDict(mutable=True)
+    for name, value in params.items():
+        data.setlist(name, [str(v) for v in value] if isinstance(value, list) else [str(value)])
+    return data
+
+
+def _ledger_lists(code: str, params: dict):
+    reader = reader_of(code)
+    data = ledger_data(params)
+    return (
+        FundingSourceFilterSet(data, queryset=funding_selectors.source_list(user=reader)).qs.order_by("pk"),
+        AllocationFilterSet(data, queryset=funding_selectors.allocation_list(user=reader)).qs.order_by("pk"),
+        DisbursementFilterSet(data, queryset=funding_selectors.disbursement_list(user=reader)).qs.order_by("pk"),
+    )
+
+
+def ledger_counts(code: str, params: dict) -> int:
+    return sum(queryset.count() for queryset in _ledger_lists(code, params))
+
+
+def ledger(code: str, params: dict):
+    """(sources as instances with their figures, allocations and payments as tuples) in id order. Tuples, not model
+    instances: a province has 270,000 allocations (five related objects each as instances)."""
+    sources, allocations, payments = _ledger_lists(code, params)
+    return (
+        sources,
+        allocations.values_list("pk", "allocated_on", "source__name", "source__kind", "project__name",
+                                "project__village__short_name", "project__village_id", "amount", "disbursed", "reverses_id",
+                                "reason"),
+        payments.values_list("pk", "paid_on", "voucher_no", "allocation_id", "allocation__source__name",
+                             "allocation__project__name", "allocation__project__village_id", "amount", "reverses_id", "reason"),
     )

@@ -1,35 +1,22 @@
 """The ledger of a region as its own users see it: the ledger pages' three lists (sources, allocations, payments),
-narrowed by the filters the pages had, one sheet each. The lists are funding's selectors through the ledger
-pages' FilterSets, read as the region's reader would."""
+narrowed by the filters the pages had, one sheet each (reports.selectors.ledger reads them), and the check of
+those filters when a ledger report is requested."""
 from __future__ import annotations
 
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
-from core.scoping import reader_of
 from core.workbook import DATE, INTEGER, MONEY, TEXT, Column, Workbook
-from funding import selectors as funding_selectors
-from funding.filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
 from funding.models import SourceKind
 from reports.models import ReportJob
-from reports.selectors import CHUNK
+from reports.selectors import CHUNK, LEDGER_FILTERSETS, ledger, ledger_counts, ledger_data
 
 from .common import Plan, Tick, Ticker, generated_line, labels, title
-
-LEDGER_FILTERSETS = (FundingSourceFilterSet, AllocationFilterSet, DisbursementFilterSet)
 
 
 def ledger_filter_names() -> set[str]:
     return {name for filterset in LEDGER_FILTERSETS for name in filterset.base_filters}
-
-
-def _ledger_data(params: dict) -> QueryDict:
-    data = QueryDict(mutable=True)
-    for name, value in params.items():
-        data.setlist(name, [str(v) for v in value] if isinstance(value, list) else [str(value)])
-    return data
 
 
 def clean_ledger_params(params, region_code: str) -> dict:
@@ -48,7 +35,7 @@ def clean_ledger_params(params, region_code: str) -> dict:
             errors[name] = [_("Enter a text or a number.")]
             continue
         cleaned[name] = [str(v) for v in values] if isinstance(value, list) else str(value)
-    data = _ledger_data(cleaned)
+    data = ledger_data(cleaned)
     for filterset in LEDGER_FILTERSETS:
         form = filterset(data, queryset=filterset._meta.model.objects.none()).form
         if not form.is_valid():
@@ -62,24 +49,14 @@ def clean_ledger_params(params, region_code: str) -> dict:
     return cleaned
 
 
-def ledger_lists(job: ReportJob):
-    reader = reader_of(job.region_id)
-    data = _ledger_data(job.params or {})
-    return (
-        FundingSourceFilterSet(data, queryset=funding_selectors.source_list(user=reader)).qs.order_by("pk"),
-        AllocationFilterSet(data, queryset=funding_selectors.allocation_list(user=reader)).qs.order_by("pk"),
-        DisbursementFilterSet(data, queryset=funding_selectors.disbursement_list(user=reader)).qs.order_by("pk"),
-    )
-
-
 def plan(job: ReportJob) -> Plan:
-    return Plan(rows=sum(queryset.count() for queryset in ledger_lists(job)))
+    return Plan(rows=ledger_counts(job.region_id, job.params or {}))
 
 
 def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
     """The ledger of the region as its own users see it (a provincial fund seen from a county shows what went to the
     county), narrowed by the filters the ledger pages had: sources, allocations and payments, one sheet each."""
-    sources, allocations, payments = ledger_lists(job)
+    sources, allocations, payments = ledger(job.region_id, job.params or {})
     counted = Ticker(tick)
     filters = ", ".join(f"{k}={v}" for k, v in sorted((job.params or {}).items()))
     with Workbook(path) as book:
@@ -106,12 +83,8 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
             Column(_("reverses"), INTEGER, 9), Column(_("reason"), TEXT, 30),
         ])
         sheet.header()
-        # Tuples, not model instances: a province has 270,000 allocations (five related objects each as instances).
         kinds = labels(SourceKind.choices)
-        for row in allocations.values_list(
-            "pk", "allocated_on", "source__name", "source__kind", "project__name", "project__village__short_name",
-            "project__village_id", "amount", "disbursed", "reverses_id", "reason",
-        ).iterator(chunk_size=CHUNK):
+        for row in allocations.iterator(chunk_size=CHUNK):
             row = list(row)
             row[3] = kinds.get(row[3], row[3])
             sheet.append(row)
@@ -124,10 +97,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
             Column(_("reason"), TEXT, 30),
         ])
         sheet.header()
-        for row in payments.values_list(
-            "pk", "paid_on", "voucher_no", "allocation_id", "allocation__source__name", "allocation__project__name",
-            "allocation__project__village_id", "amount", "reverses_id", "reason",
-        ).iterator(chunk_size=CHUNK):
+        for row in payments.iterator(chunk_size=CHUNK):
             sheet.append(row)
             counted()
         counted.flush()
