@@ -44,7 +44,7 @@ test: install
 # about 3 minutes: Zhejiang's divisions, then generate_programme over its 19,708 villages).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qiancun_bench
 bench: install
-	@psql "$(BENCH_DATABASE_URL)" -Atc 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres qiancun_bench
+	@psql "$(BENCH_DATABASE_URL)" -Atc 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL))
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py import_divisions -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_programme --province 33 --if-missing

@@ -434,9 +434,6 @@ PHOTO_MAX_PIXELS_PER_REPORT = env.int("PHOTO_MAX_PIXELS_PER_REPORT", default=120
 REPORTS_RETENTION_DAYS = env.int("REPORTS_RETENTION_DAYS", default=30)  # report files are deleted after this
 REPORTS_SOFT_TIME_LIMIT = env.int("REPORTS_SOFT_TIME_LIMIT", default=900)  # seconds one report may take
 REPORTS_MAX_ACTIVE_PER_USER = env.int("REPORTS_MAX_ACTIVE_PER_USER", default=5)  # queued or running at once
-# Database connections a large CSV export (the roster of a city or province) is split over, all reading one
-# snapshot (reports/pgcopy.py); 1 turns splitting off. Each running report may hold this many connections.
-REPORTS_COPY_PARALLEL = env.int("REPORTS_COPY_PARALLEL", default=2)
 # A running job whose heartbeat is older than this is taken over (its worker died).
 REPORTS_STALE_SECONDS = env.int("REPORTS_STALE_SECONDS", default=300)
 # A queued job not started this long after it was sent is sent again (the broker lost it).

@@ -2,9 +2,10 @@
 
 Formula injection: a spreadsheet treats a text cell starting with `=`, `+`, `-`, `@`, a tab or a
 carriage return as a formula (or a DDE call) when the file is opened. Every text value written to
-an export goes through ``safe_cell``, which prefixes such text with an apostrophe so that it shows
-as typed and is never evaluated. Numbers, dates and booleans are left as they are: they are typed
-cells, not text.
+a CSV export goes through ``safe_cell``, which prefixes such text with an apostrophe so that it shows
+as typed and is never evaluated. A workbook (core.workbook) applies the same rule with the apostrophe
+hidden: such text is written as text with a quote-prefix cell format. Numbers, dates and booleans are
+left as they are: they are typed cells, not text.
 """
 from __future__ import annotations
 

@@ -5,11 +5,10 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from core import scoping
-from core.exports import sheet_row
 from core.views import portal_view
+from core.workbook import AUTO, DECIMAL1, INTEGER, MONEY, TEXT, Column, Workbook
 from villages.models import Region
 from villages.selectors import home_regions
 
@@ -70,37 +69,44 @@ def export(request, code):
     """Every chart's figures, one sheet each."""
     region = _region(request, code)
     board = selectors.dashboard(user=request.user, region=region)
-    book = Workbook(write_only=True)
+    out = io.BytesIO()
+    book = Workbook(out, constant_memory=False)
 
-    def sheet(title, header, rows):
-        ws = book.create_sheet(title[:31])
-        ws.append(sheet_row(str(h) for h in header))
+    def sheet(title, columns, rows):
+        ws = book.add_sheet(title, [Column(str(name), style, width) for name, style, width in columns])
+        ws.header()
         for row in rows:
-            ws.append(sheet_row(row))
+            ws.append(row)
+        ws.close()
 
     t = board.totals
-    sheet(_("Summary"), [_("figure"), _("value")], [
+    sheet(_("Summary"), [(_("figure"), TEXT, 30), (_("value"), AUTO, 18)], [
         (_("villages"), t.villages), (_("projects"), t.projects), (_("completion (%)"), t.completion),
         (_("overdue projects"), t.overdue_projects), (_("villages with no report in 30 days"), t.stale_villages),
         (_("budget"), t.budget), (_("allocated"), t.allocated), (_("disbursed"), t.disbursed),
         (_("execution rate"), t.execution_rate), (_("leverage ratio"), t.leverage_ratio),
         (_("open follow-ups"), board.open_follow_ups),
     ])
-    sheet(_("Villages by category"), [_("category"), _("villages")], [(label, n) for _c, label, n in board.by_category])
-    sheet(_("Projects by status"), [_("status"), _("projects")], [(label, n) for _s, label, n in board.by_status])
-    sheet(_("Projects by type"), [_("project type"), _("projects")], [(label, n) for _t, label, n in board.by_type])
-    sheet(_("Money by source kind"), [_("kind"), _("allocated")], [(label, amount) for _k, label, amount in board.by_kind])
-    sheet(_("Monthly trend"), [_("month"), _("progress reports"), _("disbursed")],
+    sheet(_("Villages by category"), [(_("category"), TEXT, 16), (_("villages"), INTEGER, 10)],
+          [(label, n) for _c, label, n in board.by_category])
+    sheet(_("Projects by status"), [(_("status"), TEXT, 16), (_("projects"), INTEGER, 10)],
+          [(label, n) for _s, label, n in board.by_status])
+    sheet(_("Projects by type"), [(_("project type"), TEXT, 16), (_("projects"), INTEGER, 10)],
+          [(label, n) for _t, label, n in board.by_type])
+    sheet(_("Money by source kind"), [(_("kind"), TEXT, 20), (_("allocated"), MONEY, 18)],
+          [(label, amount) for _k, label, amount in board.by_kind])
+    sheet(_("Monthly trend"), [(_("month"), TEXT, 10), (_("progress reports"), INTEGER, 12), (_("disbursed"), MONEY, 18)],
           [(m["month"].strftime("%Y-%m"), m["reports"], m["disbursed"]) for m in board.trend])
-    sheet(_("Areas below"), [_("code"), _("name"), _("villages"), _("projects"), _("completion (%)"), _("overdue projects"),
-                             _("budget"), _("allocated"), _("disbursed"), _("execution rate")],
+    sheet(_("Areas below"), [(_("code"), TEXT, 14), (_("name"), TEXT, 16), (_("villages"), INTEGER, 9), (_("projects"), INTEGER, 9),
+                             (_("completion (%)"), DECIMAL1, 11), (_("overdue projects"), INTEGER, 10), (_("budget"), MONEY, 16),
+                             (_("allocated"), MONEY, 16), (_("disbursed"), MONEY, 16), (_("execution rate"), AUTO, 11)],
           [(c.code, c.name, c.villages, c.projects, c.completion, c.overdue_projects, c.budget, c.allocated, c.disbursed,
             c.execution_rate) for c in board.children])
-    sheet(_("Ranking"), [_("rank"), _("village"), _("code"), _("total score"), _("grade")],
+    sheet(_("Ranking"), [(_("rank"), AUTO, 6), (_("village"), TEXT, 14), (_("code"), TEXT, 14), (_("total score"), DECIMAL1, 9),
+                         (_("grade"), TEXT, 8)],
           [(i, a.village.short_name, a.village_id, a.total_score, a.get_grade_display()) for i, a in enumerate(board.top, 1)]
           + [("↓", a.village.short_name, a.village_id, a.total_score, a.get_grade_display()) for a in board.bottom])
-    out = io.BytesIO()
-    book.save(out)
+    book.close()
     response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="dashboard-{region.code}-{timezone.localdate():%Y%m%d}.xlsx"'
     return response

@@ -35,10 +35,13 @@ from django.utils.translation import gettext as _
 from core import audit, scoping
 from core.exceptions import Conflict, InvalidInput, NotPermitted
 from core.models import AuditAction
+from core.workbook import TooManyRows
 from villages.models import Region, RegionLevel
 
-from .builders import BUILDERS, ReportUnavailable, clean_ledger_params, latest_ranking_period
+from .kinds import BUILDERS, ReportUnavailable
+from .kinds.ledger import clean_ledger_params
 from .models import FORMATS, PERIOD_PATTERNS, ReportJob, ReportKind, ReportStatus
+from .selectors import latest_ranking_period
 
 logger = logging.getLogger(__name__)
 
@@ -271,7 +274,7 @@ def report_run(*, job_id: int, task_id: str = "", can_retry: bool = False) -> Re
             _release(job, token)
             raise
         return _fail(job, token, _("The report failed after several attempts: %(error)s") % {"error": error})
-    except ReportUnavailable as error:
+    except (ReportUnavailable, TooManyRows) as error:  # a missing library, a sheet beyond a workbook's rows
         return _fail(job, token, str(error))
     except Exception as error:
         logger.exception("reports: job %s failed", job.pk)

@@ -14,10 +14,10 @@ from villages.models import CHILD_CODE_LENGTH, CODE_LENGTH, VILLAGE_CODE_LENGTH,
 from villages.selectors import home_regions
 
 from . import selectors, services
-from .builders import ledger_filter_names
 from .downloads import file_response
 from .filters import ReportJobFilterSet
 from .forms import ReportRequestForm
+from .kinds.ledger import ledger_filter_names
 from .models import FORMATS, ReportKind
 
 

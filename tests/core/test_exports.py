@@ -1,18 +1,20 @@
 """Formula injection: no exported text cell can start a formula, in any export of the project."""
 import io
 from decimal import Decimal
-from xml.sax.saxutils import unescape
 
 import pytest
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from core.exports import DANGEROUS_PREFIXES, ILLEGAL_IN_SHEETS, safe_cell, safe_row, sheet_cell, sheet_row
 from core.models import Role
+from core.workbook import MONEY, TEXT, Column
+from core.workbook import Workbook as WorkbookWriter
 from tests.factories import VillageFactory, region, user_with
+from tests.workbooks import assert_guarded, shown
 
 dangerous_text = st.builds(lambda p, rest: p + rest, st.sampled_from(DANGEROUS_PREFIXES), st.text(max_size=40))
 
@@ -32,20 +34,22 @@ def test_typed_values_are_untouched(value):
 @settings(max_examples=60, deadline=None)
 @given(st.one_of(dangerous_text, st.text(max_size=40), st.builds(lambda c, t: c + t, st.sampled_from("\x00\x0b\x1f"), dangerous_text)))
 def test_a_written_cell_is_text_never_a_formula(text):
-    book = Workbook(write_only=True)  # as the dashboard's export writes (the reports have their own writer: tests/reports)
-    sheet = book.create_sheet("s")
-    sheet.append(sheet_row([text, Decimal("-5.00")]))
+    """As every workbook of the portal is written (core.workbook): the text as typed, behind a quote prefix."""
     out = io.BytesIO()
-    book.save(out)
+    with WorkbookWriter(out, constant_memory=False) as book:
+        sheet = book.add_sheet("s", [Column("text", TEXT), Column("amount", MONEY)])
+        sheet.append([text, Decimal("-5.00")])
+        sheet.close()
     cell, amount = next(load_workbook(io.BytesIO(out.getvalue()))["s"].iter_rows())
     assert cell.data_type != "f"
-    assert not str(cell.value or "").startswith(("=", "+", "-", "@"))
+    assert not str(cell.value or "").startswith(("=", "+", "-", "@")) or cell.quotePrefix
+    assert ("'" if cell.quotePrefix else "") + shown(cell.value or "") == sheet_cell(text)
     assert amount.value == -5  # numbers stay numbers, negative ones included
 
 
 # --- one rule, several code paths ----------------------------------------------------------------------
 # safe_cell (a cell), safe_row (a row, inlined for speed: the CSV reports), sheet_cell/sheet_row (workbooks)
-# and reports.xlsx._text (the streaming workbook writer) each implement the rule; they must never drift apart.
+# and core.workbook (the workbook writer: the apostrophe as a quote-prefix format) each implement the rule; they must never drift apart.
 # The starts are spelled out here, not read from DANGEROUS_PREFIXES: a character dropped from the module's
 # tuple (or from one path's copy of it) must fail a test.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -126,20 +130,28 @@ def test_sheet_row_is_sheet_cell_over_the_row(row):
 @example("\t=1")
 @example("\r=1")
 @example("\x1f=1")
-def test_the_streaming_workbook_writer_neutralises_as_sheet_cell(text):
-    """reports.xlsx writes inline strings with its own copy of the rule (escaped for XML)."""
-    from reports.xlsx import _text
+def test_the_workbook_writer_neutralises_as_sheet_cell(text):
+    """core.workbook keeps the text as typed and hides the apostrophe in a quote-prefix format."""
+    assert _written(text) == sheet_cell(text)
 
-    assert unescape(_text(text), {"&#13;": "\r"}) == sheet_cell(text)
+
+def _written(text) -> str:
+    """The text core.workbook writes for ``text``, with its hidden apostrophe shown."""
+    out = io.BytesIO()
+    with WorkbookWriter(out, constant_memory=False) as book:
+        sheet = book.add_sheet("s", [Column("text", TEXT)])
+        sheet.append([text])
+        sheet.close()
+    cell = load_workbook(io.BytesIO(out.getvalue()))["s"]["A1"]
+    assert cell.data_type != "f"
+    return ("'" if cell.quotePrefix else "") + shown(cell.value or "")
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_every_formula_start_is_neutralised_by_every_path(start):
-    from reports.xlsx import _text
-
     text = start + "SUM(A1)"
     assert safe_cell(text) == safe_row([text])[0] == sheet_cell(text) == sheet_row([text])[0] == "'" + text
-    assert unescape(_text(text), {"&#13;": "\r"}) == "'" + text
+    assert _written(text) == "'" + text
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","点击")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "\x0b=1"])
@@ -154,6 +166,7 @@ def test_the_dashboard_export_neutralises_formulas(client, db, name):
     rebuild("")
     client.force_login(county)
     dashboard = load_workbook(io.BytesIO(client.get(reverse("dashboard:export", args=["330523"])).content))
-    names = [row[1] for row in dashboard[dashboard.sheetnames[-2]].iter_rows(min_row=2, values_only=True)]
-    assert names == ["'" + name.replace("\r", "\n").replace("\x0b", "")], names
+    cells = [row[1] for row in dashboard[dashboard.sheetnames[-2]].iter_rows(min_row=2)]
+    assert [shown(c.value) for c in cells] == [name.replace("\x0b", "")] and cells[0].quotePrefix, [c.value for c in cells]
     assert all(c.data_type != "f" for sheet in dashboard for row in sheet.iter_rows() for c in row)
+    assert_guarded(dashboard)

@@ -264,11 +264,11 @@ def test_dashboards_and_region_summaries_open_within_the_users_area_only(client,
 def test_the_ledger_report_of_a_users_region_holds_what_that_user_sees(world, kind, tmp_path):
     """The ledger report reads as the region's own users (core.scoping.reader_of): sources, allocations and
     payments of the region, and funds from above on its line, nothing of other areas."""
-    from reports import builders
+    from reports.kinds import ledger
     from reports.models import ReportJob
 
     job = ReportJob(kind="ledger", format="xlsx", region_id=GRANTS[kind][1], params={})
-    builders.build_ledger_xlsx(job, tmp_path / "ledger.xlsx", lambda n: None)
+    ledger.build_xlsx(job, tmp_path / "ledger.xlsx", lambda n: None)
     book = load_workbook(io.BytesIO((tmp_path / "ledger.xlsx").read_bytes()), read_only=True)
     text = "\n".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row if cell)
     # The ledger of a region is what its users of the region's level see; the API client of 浙江省 and of

@@ -17,6 +17,7 @@ from funding.models import SourceKind
 from reports import services
 from reports.models import ReportJob, ReportKind, ReportStatus
 from tests.factories import AllocationFactory, FundingSourceFactory, region
+from tests.workbooks import assert_guarded, quoted
 
 D = Decimal
 
@@ -55,6 +56,13 @@ def _sheets(client, job):
     return sources[3:], allocations[1:], payments[1:]
 
 
+def _quoted(client, job) -> set[str]:
+    """The texts of the ledger shown with a hidden apostrophe (quote prefix); no cell is a formula."""
+    book = load_workbook(io.BytesIO(b"".join(client.get(reverse("reports:download", args=[job.pk])).streaming_content)))
+    assert_guarded(book)
+    return quoted(book)
+
+
 def test_there_is_no_synchronous_ledger_export(client, ledger_world):
     client.force_login(ledger_world["county"])
     assert client.get("/funding/export.xlsx").status_code == 404
@@ -71,7 +79,8 @@ def test_the_ledger_report_is_what_the_county_sees(ledger_world, django_capture_
     sources, allocations, payments = _sheets(client, job)
     seen = selectors.source_list(user=county).order_by("pk")
     assert [row[0] for row in sources] == [s.pk for s in seen]
-    assert {row[1] for row in sources} == {"县级财政", "'@省级专项"} and "长兴县财政" not in {row[1] for row in sources}
+    assert {row[1] for row in sources} == {"县级财政", "@省级专项"} and "长兴县财政" not in {row[1] for row in sources}
+    assert "@省级专项" in _quoted(client, job) and "县级财政" not in _quoted(client, job)
     by_id = {row[0]: row for row in sources}
     for source in seen:  # allocated and disbursed as 安吉县 sees them (a provincial fund: what went to 安吉县)
         assert (D(str(by_id[source.pk][8])), D(str(by_id[source.pk][9]))) == (source.allocated, source.disbursed)
@@ -130,4 +139,5 @@ def test_formulas_in_the_ledger_are_neutralised(ledger_world, django_capture_on_
     job = _run(client, {}, django_capture_on_commit_callbacks)
     sources, _allocations, _payments = _sheets(client, job)
     names = {row[1] for row in sources}
-    assert "'=HYPERLINK(\"http://evil.example\",\"点击\")" in names and "'=1" in names
+    assert "=HYPERLINK(\"http://evil.example\",\"点击\")" in names and "=1" in names  # shown as typed (\x0b dropped)
+    assert {"=HYPERLINK(\"http://evil.example\",\"点击\")", "=1"} <= _quoted(client, job)  # text, behind a quote prefix

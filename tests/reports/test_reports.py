@@ -18,8 +18,10 @@ from core.models import AuditEntry
 from funding.models import Allocation, Disbursement
 from projects.filters import overdue_q
 from projects.models import Project, ProjectStatus
-from reports import builders, services
+from reports import kinds, services
+from reports.kinds import progress, roster
 from reports.models import ReportJob, ReportStatus
+from tests.workbooks import assert_guarded, quoted
 from villages.models import Region, Village
 
 D = Decimal
@@ -79,12 +81,14 @@ def test_progress_workbook_matches_the_database(county_world):
     disbursed = Disbursement.objects.filter(allocation__project__village__code__startswith="330523").aggregate(t=Sum("amount"))["t"]
     assert D(str(round(sum(v["已拨付（元）"] for v in villages), 2))) == disbursed
     assert sum(v["本月进度填报"] for v in villages) == 2
-    # Formula injection: the village named =HYPERLINK(...) is text, not a formula.
-    assert any(v["村庄"] == "'=HYPERLINK(\"http://x\")村" for v in villages)
+    # Formula injection: the village named =HYPERLINK(...) is text, not a formula, shown as typed behind a quote prefix.
+    assert any(v["村庄"] == "=HYPERLINK(\"http://x\")村" for v in villages)
+    assert {"=HYPERLINK(\"http://x\")村", "-污水管网工程"} <= quoted(book)
+    assert_guarded(book)
     overdue = _sheet_rows(book["逾期项目"], 1)
     expected = Project.objects.filter(overdue_q(county_world["today"]), village__code__startswith="330523")
     assert sorted(r["项目ID"] for r in overdue) == sorted(expected.values_list("pk", flat=True)) and len(overdue) == 2
-    assert overdue[0]["逾期天数"] == 20 and overdue[0]["项目名称"].startswith("'")  # "-污水管网工程" neutralised
+    assert overdue[0]["逾期天数"] == 20 and overdue[0]["项目名称"] == "-污水管网工程"  # neutralised (quoted above)
     ws = book["村庄"]
     assert ws.freeze_panes == "A2" and ws["M2"].number_format == "#,##0.00" and ws.column_dimensions["A"].width >= 12
     assert ws["L1"].font.b  # bold header
@@ -112,7 +116,8 @@ def test_funding_workbook_matches_the_ledger(county_world):
     assert D(str(by_kind["县级财政预算"]["已拨付（元）"])) == D("200000.00")
     assert len(book["按资金类型"]._charts) == 1
     sources = _sheet_rows(book["资金来源"], 1)
-    assert {s["名称"] for s in sources} == {"县级财政", "'@省级专项"}
+    assert {s["名称"] for s in sources} == {"县级财政", "@省级专项"} and "@省级专项" in quoted(book)
+    assert_guarded(book)
     # A fiscal year narrows to that year's sources.
     year = _request(county_world, "funding", period=str(county_world["today"].year))
     rows = {r["类型"]: r for r in _sheet_rows(load_workbook(_path(year))["按资金类型"], 3)}
@@ -232,7 +237,7 @@ def test_a_run_that_lost_the_job_discards_its_file(county_world, monkeypatch, se
     assert token_a != token_b
     temp_a = Path(settings.MEDIA_ROOT) / services.temp_name(job_a, token_a)
     temp_a.parent.mkdir(parents=True, exist_ok=True)
-    builders.build_roster_csv(job_a, temp_a, lambda n: None)
+    roster.build_csv(job_a, temp_a, lambda n: None)
     with pytest.raises(services.Superseded):
         services._finish(job_a, token_a, temp_a, 5)
     assert ReportJob.objects.get(pk=job.pk).status == ReportStatus.RUNNING and not _report_files()[:-1]
@@ -240,7 +245,7 @@ def test_a_run_that_lost_the_job_discards_its_file(county_world, monkeypatch, se
         services._checkpoint(job.pk, token_a, 50)  # A's progress is no longer written either
     temp_a.unlink()
     temp_b = Path(settings.MEDIA_ROOT) / services.temp_name(job_b, token_b)
-    rows = builders.build_roster_csv(job_b, temp_b, lambda n: None)
+    rows = roster.build_csv(job_b, temp_b, lambda n: None)
     done = services._finish(job_b, token_b, temp_b, rows)
     assert done.status == ReportStatus.SUCCEEDED and done.attempts == 2
     assert [p.name for p in _report_files()] == [Path(done.file.name).name]
@@ -257,15 +262,15 @@ def test_a_fresh_run_of_another_task_is_left_alone_but_its_own_redelivery_takes_
 def test_transient_errors_release_the_job_for_a_retry_then_fail_on_the_last_attempt(county_world, monkeypatch):
     job = _queued(county_world, monkeypatch)
     calls = {"n": 0}
-    real = builders.BUILDERS[("roster", "csv")]
+    real = kinds.BUILDERS[("roster", "csv")]
 
     def flaky(job, path, tick):
         calls["n"] += 1
         Path(path).write_text("half")
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setitem(builders.BUILDERS, ("roster", "csv"), (real[0], flaky))
-    monkeypatch.setattr(services, "BUILDERS", builders.BUILDERS)
+    monkeypatch.setitem(kinds.BUILDERS, ("roster", "csv"), (real[0], flaky))
+    monkeypatch.setattr(services, "BUILDERS", kinds.BUILDERS)
     with pytest.raises(OperationalError):
         services.report_run(job_id=job.pk, task_id="t", can_retry=True)
     held = ReportJob.objects.get(pk=job.pk)
@@ -282,10 +287,22 @@ def test_a_crashing_builder_fails_the_job_with_its_error_and_leaves_no_file(coun
         Path(path).write_text("partial")
         raise ValueError("division by zero in the summary")
 
-    monkeypatch.setitem(builders.BUILDERS, ("roster", "csv"), (lambda job: builders.Plan(rows=1), broken))
-    monkeypatch.setattr(services, "BUILDERS", builders.BUILDERS)
+    monkeypatch.setitem(kinds.BUILDERS, ("roster", "csv"), (lambda job: kinds.Plan(rows=1), broken))
+    monkeypatch.setattr(services, "BUILDERS", kinds.BUILDERS)
     done = services.report_run(job_id=job.pk, task_id="t")
     assert done.status == ReportStatus.FAILED and "division by zero" in done.error and not _report_files()
+
+
+def test_a_sheet_beyond_the_row_limit_fails_the_job_clearly(county_world, monkeypatch):
+    """A workbook sheet holds 1,048,576 rows: a report that would write more fails with that said, and no file."""
+    from core import workbook
+
+    monkeypatch.setattr(workbook, "MAX_ROWS", 4)  # a header and 3 of the county's 5 villages
+    job = _queued(county_world, monkeypatch, kind="roster")
+    ReportJob.objects.filter(pk=job.pk).update(format="xlsx")
+    done = services.report_run(job_id=job.pk, task_id="t")
+    assert done.status == ReportStatus.FAILED and "村庄" in done.error and "4 行" in done.error, done.error
+    assert not _report_files()
 
 
 def test_the_soft_time_limit_fails_the_job_clearly(county_world, monkeypatch):
@@ -296,8 +313,8 @@ def test_the_soft_time_limit_fails_the_job_clearly(county_world, monkeypatch):
     def slow(job, path, tick):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setitem(builders.BUILDERS, ("roster", "csv"), (lambda job: builders.Plan(rows=1), slow))
-    monkeypatch.setattr(services, "BUILDERS", builders.BUILDERS)
+    monkeypatch.setitem(kinds.BUILDERS, ("roster", "csv"), (lambda job: kinds.Plan(rows=1), slow))
+    monkeypatch.setattr(services, "BUILDERS", kinds.BUILDERS)
     done = services.report_run(job_id=job.pk, task_id="t")
     assert done.status == ReportStatus.FAILED and str(settings.REPORTS_SOFT_TIME_LIMIT) in done.error
 
@@ -382,14 +399,17 @@ def test_expiry_deletes_old_files_and_keeps_the_row(county_world, client, settin
     assert client.get(f"/reports/{recent.pk}/download/").status_code == 200
 
 
-def test_roster_csv_by_copy_equals_the_python_writer(county_world, postgres, monkeypatch, tmp_path):
-    """On PostgreSQL the roster is written by COPY, neutralised in SQL: the same bytes as the csv module's path."""
+def test_roster_csv_on_postgresql_is_the_one_writer_s_bytes(county_world, postgres, tmp_path):
+    """One path on every database (the csv module over one statement): on PostgreSQL the job's file and a second
+    run give the same bytes, text neutralised, villages in code order."""
     job = _request(county_world, "roster")
-    by_copy = _path(job).read_bytes()
-    monkeypatch.setattr(builders, "copy_supported", lambda: False)
-    rows = builders.build_roster_csv(job, tmp_path / "python.csv", lambda n: None)
-    assert rows == 5 and (tmp_path / "python.csv").read_bytes() == by_copy
-    assert b"'=HYPERLINK" in by_copy and b"'+\xe5\x8a\x9d" in by_copy  # =HYPERLINK... and +劝学村 neutralised
+    written = _path(job).read_bytes()
+    rows = roster.build_csv(job, tmp_path / "again.csv", lambda n: None)
+    assert rows == 5 and (tmp_path / "again.csv").read_bytes() == written
+    assert b"'=HYPERLINK" in written and b"'+\xe5\x8a\x9d" in written  # =HYPERLINK... and +劝学村 neutralised
+    lines = written.decode("utf-8-sig").splitlines()
+    assert [line[:12] for line in lines[1:]] == ["330523001211", "330523001212", "330523108204", "330523108205",
+                                                 "330523108206"]
 
 
 def test_progress_workbook_costs_the_same_queries_however_many_areas(county_world, monkeypatch, tmp_path):
@@ -404,7 +424,7 @@ def test_progress_workbook_costs_the_same_queries_however_many_areas(county_worl
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            builders.build_progress_xlsx(job, tmp_path / "p.xlsx", lambda n: None)
+            progress.build_xlsx(job, tmp_path / "p.xlsx", lambda n: None)
         return len(captured)
 
     before = queries()
@@ -456,3 +476,35 @@ def test_the_active_report_limit_holds_under_concurrent_requests(postgres, setti
     assert len(outcomes) == 60, outcomes
     assert outcomes.count("ok") == 5 and outcomes.count("too_many_reports") == 55, sorted(set(outcomes))
     assert ReportJob.objects.filter(requester=county).count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_roster_is_one_snapshot(county_world, postgres, monkeypatch, tmp_path):
+    """The roster's rows are one statement: a village renamed and committed by another session while the file is
+    being written is not in it (the statement's snapshot); the next roster has the new name."""
+    from django.db import connections
+
+    from reports.kinds import roster as roster_kind
+
+    job = ReportJob(kind="roster", format="csv", region_id="3305", language="zh-hans")
+    roster.build_csv(job, tmp_path / "before.csv", lambda n: None)
+    before = (tmp_path / "before.csv").read_bytes()
+    original, renamed, calls = roster_kind.safe_row, [], []
+
+    def rename_then_write(row):
+        calls.append(row)
+        if len(calls) == 2:  # the header, then the first village: the statement has run; another session commits
+            other = connections.create_connection("default")
+            with other.cursor() as cursor:
+                cursor.execute("UPDATE villages_village SET short_name = %s WHERE code = %s", ["改名村", "330523108206"])
+            other.close()
+            renamed.append(True)
+        return original(row)
+
+    monkeypatch.setattr(roster_kind, "safe_row", rename_then_write)
+    assert roster.build_csv(job, tmp_path / "during.csv", lambda n: None) == 5
+    during = (tmp_path / "during.csv").read_bytes()
+    assert renamed and during == before and "改名村".encode() not in during
+    monkeypatch.setattr(roster_kind, "safe_row", original)
+    roster.build_csv(job, tmp_path / "after.csv", lambda n: None)
+    assert "改名村".encode() in (tmp_path / "after.csv").read_bytes()
