@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import scoping
-from core.exceptions import DomainError, NotPermitted
-from core.views import ScopedDetailView, ScopedListView, apply_domain_error, portal_view
+from core.exceptions import NotPermitted
+from core.views import ScopedDetailView, ScopedListView, perform, portal_view
 from villages.models import CHILD_CODE_LENGTH, CODE_LENGTH, VILLAGE_CODE_LENGTH, RegionLevel
 from villages.selectors import home_regions
 
@@ -55,12 +55,12 @@ def report_request(request):
                              initial={"kind": request.GET.get("kind", "progress"), "region": request.GET.get("region")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            job = services.report_request(actor=user, kind=data["kind"], region_code=data["region"], format=data["format"],
-                                          period=data["period"], language=request.LANGUAGE_CODE)
-        except DomainError as error:
-            apply_domain_error(request, form, error)
-        else:
+        outcome = perform(request, lambda: services.report_request(
+            actor=user, kind=data["kind"], region_code=data["region"], format=data["format"], period=data["period"],
+            language=request.LANGUAGE_CODE,
+        ), form=form)
+        if outcome.done:
+            job = outcome.result
             job.refresh_from_db()
             if job.dispatched_at is None and not job.is_done:
                 messages.warning(request, _("The report queue is unavailable right now. Your request is saved and the "
@@ -90,15 +90,13 @@ def ledger_request(request):
             filters.pop("region", None)  # a region the user may not ask about narrows nothing: their own instead
         own = [r for r in home_regions(user=user) if scoping.can(user, "report.request_ledger", r)]
         code = own[0].code if own else ""
-    try:
-        job = services.report_request(actor=user, kind=ReportKind.LEDGER, region_code=code, params=filters,
-                                      language=request.LANGUAGE_CODE)
-    except DomainError as error:
-        apply_domain_error(request, None, error)
+    outcome = perform(request, lambda: services.report_request(
+        actor=user, kind=ReportKind.LEDGER, region_code=code, params=filters, language=request.LANGUAGE_CODE,
+    ), success=_("The ledger is being written as a report; it will be ready to download on this page."))
+    if not outcome.done:
         return redirect(request.POST.get("back") if url_has_allowed_host_and_scheme(
             request.POST.get("back", ""), allowed_hosts={request.get_host()}) else "funding:sources")
-    messages.success(request, _("The ledger is being written as a report; it will be ready to download on this page."))
-    return redirect("reports:detail", pk=job.pk)
+    return redirect("reports:detail", pk=outcome.result.pk)
 
 
 @portal_view
