@@ -5,7 +5,6 @@ Randomness comes only from ``random.Random`` seeded by the caller, and dates onl
 """
 from __future__ import annotations
 
-import copy
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -13,12 +12,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from core import scoping
 from core.models import Role
 from projects.models import ProjectStatus
 from villages.models import Region
 
-from .people import DEMO_USERS
+from .people import DEMO_USERS, county_accounts
 
 # --- Fixed points -------------------------------------------------------------
 
@@ -114,53 +112,30 @@ def _backdate(model, objs, **fields) -> None:
 
 
 class _Actors:
-    """Who does what, through the services and their access gate.
+    """Who does what, through the services and their access gate: for each write, the demo account that holds, in
+    RoleAssignment, the role the gate asks for (people.county_accounts).
 
-    The demo township officials act in their own townships and the demo county clerk (county_staff) in the
-    county, each under the role it holds. A township without a demo official has its projects entered by the
-    county clerk, and the province's and city's appropriations to the county are recorded by the same clerk:
-    for that the clerk's account is used here with the extra grants the gate asks for (township official of
-    that township, supervisor of the province or city), held in memory for this run only. No role assignment
-    is written for them: the demo accounts hold exactly the roles of DEMO_USERS."""
+    The county's clerk (county_anji for 安吉县) enters village facts, approves, accepts and funds projects from every
+    source and runs the assessment rounds; each township's official enters its projects and their progress; the
+    province's and the city's supervisors record the funding sources their level administers. The audit rows name
+    them, and no write needs the superuser. Only the role grants themselves name no actor, as those of the
+    ``grant_role`` command do: granting roles is no role's action in core.scoping.PERMISSIONS."""
 
-    def __init__(self, users: dict, county_code: str):
-        self.county_code = county_code
-        self.clerk = next(users[u] for u, role, _code, _name in DEMO_USERS if role == Role.COUNTY_STAFF and u in users)
-        self.county = acting(self.clerk, (Role.COUNTY_STAFF, county_code))
-        self.officials = {
-            code: acting(users[username], (Role.TOWNSHIP_OFFICIAL, code))
-            for username, role, code, _name in DEMO_USERS
-            if role == Role.TOWNSHIP_OFFICIAL and username in users and code.startswith(county_code)
+    def __init__(self, users: dict, county: Region):
+        self.county_code = county.code
+        self.by_grant = {
+            (role, code): users[username]
+            for username, role, code, _name in DEMO_USERS + county_accounts(county)
+            if username in users
         }
-        self._acting: dict[str, object] = {}
+        self.county = self.by_grant[(Role.COUNTY_STAFF, county.code)]
 
     def township(self, township_code: str):
-        if township_code in self.officials:
-            return self.officials[township_code]
-        if township_code not in self._acting:
-            self._acting[township_code] = acting(
-                self.clerk, (Role.COUNTY_STAFF, self.county_code), (Role.TOWNSHIP_OFFICIAL, township_code)
-            )
-        return self._acting[township_code]
+        """The official of the township, who enters its projects and reports their progress."""
+        return self.by_grant[(Role.TOWNSHIP_OFFICIAL, township_code)]
 
     def for_region(self, region_code: str):
         """Who records a funding source administered by the region (the county, its city or its province)."""
         if region_code == self.county_code:
             return self.county
-        if region_code not in self._acting:
-            self._acting[region_code] = acting(self.clerk, (Role.COUNTY_STAFF, self.county_code), (Role.SUPERVISOR, region_code))
-        return self._acting[region_code]
-
-
-def acting(user, *grants: tuple[str, str]):
-    """The account ``user`` as the access gate sees it with these grants (role, region code) besides its own.
-
-    A copy of the user object: the same row for created_by, actor and audit, with the grants held in memory
-    (core.scoping reads a user's grants once per object and keeps them on it)."""
-    clone = copy.copy(user)
-    held = list(scoping.grants(user))
-    for role, code in grants:
-        if scoping.Grant(role, code) not in held:
-            held.append(scoping.Grant(role, code))
-    clone._qiancun_grants = tuple(held)
-    return clone
+        return self.by_grant[(Role.SUPERVISOR, region_code)]

@@ -14,7 +14,10 @@ of one county (安吉县 330523 by default) that ``import_divisions`` has loaded
   the rules of the mechanism (先建后补 only after acceptance, 以奖代补 only
   after the village passed that year's assessment), and one reversal pair
   (sample/ledger.py);
-- demo users (``DEMO_USERS``) for the roles that come later (sample/people.py).
+- demo users (``DEMO_USERS``) for the roles that come later, and the accounts the
+  county's writes need where DEMO_USERS has none: an official of each other
+  township, the province's supervisor (and, for another county, its clerk and
+  its city's supervisor) (sample/people.py).
 
 Every figure is invented: project descriptions and funding-source notes carry
 ``SAMPLE_MARK`` (示例数据). Randomness comes only from ``random.Random`` seeded
@@ -25,9 +28,10 @@ county that already has its sample programme writes nothing.
 Everything is written through the domain services (project_create,
 project_transition, progress_report_create, assessment_start/score,
 round_finalise, the follow-up steps, funding_source_create, allocation_create,
-allocation_reverse, disbursement_create, village_update), as the demo users
-(see base._Actors), so the access gate, the balance and mechanism checks and
-the audit rows are the real ones. Only two things are written past them:
+allocation_reverse, disbursement_create, village_update), each by a demo account
+that holds, in RoleAssignment, the role the gate asks for (see base._Actors), so
+the access gate, the balance and mechanism checks and the audit rows are the
+real ones. Only two things are written past them:
 assessment schemes and their indicators (configuration, kept in the admin: no
 service writes them), and the moments of the sample's timeline, put on the rows
 afterwards (the services stamp the clock: transition times, created/updated
@@ -64,7 +68,7 @@ from .base import (  # noqa: F401  (the names callers and tests use)
     source_mark,
 )
 from .ledger import _seed_funding
-from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users  # noqa: F401
+from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
 from .rounds import _lagging_village, _seed_assessments
 from .works import _seed_projects
 
@@ -91,8 +95,8 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED) ->
     with transaction.atomic():
         if already_seeded(county):
             return {"created": False, **sample_counts(county_code)}
-        users = _seed_users()
-        actors = _Actors(users, county_code)
+        users = _seed_users(county)
+        actors = _Actors(users, county)
         plans = _seed_projects(random.Random(f"{seed}:projects"), county, villages, actors)
         lagging = _lagging_village(random.Random(f"{seed}:lagging"), plans)
         results = _seed_assessments(random.Random(f"{seed}:assessment"), county, villages, actors, lagging)
@@ -152,7 +156,9 @@ def sample_counts(county_code: str) -> dict[str, int]:
     projects = Project.objects.within(county_code).filter(description__contains=SAMPLE_MARK)
     sources = FundingSource.objects.filter(note__startswith=source_mark(county_code))
     assessments = Assessment.objects.filter(village__code__startswith=county_code, scheme__region_id=county_code)
-    usernames = [username for username, *_ in DEMO_USERS] + [DEMO_SUPERUSER[0]]
+    county = Region.objects.filter(code=county_code).select_related("parent__parent").first()
+    accounts = DEMO_USERS + (county_accounts(county) if county is not None else [])
+    usernames = [username for username, *_ in accounts] + [DEMO_SUPERUSER[0]]
     return {
         "village_committees": Village.objects.within(county_code).filter(kind=VillageKind.VILLAGE_COMMITTEE).count(),
         "villages_with_projects": projects.order_by().values("village").distinct().count(),

@@ -55,6 +55,9 @@ ANJI_VILLAGES = {
         ("330523001222", "青龙村委会"), ("330523001245", "双河村委会"),
     ],
 }
+# Both townships of the fixture have their official in DEMO_USERS: the one account the seed adds records the
+# province's funding sources.
+PROVINCE_SUPERVISOR = ("supervisor_zhejiang", "supervisor", "33")
 BUILT = (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED, ProjectStatus.SUSPENDED)
 
 
@@ -297,7 +300,8 @@ def test_every_row_is_written_through_the_services_by_a_demo_user(seeded):
 
     from core.models import AuditEntry, RoleAssignment
 
-    demo = set(get_user_model().objects.filter(username__in=[u for u, *_ in DEMO_USERS]).values_list("pk", flat=True))
+    accounts = [u for u, *_ in DEMO_USERS] + [PROVINCE_SUPERVISOR[0]]
+    demo = set(get_user_model().objects.filter(username__in=accounts).values_list("pk", flat=True))
 
     def audited(model, action="create"):
         rows = AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(model), action=action)
@@ -321,7 +325,108 @@ def test_every_row_is_written_through_the_services_by_a_demo_user(seeded):
         expected = {"330523108": "township_tianhuangping", "330523001": "township_dipu"}.get(created[int(row.object_id)])
         if expected:
             assert row.actor_id == officials[expected]  # a township with its own official enters its own projects
-    assert RoleAssignment.objects.count() == len(DEMO_USERS)
+    assert RoleAssignment.objects.count() == len(DEMO_USERS) + 1  # and the province's supervisor
+
+
+# A township of 安吉县 without an official in DEMO_USERS (real rows of the division codes).
+XILONG = {"330523201": [("330523201201", "后河村委会"), ("330523201202", "黄杜村委会"), ("330523201204", "新丰村委会"),
+                        ("330523201205", "徐村湾村委会"), ("330523201206", "溪龙村委会")]}
+SMALL_COUNTY = {"330522101": [("330522101201", "洪桥村委会"), ("330522101202", "亭子桥村委会"), ("330522101203", "古龙村委会")]}
+
+
+def gate_action(row) -> str:
+    """The action core.scoping's gate asks for to write what the audit row records (the services' own
+    ``scoping.require`` calls): a lifecycle move or a follow-up step is told by its status change."""
+    from assessment.services import FOLLOW_UP_STEPS
+    from projects.models import LIFECYCLE_ACTIONS
+
+    label = f"{row.content_type.app_label}.{row.content_type.model}"
+    if (label, row.action) == ("projects.project", "transition"):
+        before, after = row.changes["status"]
+        return next(a.permission for a in LIFECYCLE_ACTIONS.values() if before in a.sources and a.target == after)
+    if (label, row.action) == ("assessment.followup", "transition"):
+        before, after = row.changes["status"]
+        return next(s.permission for s in FOLLOW_UP_STEPS.values() if (s.source, s.target) == (before, after))
+    return {
+        ("projects.project", "create"): "project.create",
+        ("projects.progressreport", "create"): "progress.create",
+        ("funding.fundingsource", "create"): "funding_source.manage",
+        ("funding.allocation", "create"): "allocation.create",
+        ("funding.disbursement", "create"): "disbursement.create",
+        ("assessment.assessment", "create"): "assessment.manage",
+        ("assessment.assessment", "transition"): "assessment.manage",
+        ("assessment.followup", "create"): "assessment.manage",
+        ("villages.village", "update"): "village.edit",
+    }[(label, row.action)]  # a KeyError: the seed writes something this test does not know the gate's action for
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("county, divisions", [(COUNTY, {**ANJI_VILLAGES, **XILONG}), ("330522", SMALL_COUNTY)])
+def test_every_audited_write_is_by_an_account_that_holds_the_role_the_gate_asks_for(fast_passwords, county, divisions):
+    """Each audit row of the seed names an account that, read back from the database (no grant held in memory),
+    holds in RoleAssignment a role with which core.scoping lets it take that action on that object; only the role
+    grants themselves name no actor (the command line grants, as grant_role does). A second run writes nothing."""
+    from core import scoping
+    from core.models import AuditEntry, RoleAssignment
+
+    load_villages(divisions)
+    seed_demo(county_code=county)
+    User = get_user_model()
+    rows = list(AuditEntry.objects.select_related("content_type").order_by("pk"))
+    grants = [row for row in rows if row.action == "grant"]
+    assert {(row.content_type.model, row.actor_id) for row in grants} == {("roleassignment", None)}
+    assert len(grants) == RoleAssignment.objects.count()
+    actors: dict[int, object] = {}
+    checked = defaultdict(int)
+    for row in rows:
+        if row.action == "grant":
+            continue
+        assert row.actor_id is not None, row
+        if row.actor_id not in actors:
+            actors[row.actor_id] = User.objects.get(pk=row.actor_id)  # a fresh read: its grants come from the database
+        actor = actors[row.actor_id]
+        action = gate_action(row)
+        obj = row.content_type.get_object_for_this_type(pk=row.object_id)
+        assert not actor.is_superuser, (row, actor)
+        held = set(RoleAssignment.objects.filter(user=actor).values_list("role", flat=True))
+        assert held & set(scoping.PERMISSIONS[action]), (row, actor, action)
+        assert scoping.can(actor, action, obj), (row, actor, action, obj)
+        checked[action] += 1
+    assert {"project.create", "project.approve", "funding_source.manage", "allocation.create",
+            "assessment.manage", "followup.record"} <= set(checked)
+
+    # The township without a demo official has its own, who entered its projects; the province's and the
+    # city's sources were recorded by their supervisors.
+    township = next(code for code in divisions if code not in {c for _u, _r, c, _n in DEMO_USERS})
+    official = User.objects.get(username=f"township_{township}")
+    assert set(official.role_assignments.values_list("role", "region_id")) == {("township_official", township)}
+    assert official.first_name and log_in(official.username, DEMO_PASSWORD) is not None
+    projects = Project.objects.filter(village__township_id=township)
+    assert projects.exists()
+    assert set(projects.values_list("created_by__username", flat=True)) == {official.username}
+    assert set(ProjectTransition.objects.filter(project__in=projects, to_status=ProjectStatus.SUBMITTED)
+               .values_list("actor__username", flat=True)) == {official.username}
+    recorded_by = dict(FundingSource.objects.filter(region_id__in=["33", "3305"]).values_list("region_id", "created_by__username"))
+    assert recorded_by == {"33": "supervisor_zhejiang", "3305": "supervisor_huzhou"}
+    clerk = "county_anji" if county == COUNTY else f"county_{county}"
+    assert set(RoleAssignment.objects.filter(user__username=clerk).values_list("role", "region_id")) == {("county_staff", county)}
+
+    counts = (User.objects.count(), RoleAssignment.objects.count(), AuditEntry.objects.count())
+    assert seed_demo(county_code=county)["created"] is False
+    assert (User.objects.count(), RoleAssignment.objects.count(), AuditEntry.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_demo_logins_mentions_the_other_accounts_in_one_line(fast_passwords):
+    load_villages({**ANJI_VILLAGES, **XILONG})
+    seed_demo(county_code=COUNTY)
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    lines = out.getvalue().splitlines()
+    for username, *_ in DEMO_USERS:
+        assert any(line.split()[:1] == [username] for line in lines)
+    others = [line for line in lines if "township_<code>" in line]
+    assert len(others) == 1 and "supervisor_zhejiang" in others[0] and "township_330523201" not in out.getvalue()
 
 
 # --- Users ----------------------------------------------------------------------
@@ -348,11 +453,11 @@ def test_demo_users_hold_their_roles(seeded):
     from core.models import AuditEntry, RoleAssignment
 
     held = set(RoleAssignment.objects.values_list("user__username", "role", "region_id"))
-    assert held == {(username, role, region) for username, role, region, _name in DEMO_USERS}
+    assert held == {(username, role, region) for username, role, region, _name in DEMO_USERS} | {PROVINCE_SUPERVISOR}
     assert ("township_tianhuangping", "township_official", "330523108") in held
     assert ("township_dipu", "township_official", "330523001") in held
     assert ("supervisor_huzhou", "supervisor", "3305") in held
-    assert AuditEntry.objects.filter(action="grant").count() == len(DEMO_USERS)
+    assert AuditEntry.objects.filter(action="grant").count() == len(DEMO_USERS) + 1
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from sample.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS
+from sample.people import other_accounts_line
 
 
 class Command(BaseCommand):
@@ -22,4 +23,7 @@ class Command(BaseCommand):
         for username, role, region, name in [*DEMO_USERS, (DEMO_SUPERUSER[0], "superuser", "", DEMO_SUPERUSER[1])]:
             if username in existing:
                 self.stdout.write(f"  {username:<24} {role:<18} {region:<10} {name}")
+        others = other_accounts_line()
+        if others:
+            self.stdout.write(others)
         self.stdout.write("")

@@ -15,6 +15,7 @@ from sample.demo import (
     seed_demo,
 )
 from sample.management.guards import add_force_argument, refuse_in_production
+from sample.people import other_accounts_line
 
 
 class Command(BaseCommand):
@@ -68,3 +69,6 @@ class Command(BaseCommand):
             for username, role, region, name in DEMO_USERS:
                 self.stdout.write(f"  {username:<24} {role:<18} {region:<10} {name}")
             self.stdout.write(f"  {DEMO_SUPERUSER[0]:<24} {'superuser':<18} {'':<10} {DEMO_SUPERUSER[1]}")
+            others = other_accounts_line()
+            if others:
+                self.stdout.write(others)
