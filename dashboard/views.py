@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from core import scoping
 from core.views import portal_view
 from core.workbook import AUTO, DECIMAL1, INTEGER, MONEY, TEXT, Column, Workbook
+from villages import outlines
 from villages.models import Region
 from villages.selectors import home_regions
 
@@ -33,11 +34,50 @@ def region_dashboard(request, code):
         return redirect("villages:detail", code=code)
     region = _region(request, code)
     board = selectors.dashboard(user=request.user, region=region)
-    return render(request, "dashboard/dashboard.html", {"board": board, "region": region, "charts": _charts(board)})
+    charts = _charts(board)
+    charts["units"] = {"wan": _("10k"), "yuan": _("yuan")}
+    titles = [("category", _("Villages by category")), ("status", _("Projects by status")), ("type", _("Projects by type")),
+              ("children", _("Completion by area")), ("kind", _("Money by source kind")), ("trend", _("Last 12 months"))]
+    cards = [(name, title, _empty(charts[name])) for name, title in titles]
+    return render(request, "dashboard/dashboard.html", {
+        "board": board, "region": region, "charts": charts, "chart_cards": cards, "outline_note": _outline_note(region),
+    })
 
 
 def _num(value):
     return None if value is None else float(value)
+
+
+def _empty(figures) -> bool:
+    """Whether a chart has nothing to draw (every value zero or missing): the page says so instead of empty axes."""
+    if isinstance(figures, list):
+        values = [f["value"] for f in figures]
+    else:
+        values = [v for key, series in figures.items() if key != "labels" for v in series]
+    return not any(values)
+
+
+def _map_counties(region) -> list[str]:
+    """The counties whose outlines the region's map draws: every county below a province or a city; a county's
+    own (a township: its county's); a county with no outline of its own: its city's, for context."""
+    code = region.code
+    names = outlines.county_names()
+    if len(code) <= 4:
+        return [c for c in names if c.startswith(code)]
+    county = code[:6]
+    if outlines.outlined([county]):
+        return [county]
+    return [c for c in names if c.startswith(code[:4])]
+
+
+def _outline_note(region) -> dict:
+    """Which regions of the map have no outline, or an old one (shown on the page, under the map)."""
+    names = outlines.county_names()
+    codes = [c for c in names if c.startswith(region.code[:6])] if len(region.code) > 4 else _map_counties(region)
+    return {
+        "missing": [names[c] for c in codes if c in outlines.MISSING],
+        "approximate": [names[c] for c in codes if c in outlines.APPROXIMATE],
+    }
 
 
 def _charts(board) -> dict:
@@ -60,6 +100,31 @@ def _charts(board) -> dict:
 def map_points(request, code):
     region = _region(request, code)
     response = JsonResponse({"points": selectors.map_points(user=request.user, region=region)})
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@portal_view
+def outline(request, code):
+    """The outlines the region's map draws (compressed GeoJSON, each county named by its code) and, below a
+    province or a city, each county's figures for the colours. At most one query."""
+    region = _region(request, code)
+    counties = _map_counties(region)
+    names = outlines.county_names()
+    areas = []
+    if len(region.code) <= 4:
+        for c in selectors.county_figures(user=request.user, region=region):
+            areas.append({
+                "code": c.code, "name": names.get(c.code, c.code), "villages": c.villages,
+                "completion": _num(c.completion), "overdue": c.overdue_projects,
+                "execution": None if c.execution_rate is None else round(float(c.execution_rate) * 100, 1),
+            })
+    response = JsonResponse({
+        "geo": outlines.feature_collection(counties),
+        "areas": areas,
+        "drill": len(region.code) <= 4,
+        "missing": [names[c] for c in counties if c in outlines.MISSING],
+    })
     response["Cache-Control"] = "private, max-age=300"
     return response
 

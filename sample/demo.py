@@ -53,6 +53,7 @@ from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator,
 from dashboard.stats import drain, rebuild
 from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project, ProjectTransition
+from villages import outlines
 from villages.models import Region, RegionLevel, Village, VillageKind
 from villages.services import village_update
 
@@ -125,8 +126,10 @@ def _sample_places(rng, villages, actors) -> None:
             data["population"] = rng.randint(800, 4200)
             data["households"] = max(1, round(data["population"] / rng.uniform(2.6, 3.4)))
         if village.latitude is None or village.longitude is None:
-            data["latitude"] = Decimal(str(round(centre[0] + rng.uniform(-0.22, 0.22), 6)))
-            data["longitude"] = Decimal(str(round(centre[1] + rng.uniform(-0.28, 0.28), 6)))
+            # Inside the county's outline (villages.outlines); around the centre only if it has none.
+            point = outlines.random_point(village.code[:6], rng) or (
+                round(centre[0] + rng.uniform(-0.22, 0.22), 6), round(centre[1] + rng.uniform(-0.28, 0.28), 6))
+            data["latitude"], data["longitude"] = Decimal(str(point[0])), Decimal(str(point[1]))
         if data:
             village_update(actor=actors.county, village=village, data=data)
 

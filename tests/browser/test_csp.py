@@ -41,6 +41,7 @@ NOT_PAGES = {
     "projects:photo_thumbnail": "an image file",
     "reports:ledger": "POST only: the ledger pages' export button (on the crawled ledger pages); GET answers 405",
     "dashboard:map": "JSON, fetched by the dashboard page (crawled)",
+    "dashboard:outline": "JSON (the map's outlines), fetched by the dashboard page (crawled)",
     "dashboard:export": "an XLSX workbook",
     "reports:status": "JSON, polled by the report page (crawled)",
     "reports:download": "the report's file",
@@ -221,9 +222,18 @@ class Crawl:
 
 
 def _hover_charts(page):
-    """Wait for the dashboard's charts and map, then hover every chart and the map's points."""
-    page.wait_for_function("() => document.querySelectorAll('[data-chart] canvas').length >= 6")
-    page.wait_for_function("() => document.querySelector('[data-map]') && document.querySelector('[data-map]').dataset.points !== undefined")
+    """Wait for the dashboard's charts and map, then hover every chart and the map's points (above a county, the
+    map has outlines and no points: its middle is hovered). A chart with no figures says so and has no canvas."""
+    page.wait_for_function("() => document.querySelectorAll('[data-chart]').length >= 1"
+                           " && document.querySelectorAll('[data-chart] canvas').length === document.querySelectorAll('[data-chart]').length"
+                           " && document.querySelectorAll('[data-chart]').length + document.querySelectorAll('.chart-empty').length === 6")
+    page.wait_for_function("() => document.querySelector('[data-outline]') && document.querySelector('[data-outline]').dataset.outlines !== undefined")
+    if not page.locator("[data-map]").count():
+        page.locator("[data-outline]").scroll_into_view_if_needed()
+        box = page.locator("[data-outline]").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+        return
+    page.wait_for_function("() => document.querySelector('[data-map]').dataset.points !== undefined")
     for chart in page.locator("[data-chart]").all():
         chart.scroll_into_view_if_needed()
         box = chart.bounding_box()

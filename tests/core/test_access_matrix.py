@@ -160,6 +160,7 @@ ACCESS = {
     "dashboard:home": [("get", lambda w: reverse("dashboard:home"), statuses(302, 302, 302, 302, 302, 302, 403, far=(302, 302, 302, 403)), False)],
     "dashboard:region": [("get", lambda w: reverse("dashboard:region", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:map": [("get", lambda w: reverse("dashboard:map", args=["330523108"]), READ_OBJECT, False)],
+    "dashboard:outline": [("get", lambda w: reverse("dashboard:outline", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:export": [("get", lambda w: reverse("dashboard:export", args=["330523108"]), READ_OBJECT, False)],
     # Reports (issue 9): a township report of 天荒坪镇 with its file; county staff and supervisors request.
     "reports:list": [("get", lambda w: reverse("reports:list"), READ_ANY, False)],

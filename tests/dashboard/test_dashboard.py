@@ -310,3 +310,35 @@ def test_an_unreachable_broker_does_not_fail_the_write(db, django_capture_on_com
         project = project_services.project_create(actor=official, village=village, data=data)
     assert Project.objects.filter(pk=project.pk).exists()
     assert "the sweeper will catch up" in caplog.text
+
+
+def test_outline_serves_counties_named_by_code_with_figures_in_fixed_queries(client, db):
+    """The map's outlines: 湖州市's five counties named by their codes, each county's figures; a county's own outline;
+    the same number of queries with one village or many."""
+    from villages import outlines
+
+    client.force_login(user_with("hz", (Role.SUPERVISOR, "3305")))
+    counts = []
+    for n in (1, 6):
+        for i in range(n):
+            VillageFactory(township_code="330523108", code=f"330523108{300 + len(counts) * 10 + i}")
+        stats.rebuild("")
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(reverse("dashboard:outline", args=["3305"])).json()
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    assert sorted(f["properties"]["name"] for f in body["geo"]["features"]) == ["330502", "330503", "330521", "330522", "330523"]
+    assert body["drill"] is True and body["missing"] == []
+    assert [a["code"] for a in body["areas"]] == ["330523"] and body["areas"][0]["villages"] == 7
+    county = client.get(reverse("dashboard:outline", args=["330523"])).json()
+    assert [f["properties"]["label"] for f in county["geo"]["features"]] == ["安吉县"] and county["drill"] is False
+    assert outlines.contains("330523", 119.68, 30.64) and not outlines.contains("330523", 120.3, 30.9)
+    assert set(outlines.MISSING) == {c for c in outlines.county_names() if not outlines.outlined([c])}
+
+
+def test_renamed_counties_have_todays_codes(db):
+    from villages import outlines
+
+    names = {code: entry["name"] for code, entry in outlines.outlined(outlines.county_names()).items()}
+    assert names["330112"] == "临安区" and names["331083"] == "玉环市"
+    assert len(names) == 87  # 90 counties, less 临平区, 钱塘区, 龙港市
