@@ -71,6 +71,9 @@ class ProgressReportForm(forms.ModelForm):
             "problems": forms.Textarea(attrs={"rows": 2}),
             "correction_reason": forms.Textarea(attrs={"rows": 2}),
         }
+        help_texts = {
+            "correction_reason": _("Required when the percentage or the amount spent is below the previous report's."),
+        }
 
     # Content, size and count are checked by the service (projects.photos), the same for the API.
     photos = MultipleFileField(

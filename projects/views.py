@@ -149,7 +149,8 @@ def progress_create(request, pk):
                           form=form, success=_("Progress reported."))
         if outcome.done:
             return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/progress_form.html", {"form": form, "project": project})
+    previous = project.progress_reports.order_by("-report_date", "-id").first()  # the figures not to go below
+    return render(request, "projects/progress_form.html", {"form": form, "project": project, "previous": previous})
 
 
 @portal_view
