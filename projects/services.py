@@ -21,7 +21,13 @@ from core.models import AuditAction, AuditEntry
 
 from . import photos as photo_processing
 from .models import (
-    LIFECYCLE_ACTIONS, REPORTABLE_STATUSES, LifecycleAction, ProgressPhoto, ProgressReport, Project, ProjectStatus,
+    LIFECYCLE_ACTIONS,
+    REPORTABLE_STATUSES,
+    LifecycleAction,
+    ProgressPhoto,
+    ProgressReport,
+    Project,
+    ProjectStatus,
     ProjectTransition,
 )
 from .photos import MAX_PHOTOS, PhotoRejected
