@@ -2,13 +2,14 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import audit, scoping
 from core.exceptions import NotPermitted
-from core.views import ScopedDetailView, ScopedListView, perform, portal_view, render_detail
+from core.views import ScopedDetailView, ScopedListView, confirmation, is_confirmed, perform, portal_view, render_detail
 from villages.models import Region
 
 from . import selectors, services
@@ -93,7 +94,21 @@ def round_detail(request, scheme, period, county):
 @portal_view
 @require_POST
 def round_finalise(request, scheme, period, county):
-    scheme, _area, _visible = _round_or_404(request.user, scheme, period, county)
+    scheme, area, visible = _round_or_404(request.user, scheme, period, county)
+    if not is_confirmed(request):  # the ranking and the bottom group's follow-ups follow: confirm first
+        if not scoping.can(request.user, "assessment.manage", county):
+            raise NotPermitted("assessment.manage")
+        pending = visible.exclude(status=AssessmentStatus.FINALISED).count()
+        return confirmation(
+            request, title=_("Finalise the round"),
+            question=_("Do you really want to finalise the %(period)s round of %(county)s under “%(scheme)s”?")
+            % {"period": period, "county": area.name, "scheme": scheme.name},
+            consequence=_("%(count)s assessments will be finalised, ranked, and follow-ups opened for the bottom group. "
+                          "The scheme is frozen from then on; a finalised assessment can only be reopened with a reason.")
+            % {"count": pending},
+            confirm_label=_("Yes, finalise the round"), danger=False,
+            back_url=reverse("assessment:round", kwargs={"scheme": scheme.pk, "period": period, "county": county}),
+        )
     perform(request, lambda: services.round_finalise(actor=request.user, scheme=scheme, period=period, county_code=county),
             success=lambda result: _("%(finalised)s assessments finalised; %(opened)s follow-ups opened for the bottom group.")
             % {"finalised": result["finalised"], "opened": len(result["follow_ups"])})

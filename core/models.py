@@ -18,10 +18,23 @@ class User(AbstractUser):
 
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
+    @property
+    def display_name(self) -> str:
+        """How people are shown on pages (潘立新, not township_tianhuangping): the name, else the username. A Chinese
+        name split into family and given name reads family name first, without a space."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if first and last:
+            return f"{last}{first}" if _is_cjk(last + first) else f"{first} {last}"
+        return first or last or self.username
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
 
 
 class TimeStampedModel(models.Model):

@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "project.start": {Role.TOWNSHIP_OFFICIAL: WITHIN},
     "project.complete": {Role.TOWNSHIP_OFFICIAL: WITHIN},
     "project.withdraw": {Role.TOWNSHIP_OFFICIAL: WITHIN},
+    "project.discard": {Role.TOWNSHIP_OFFICIAL: WITHIN},
     "progress.create": {Role.TOWNSHIP_OFFICIAL: WITHIN},
     # County staff approve, return, accept, suspend, resume and cancel.
     "project.approve": {Role.COUNTY_STAFF: WITHIN},

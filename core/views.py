@@ -118,6 +118,35 @@ def perform(request, write: Callable[[], object], *, form=None, success=None) ->
     return Outcome(done=True, result=result)
 
 
+# The second step of a destructive or irreversible form (cancel, reverse, finalise, approve, accept): the first POST
+# answers a confirmation page saying in plain words what will happen; its button posts the same form again with
+# CONFIRM_FIELD=CONFIRM_VALUE, and only that POST writes. No script is needed (the page is the confirmation).
+CONFIRM_FIELD = "confirmed"
+CONFIRM_VALUE = "yes"
+
+
+def is_confirmed(request) -> bool:
+    return request.POST.get(CONFIRM_FIELD) == CONFIRM_VALUE
+
+
+def confirmation(request, *, title, question, confirm_label, back_url, consequence="", fields=(), facts=(), danger=True):
+    """The confirmation page of a POST not yet confirmed (nothing is written). ``fields``: bound form fields shown
+    again (a reason can still be written or changed there); every other posted value is carried as a hidden input.
+    ``facts``: (label, value) pairs naming what the action is about; ``danger``: a red button (it destroys or undoes)."""
+    shown = {field.name for field in fields}
+    carried = [
+        (name, value)
+        for name in request.POST
+        if name not in shown and name not in ("csrfmiddlewaretoken", CONFIRM_FIELD)
+        for value in request.POST.getlist(name)
+    ]
+    return render(request, "core/confirm.html", {
+        "title": title, "question": question, "consequence": consequence, "confirm_label": confirm_label,
+        "back_url": back_url, "fields": fields, "carried": carried, "facts": facts,
+        "confirm_field": CONFIRM_FIELD, "confirm_value": CONFIRM_VALUE, "danger": danger,
+    })
+
+
 def render_detail(view_class, request, obj, *, status=400, **context):
     """A detail page shown again after a refused POST, with the bound form (and its errors) in ``context``."""
     view = view_class()

@@ -1,6 +1,7 @@
 """Ledger pages: they declare querysets, filters and templates; writes go through funding.services."""
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_POST
 from core import audit, scoping
 from core.exceptions import NotPermitted
 from core.filters import ascii_digits
-from core.views import ScopedDetailView, ScopedListView, perform, portal_view, render_detail
+from core.views import ScopedDetailView, ScopedListView, confirmation, is_confirmed, perform, portal_view, render_detail
 from projects.models import Project
 from projects.selectors import project_list
 from villages.models import CHILD_CODE_LENGTH, Region, Village
@@ -181,6 +182,17 @@ def allocation_reverse(request, pk):
     allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
     form = ReversalForm(request.POST)
     form.is_valid()
+    if not is_confirmed(request):  # irreversible: the first POST asks for confirmation and writes nothing
+        if not scoping.can(request.user, "allocation.create", allocation.project):
+            raise NotPermitted("allocation.create")
+        return _reversal_confirmation(
+            request, form, title=_("Reverse this allocation"),
+            question=_("Do you really want to reverse the allocation of %(amount)s yuan to “%(project)s”?")
+            % {"amount": f"{allocation.amount:,.2f}", "project": allocation.project.name},
+            consequence=_("A reversing entry is recorded against it; the money goes back to the source. The reversal "
+                          "itself cannot be undone."),
+            back_url=reverse("funding:allocation_detail", args=[allocation.pk]),
+        )
     perform(request, lambda: services.allocation_reverse(actor=request.user, allocation=allocation, reason=form.cleaned_data.get("reason", "")),
             success=_("Allocation reversed."))
     return redirect("funding:allocation_detail", pk=allocation.pk)
@@ -192,9 +204,26 @@ def disbursement_reverse(request, pk):
     payment = get_object_or_404(selectors.disbursement_list(user=request.user), pk=pk)
     form = ReversalForm(request.POST)
     form.is_valid()
+    if not is_confirmed(request):
+        if not scoping.can(request.user, "disbursement.create", payment.allocation.project):
+            raise NotPermitted("disbursement.create")
+        return _reversal_confirmation(
+            request, form, title=_("Reverse this payment"),
+            question=_("Do you really want to reverse the payment of %(amount)s yuan (voucher %(voucher)s)?")
+            % {"amount": f"{payment.amount:,.2f}", "voucher": payment.voucher_no or "—"},
+            consequence=_("A reversing entry is recorded against it; the amount is available to pay again. The "
+                          "reversal itself cannot be undone."),
+            back_url=reverse("funding:allocation_detail", args=[payment.allocation_id]),
+        )
     perform(request, lambda: services.disbursement_reverse(actor=request.user, disbursement=payment, reason=form.cleaned_data.get("reason", "")),
             success=_("Payment reversed."))
     return redirect("funding:allocation_detail", pk=payment.allocation_id)
+
+
+def _reversal_confirmation(request, form, **words):
+    if not (form.cleaned_data.get("reason") or "").strip():
+        form.add_error("reason", _("Please give a reason."))
+    return confirmation(request, confirm_label=_("Yes, reverse it"), fields=[form["reason"]], **words)
 
 
 @portal_view

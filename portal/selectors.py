@@ -1,32 +1,96 @@
 """Reads that combine several apps, for the portal's pages."""
-from django.db.models import Count, Q
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from assessment.filters import overdue_follow_up_q
 from assessment.models import FollowUp
 from core.divisions import CODE_LENGTH, RegionLevel
 from core.scoping import grants, restrict
-from projects.models import OPEN_STATUSES, Project, ProjectStatus
+from projects.models import OPEN_STATUSES, Project, ProjectStatus, ProjectTransition
 from projects.rules import overdue_q, stale_q
 from villages.models import Village
 from villages.selectors import village_list
 
 
-def todo_for(*, user, limit: int = 20) -> dict:
-    """The to-do list (待办): an official's returned, overdue and silent projects and overdue
-    follow-ups; county staff's projects to approve or accept and overdue follow-ups."""
+@dataclass
+class TodoSection:
+    """One heading of the to-do list: the first rows, how many there are in all, and the full filtered list."""
+
+    key: str
+    title: str
+    items: list
+    count: int
+    url: str
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+
+def _latest(to_status: str, field: str = "at"):
+    """The latest move of a project into ``to_status``: its time (when it was submitted, ...) or its reason."""
+    return Subquery(
+        ProjectTransition.objects.filter(project=OuterRef("pk"), to_status=to_status).order_by("-at", "-id").values(field)[:1]
+    )
+
+
+def todo_for(*, user, limit: int = 10) -> list[TodoSection]:
+    """The to-do list (待办), sections with something in them only: an official's returned projects (with the
+    county's reason), overdue and silent projects and overdue follow-ups; county staff's submissions to approve and
+    completed projects to accept, newest first, and overdue follow-ups. Each section counts all its rows and links
+    to the list filtered to them."""
     projects = restrict(Project.objects.select_related("village"), user, "project.edit")
+    to_decide = restrict(Project.objects.select_related("village"), user, "project.approve")
     follow_ups = restrict(FollowUp.objects.select_related("village"), user, "followup.record")
-    return {
-        "follow_ups": list(follow_ups.filter(overdue_follow_up_q()).order_by("due_date")[:limit]),
-        "returned": list(projects.filter(status=ProjectStatus.RETURNED).order_by("-updated_at")[:limit]),
-        "overdue": list(projects.filter(overdue_q()).order_by("planned_end")[:limit]),
-        "stale": list(projects.filter(stale_q()).order_by("last_reported_on")[:limit]),
-        "to_approve": list(
-            restrict(Project.objects.select_related("village"), user, "project.approve")
-            .filter(status__in=[ProjectStatus.SUBMITTED, ProjectStatus.COMPLETED])
-            .order_by("updated_at")[:limit]
+    S = ProjectStatus
+    counts = projects.aggregate(
+        returned=Count("pk", filter=Q(status=S.RETURNED)), overdue=Count("pk", filter=overdue_q()),
+        stale=Count("pk", filter=stale_q()),
+    ) | to_decide.aggregate(
+        submitted=Count("pk", filter=Q(status=S.SUBMITTED)), completed=Count("pk", filter=Q(status=S.COMPLETED)),
+    )
+    follow_up_count = follow_ups.filter(overdue_follow_up_q()).count()
+    projects_url = reverse("projects:list")
+    sections = [
+        TodoSection(
+            "returned", _("Returned for correction"),
+            list(projects.filter(status=S.RETURNED).annotate(return_reason=_latest(S.RETURNED, "reason"))
+                 .order_by("-updated_at", "-id")[:limit]) if counts["returned"] else [],
+            counts["returned"], f"{projects_url}?status={S.RETURNED}&ordering=-updated",
         ),
-    }
+        TodoSection(
+            "to_approve", _("Submitted, waiting for approval"),
+            list(to_decide.filter(status=S.SUBMITTED).annotate(since=_latest(S.SUBMITTED))
+                 .order_by(F("since").desc(nulls_last=True), "-id")[:limit]) if counts["submitted"] else [],
+            counts["submitted"], f"{projects_url}?status={S.SUBMITTED}&ordering=-updated",
+        ),
+        TodoSection(
+            "to_accept", _("Completed, waiting for acceptance"),
+            list(to_decide.filter(status=S.COMPLETED).annotate(since=_latest(S.COMPLETED))
+                 .order_by(F("since").desc(nulls_last=True), "-id")[:limit]) if counts["completed"] else [],
+            counts["completed"], f"{projects_url}?status={S.COMPLETED}&ordering=-updated",
+        ),
+        TodoSection(
+            "overdue", _("Overdue"),
+            list(projects.filter(overdue_q()).order_by("planned_end", "id")[:limit]) if counts["overdue"] else [],
+            counts["overdue"], f"{projects_url}?overdue=true&ordering=planned_end",
+        ),
+        TodoSection(
+            "stale", _("No progress report in 30 days"),
+            list(projects.filter(stale_q()).order_by(F("last_reported_on").asc(nulls_first=True), "id")[:limit])
+            if counts["stale"] else [],
+            counts["stale"], f"{projects_url}?stale=true",
+        ),
+        TodoSection(
+            "follow_ups", _("Overdue bottom-rank follow-ups"),
+            list(follow_ups.filter(overdue_follow_up_q()).order_by("due_date", "id")[:limit]) if follow_up_count else [],
+            follow_up_count, f"{reverse('assessment:follow_ups')}?overdue=true",
+        ),
+    ]
+    return [section for section in sections if section.count]
 
 
 def home_villages(*, user, limit: int = 300) -> list[Village]:

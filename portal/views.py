@@ -1,5 +1,7 @@
 """Pages that combine several apps: home with the to-do list, the village page, the project page."""
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from assessment import selectors as assessment_selectors
@@ -8,10 +10,11 @@ from core import audit, scoping
 from core.views import PortalAccessMixin, ScopedDetailView
 from funding import selectors as funding_selectors
 from funding.selectors import figures_for_area
+from funding.services import FUNDABLE_STATUSES
 from projects import selectors as project_selectors
 from projects import services as project_services
 from projects.forms import TransitionForm
-from projects.models import DONE_STATUSES
+from projects.models import DONE_STATUSES, REPORTABLE_STATUSES, ProjectStatus
 from projects.selectors import project_list
 from villages import selectors as village_selectors
 from villages.selectors import home_regions
@@ -64,6 +67,27 @@ class VillageDetailView(ScopedDetailView):
         return context
 
 
+def project_timeline(project) -> list[dict]:
+    """The project's status changes and progress reports in one list, oldest first (the order a story is read in):
+    by the day each happened, then by when it was recorded."""
+    entries = [
+        {"kind": "transition", "day": timezone.localtime(t.at).date(), "at": t.at, "item": t}
+        for t in project.transitions.all()
+    ] + [
+        {"kind": "progress", "day": r.report_date, "at": r.created_at, "item": r}
+        for r in project.progress_reports.all()
+    ]
+    return sorted(entries, key=lambda e: (e["day"], e["at"]))
+
+
+def return_reason(project):
+    """The county's latest return (退回) of a project that is returned now: shown at the top of its page."""
+    if project.status != ProjectStatus.RETURNED:
+        return None
+    returns = [t for t in project.transitions.all() if t.to_status == ProjectStatus.RETURNED]
+    return max(returns, key=lambda t: (t.at, t.id)) if returns else None
+
+
 class ProjectDetailView(ScopedDetailView):
     selector = project_selectors.project_detail
     template_name = "projects/project_detail.html"
@@ -72,12 +96,23 @@ class ProjectDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, project = self.request.user, self.object
-        context["actions"] = project_services.available_actions(user, project)
-        context["transition_form"] = TransitionForm()
+        actions = project_services.available_actions(user, project)
+        form = TransitionForm()
+        context["actions"] = [{"action": a, "fields": form.fields_for(a)} for a in actions]
         context["can_edit"] = scoping.can(user, "project.edit", project) and project.status not in project_services.CLOSED_STATUSES
-        context["can_report"] = scoping.can(user, "progress.create", project)
+        may_report = scoping.can(user, "progress.create", project)
+        context["can_report"] = may_report and project.status in REPORTABLE_STATUSES
+        # The township official is told why the button is missing (before approval, once closed).
+        context["report_unavailable"] = project_services.progress_unavailable_reason(project) if may_report else ""
         context["history"] = audit.history(project)[:50]
         context["money"] = funding_selectors.figures_for_area(user=user, project=project)
         context["allocations"] = funding_selectors.allocation_list(user=user).filter(project=project).order_by("allocated_on", "id")
-        context["can_allocate"] = scoping.can(user, "allocation.create", project)
+        may_allocate = scoping.can(user, "allocation.create", project)
+        context["can_allocate"] = may_allocate and project.status in FUNDABLE_STATUSES
+        context["allocate_unavailable"] = (
+            _("Money can be allocated once the project is approved.")
+            if may_allocate and project.status not in FUNDABLE_STATUSES and project.status != ProjectStatus.CANCELLED else ""
+        )
+        context["timeline"] = project_timeline(project)
+        context["return_reason"] = return_reason(project)
         return context

@@ -44,7 +44,7 @@ class ProjectUpdateSerializer(ProjectSerializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="Required to return, withdraw, suspend, cancel or send back for rework.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="Required to return, discard, suspend, cancel or send back for rework. `withdraw` takes a submitted project back to draft.")
     maintenance_body = serializers.CharField(required=False, allow_blank=True, help_text="For `accept`: who maintains the work.")
     maintenance_owner = serializers.CharField(required=False, allow_blank=True, max_length=120, help_text="For `accept`: the responsible person or unit.")
     property_owner = serializers.CharField(required=False, allow_blank=True, max_length=120, help_text="For `accept`: the owner of the asset.")

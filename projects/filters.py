@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import MAX_ID, IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter, ascii_digits
 
 from .models import ProgressReport, Project, ProjectStatus, ProjectType
-from .rules import overdue_q
+from .rules import overdue_q, stale_q
 
 
 class ProjectFilterSet(django_filters.FilterSet):
@@ -14,6 +14,7 @@ class ProjectFilterSet(django_filters.FilterSet):
     status = MultipleChoiceFilter(choices=ProjectStatus.choices, label=_("status"))
     type = MultipleChoiceFilter(choices=ProjectType.choices, label=_("project type"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    stale = django_filters.BooleanFilter(method="filter_stale", label=_("No progress report in 30 days"))
     planned_end_after = django_filters.DateFilter(field_name="planned_end", lookup_expr="gte", label=_("Planned end from"))
     planned_end_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte", label=_("Planned end to"))
     updated_since = UpdatedSinceFilter(field_name="updated_at")
@@ -31,6 +32,11 @@ class ProjectFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+
+    def filter_stale(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(stale_q()) if value else queryset.exclude(stale_q())
 
     def search(self, queryset, name, value):
         value = value.strip()

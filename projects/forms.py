@@ -50,6 +50,14 @@ class TransitionForm(forms.Form):
     maintenance_owner = forms.CharField(label=_("maintenance owner"), max_length=120, required=False)
     property_owner = forms.CharField(label=_("property owner"), max_length=120, required=False)
 
+    MAINTENANCE_FIELDS = ("maintenance_body", "maintenance_owner", "property_owner")
+
+    def fields_for(self, action) -> list:
+        """The fields a lifecycle action asks for (a reason, the maintenance arrangement on acceptance), on the
+        project page and on the action's confirmation step alike."""
+        names = (["reason"] if action.reason_required else []) + (list(self.MAINTENANCE_FIELDS) if action.name == "accept" else [])
+        return [self[name] for name in names]
+
 
 class ProgressReportForm(forms.ModelForm):
     class Meta:
@@ -62,6 +70,9 @@ class ProgressReportForm(forms.ModelForm):
             "narrative": forms.Textarea(attrs={"rows": 3}),
             "problems": forms.Textarea(attrs={"rows": 2}),
             "correction_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "correction_reason": _("Required when the percentage or the amount spent is below the previous report's."),
         }
 
     # Content, size and count are checked by the service (projects.photos), the same for the API.

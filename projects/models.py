@@ -52,6 +52,8 @@ class LifecycleAction:
     permission: str
     label: str
     reason_required: bool = False
+    # Plain words shown on the confirmation step before an irreversible or destructive move; empty: no confirmation.
+    confirm: str = ""
 
 
 S = ProjectStatus
@@ -60,17 +62,30 @@ LIFECYCLE_ACTIONS: dict[str, LifecycleAction] = {
     a.name: a
     for a in (
         LifecycleAction("submit", (S.DRAFT, S.RETURNED), S.SUBMITTED, "project.submit", _("Submit for approval")),
-        LifecycleAction("withdraw", (S.DRAFT, S.RETURNED), S.CANCELLED, "project.withdraw", _("Withdraw"), True),
-        LifecycleAction("approve", (S.SUBMITTED,), S.APPROVED, "project.approve", _("Approve")),
+        # 撤回: take a submitted project back before the county acts on it; it can be edited and submitted again.
+        LifecycleAction("withdraw", (S.SUBMITTED,), S.DRAFT, "project.withdraw", _("Withdraw")),
+        # 作废: the township gives up a project the county has not approved. Final.
+        LifecycleAction(
+            "discard", (S.DRAFT, S.RETURNED), S.CANCELLED, "project.discard", _("Discard project"), True,
+            _("The project will be cancelled for good: it cannot be edited, submitted or restored afterwards."),
+        ),
+        LifecycleAction(
+            "approve", (S.SUBMITTED,), S.APPROVED, "project.approve", _("Approve"), False,
+            _("Once approved, the budget, type and planned dates are fixed and money can be allocated to the project."),
+        ),
         LifecycleAction("return", (S.SUBMITTED,), S.RETURNED, "project.return", _("Return for correction"), True),
         LifecycleAction("start", (S.APPROVED,), S.UNDER_CONSTRUCTION, "project.start", _("Start construction")),
         LifecycleAction("complete", (S.UNDER_CONSTRUCTION,), S.COMPLETED, "project.complete", _("Report completion")),
-        LifecycleAction("accept", (S.COMPLETED,), S.ACCEPTED, "project.accept", _("Accept")),
+        LifecycleAction(
+            "accept", (S.COMPLETED,), S.ACCEPTED, "project.accept", _("Accept"), False,
+            _("Acceptance closes the project for good: it can no longer be edited and no more progress can be reported."),
+        ),
         LifecycleAction("rework", (S.COMPLETED,), S.UNDER_CONSTRUCTION, "project.accept", _("Fail acceptance: rework"), True),
         LifecycleAction("suspend", (S.APPROVED, S.UNDER_CONSTRUCTION), S.SUSPENDED, "project.suspend", _("Suspend"), True),
         LifecycleAction("resume", (S.SUSPENDED,), S.UNDER_CONSTRUCTION, "project.resume", _("Resume")),
         LifecycleAction(
-            "cancel", (S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED), S.CANCELLED, "project.cancel", _("Cancel"), True
+            "cancel", (S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED), S.CANCELLED, "project.cancel", _("Cancel project"), True,
+            _("The project will be cancelled for good: no more money, payments or progress reports; this cannot be undone."),
         ),
     )
 }
@@ -87,6 +102,10 @@ OPEN_STATUSES = (
     ProjectStatus.SUSPENDED,
 )
 DONE_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED)
+# Statuses in which a progress report is accepted (projects.services.progress_report_create).
+REPORTABLE_STATUSES = (
+    ProjectStatus.APPROVED, ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.SUSPENDED, ProjectStatus.COMPLETED,
+)
 
 
 class MaintenanceBody(models.TextChoices):

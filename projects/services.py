@@ -20,7 +20,16 @@ from core.exceptions import IllegalTransition, InvalidInput, StaleVersion
 from core.models import AuditAction, AuditEntry
 
 from . import photos as photo_processing
-from .models import LIFECYCLE_ACTIONS, LifecycleAction, ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectTransition
+from .models import (
+    LIFECYCLE_ACTIONS,
+    REPORTABLE_STATUSES,
+    LifecycleAction,
+    ProgressPhoto,
+    ProgressReport,
+    Project,
+    ProjectStatus,
+    ProjectTransition,
+)
 from .photos import MAX_PHOTOS, PhotoRejected
 
 S = ProjectStatus
@@ -41,6 +50,15 @@ def available_actions(user, project: Project) -> list[LifecycleAction]:
         for action in LIFECYCLE_ACTIONS.values()
         if project.status in action.sources and scoping.can(user, action.permission, project)
     ]
+
+
+def progress_unavailable_reason(project: Project) -> str:
+    """Why no progress report can be added to the project now ("" when one can): shown instead of the button."""
+    if project.status in REPORTABLE_STATUSES:
+        return ""
+    if project.status in (S.DRAFT, S.SUBMITTED, S.RETURNED):
+        return _("Progress can be reported once the county has approved the project.")
+    return _("This project is %(status)s: no more progress can be reported.") % {"status": project.get_status_display()}
 
 
 def _lock(project: Project) -> Project:
@@ -91,8 +109,8 @@ def project_update(*, actor, project: Project, data: dict, expected_version: int
             meanwhile = changes_since(current, expected_version)
             raise StaleVersion(
                 _("%(who)s changed this project while you were editing it. Review their changes and try again.")
-                % {"who": ", ".join(sorted({str(e.actor or _("someone")) for e in meanwhile})) or _("Someone")},
-                changes=[{"actor": str(e.actor or ""), "at": e.at.isoformat(), "changes": e.changes} for e in meanwhile],
+                % {"who": ", ".join(sorted({e.actor.display_name if e.actor else _("someone") for e in meanwhile})) or _("Someone")},
+                changes=[{"actor": e.actor.display_name if e.actor else "", "at": e.at.isoformat(), "changes": e.changes} for e in meanwhile],
                 current_version=current.version,
             )
         unknown = set(data) - set(CONTENT_FIELDS)
@@ -235,7 +253,7 @@ def _progress_report_write(
         scoping.require(actor, "progress.create", project)
         current = _lock(project)
         errors = {}
-        if current.status not in (S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED, S.COMPLETED):
+        if current.status not in REPORTABLE_STATUSES:
             raise IllegalTransition(
                 _("Progress can only be reported on approved projects; this one is %(status)s.")
                 % {"status": current.get_status_display()}
@@ -256,6 +274,11 @@ def _progress_report_write(
             errors["percent_complete"] = _(
                 "Lower than the previous report (%(previous)s%%): give a correction reason to lower it."
             ) % {"previous": previous.percent_complete}
+        if previous and Decimal(amount_spent) < previous.amount_spent and not correction_reason:
+            errors["amount_spent"] = _(
+                "Lower than the cumulative spend of the previous report (%(previous)s yuan): give a correction reason to"
+                " lower it."
+            ) % {"previous": f"{previous.amount_spent:,.2f}"}
         if photo_errors:
             errors["photos"] = photo_errors
         if errors:

@@ -1,5 +1,7 @@
+from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -8,13 +10,13 @@ from core import scoping
 from core.body_limits import body_limit
 from core.exceptions import NotPermitted, StaleVersion
 from core.files import file_response
-from core.views import ScopedListView, perform, portal_view
+from core.views import ScopedListView, confirmation, is_confirmed, perform, portal_view
 from villages.models import Village
 
 from . import photos, selectors, services
 from .filters import ProgressReportFilterSet, ProjectFilterSet
 from .forms import ProgressReportForm, ProjectCreateForm, ProjectForm, TransitionForm
-from .models import Project
+from .models import LIFECYCLE_ACTIONS, REPORTABLE_STATUSES, Project, ProjectStatus
 
 
 class ProjectListView(ScopedListView):
@@ -104,9 +106,28 @@ def project_action(request, pk, action):
     form = TransitionForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
+    spec = LIFECYCLE_ACTIONS.get(action)
+    if spec is not None and spec.confirm and not is_confirmed(request):
+        # The first step of a destructive or irreversible move: say what will happen, write nothing. Who may take
+        # the action is checked first, so that the confirmation page is no way to learn about a project.
+        if not scoping.can(request.user, spec.permission, project):
+            raise NotPermitted(spec.permission)
+        if spec.reason_required and not (data.get("reason") or "").strip():
+            form.add_error("reason", _("Please give a reason."))
+        return confirmation(
+            request,
+            title=_("Confirm: %(action)s") % {"action": spec.label},
+            question=_("Do you really want to %(action)s “%(project)s”?") % {"action": spec.label, "project": project.name},
+            consequence=spec.confirm,
+            confirm_label=_("Yes, %(action)s") % {"action": spec.label},
+            back_url=reverse("projects:detail", args=[project.pk]),
+            fields=form.fields_for(spec), danger=spec.target == ProjectStatus.CANCELLED,
+            facts=[(_("village"), project.village.short_name), (_("status"), project.get_status_display()),
+                   (_("budget (yuan)"), f"{project.budget:,.2f}")],
+        )
     perform(request, lambda: services.project_transition(
         actor=request.user, project=project, action=action, reason=data.get("reason", ""),
-        maintenance={k: data.get(k, "") for k in ("maintenance_body", "maintenance_owner", "property_owner")},
+        maintenance={k: data.get(k, "") for k in TransitionForm.MAINTENANCE_FIELDS},
     ), success=_("Status changed."))
     return redirect("projects:detail", pk=project.pk)
 
@@ -117,6 +138,10 @@ def progress_create(request, pk):
     project = _scoped_project(request, pk)
     if not scoping.can(request.user, "progress.create", project):
         raise NotPermitted("progress.create")
+    if project.status not in REPORTABLE_STATUSES:
+        # Not offered on the project page either; say why instead of refusing a filled-in form.
+        messages.info(request, services.progress_unavailable_reason(project))
+        return redirect("projects:detail", pk=project.pk)
     form = ProgressReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -124,7 +149,8 @@ def progress_create(request, pk):
                           form=form, success=_("Progress reported."))
         if outcome.done:
             return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/progress_form.html", {"form": form, "project": project})
+    previous = project.progress_reports.order_by("-report_date", "-id").first()  # the figures not to go below
+    return render(request, "projects/progress_form.html", {"form": form, "project": project, "previous": previous})
 
 
 @portal_view

@@ -14,7 +14,7 @@ from tests.factories import VillageFactory, api_token, project_in, user_with
 
 S = ProjectStatus
 CLOSED = {S.ACCEPTED, S.CANCELLED}
-OFFICIALS = {"submit", "withdraw", "start", "complete"}
+OFFICIALS = {"submit", "withdraw", "discard", "start", "complete"}
 # Every move the API can make: (action, from status).
 MOVES = [(name, source) for name, spec in services.LIFECYCLE_ACTIONS.items() for source in spec.sources]
 BODY = {"reason": "理由", "maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}
@@ -43,7 +43,7 @@ def _state():
 
 
 def test_every_move_is_tested():
-    assert len(MOVES) == 16 and {name for name, _ in MOVES} == set(services.LIFECYCLE_ACTIONS)
+    assert len(MOVES) == 17 and {name for name, _ in MOVES} == set(services.LIFECYCLE_ACTIONS)
 
 
 @pytest.mark.parametrize("action, source", MOVES, ids=[f"{a}-from-{s}" for a, s in MOVES])

@@ -94,6 +94,10 @@ def test_official_and_county_take_a_project_from_draft_to_progress_with_a_photo(
     # County staff approve.
     page = county.go(f"/projects/{project_id}/")
     _action(page, "approve")
+    # Approving fixes the budget: a confirmation page says so first (nothing is written yet).
+    assert page.locator(".confirm-consequence").is_visible() and Project.objects.get(pk=project_id).status == ProjectStatus.SUBMITTED
+    county.shot("05b-approve-confirmation")
+    _submit(page, "button[name=confirmed]")
     assert page.locator(".status-approved").is_visible()
 
     # The official reports progress with a real photo (JPEG with EXIF time and GPS).

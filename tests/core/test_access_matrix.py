@@ -256,9 +256,9 @@ POST_DATA = {
         "type": "sewage", "name": "污水管网改造（修改）", "budget": "520000", "planned_start": "2024-03-01",
         "planned_end": "2024-12-31", "responsible_person": "张建国", "version": w["draft"].version,
     },
-    "projects:action": lambda w: {"reason": "材料不全，请补充预算依据。"},
+    "projects:action": lambda w: {"reason": "材料不全，请补充预算依据。", "confirmed": "yes"},
     "projects:progress_create": lambda w: {
-        "report_date": "2025-05-10", "percent_complete": "55", "amount_spent": "120000", "narrative": "完成管网铺设",
+        "report_date": "2025-05-10", "percent_complete": "55", "amount_spent": "160000", "narrative": "完成管网铺设",
     },
     "funding:source_create": lambda w: {
         "name": "2025年县级乡村振兴资金", "kind": "county_budget", "mechanism": "direct_grant", "region": "330523",
@@ -268,9 +268,10 @@ POST_DATA = {
     "funding:allocation_create": lambda w: {
         "source": w["source"].pk, "project": w["building"].pk, "amount": "50000", "allocated_on": RECENT,
     },
-    "funding:allocation_reverse": lambda w: {"reason": "拨错项目"},
+    "funding:allocation_reverse": lambda w: {"reason": "拨错项目", "confirmed": "yes"},
+    "assessment:round_finalise": lambda w: {"confirmed": "yes"},  # the confirmation step (core.views.confirmation)
     "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": RECENT, "voucher_no": "AJ-2025-0099"},
-    "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错"},
+    "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错", "confirmed": "yes"},
     "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
     "password_change": lambda w: {"old_password": PASSWORD, "new_password1": "a-new-long-passphrase-2025",
                                   "new_password2": "a-new-long-passphrase-2025"},
@@ -297,7 +298,7 @@ POST_DATA = {
         "planned_start": "2025-03-01", "planned_end": "2025-10-31", "responsible_person": "李明",
     },
     "api:progressreport-list": lambda w: {
-        "project": w["building"].pk, "report_date": "2025-05-10", "percent_complete": 55, "amount_spent": "120000",
+        "project": w["building"].pk, "report_date": "2025-05-10", "percent_complete": 55, "amount_spent": "160000",
     },
 }
 

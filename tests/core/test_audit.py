@@ -51,7 +51,7 @@ def test_refused_changes_leave_no_audit_row(official, village):
     project = ProjectFactory(village=village)
     before = AuditEntry.objects.count()
     with pytest.raises(InvalidInput):
-        services.project_transition(actor=official, project=project, action="withdraw", reason="")
+        services.project_transition(actor=official, project=project, action="discard", reason="")
     other = get_user_model().objects.create_user("nobody", password="x" * 12)
     with pytest.raises(NotPermitted):
         services.project_update(actor=other, project=project, data={"name": "x"}, expected_version=project.version)

@@ -3,8 +3,9 @@
 projects.services.project_transition refuses a move unless the project's status is one of the action's sources
 AND the action's target follows that status in the TRANSITIONS table. Many refusals are made by both checks at
 once (approving a draft: neither allows it); these tests also take the actions from statuses the table WOULD
-allow the target from but the action itself does not accept (an official "withdrawing" an approved project: the
+allow the target from but the action itself does not accept (an official "discarding" an approved project: the
 table lets an approved project be cancelled, by the county's "cancel"), where only the action's check stands.
+Withdrawing (撤回) takes a submitted project back to draft; discarding (作废) is the township's cancellation.
 """
 import pytest
 from django.urls import reverse
@@ -21,7 +22,8 @@ S = ProjectStatus
 # Each action's sources and target, written out: the code's LIFECYCLE_ACTIONS must agree with them.
 ACTIONS = {
     "submit": ({S.DRAFT, S.RETURNED}, S.SUBMITTED),
-    "withdraw": ({S.DRAFT, S.RETURNED}, S.CANCELLED),
+    "withdraw": ({S.SUBMITTED}, S.DRAFT),
+    "discard": ({S.DRAFT, S.RETURNED}, S.CANCELLED),
     "approve": ({S.SUBMITTED}, S.APPROVED),
     "return": ({S.SUBMITTED}, S.RETURNED),
     "start": ({S.APPROVED}, S.UNDER_CONSTRUCTION),
@@ -32,12 +34,12 @@ ACTIONS = {
     "resume": ({S.SUSPENDED}, S.UNDER_CONSTRUCTION),
     "cancel": ({S.APPROVED, S.UNDER_CONSTRUCTION, S.SUSPENDED}, S.CANCELLED),
 }
-OFFICIALS = {"submit", "withdraw", "start", "complete"}  # the township's actions; the rest are the county's
+OFFICIALS = {"submit", "withdraw", "discard", "start", "complete"}  # the township's actions; the rest are the county's
 MAINTENANCE = {"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}
 
 # Where only the action's own check refuses: the table allows the action's target from the status.
 ONLY_THE_ACTION_REFUSES = [
-    ("withdraw", S.APPROVED), ("withdraw", S.UNDER_CONSTRUCTION), ("withdraw", S.SUSPENDED),
+    ("discard", S.APPROVED), ("discard", S.UNDER_CONSTRUCTION), ("discard", S.SUSPENDED),
     ("start", S.COMPLETED), ("start", S.SUSPENDED),
     ("rework", S.APPROVED), ("rework", S.SUSPENDED),
     ("resume", S.APPROVED), ("resume", S.COMPLETED),
@@ -119,8 +121,8 @@ def test_each_action_moves_exactly_from_its_sources(people, village, action, sta
 
 @pytest.mark.parametrize("action, status", ONLY_THE_ACTION_REFUSES, ids=[f"{a}-from-{s}" for a, s in ONLY_THE_ACTION_REFUSES])
 def test_the_action_refuses_what_the_table_would_allow(people, village, action, status):
-    """E.g. an official 'withdrawing' an approved, building or suspended project: the table lets such a project be
-    cancelled (by the county), but withdrawing is the township's move for a draft or a returned project only."""
+    """E.g. an official 'discarding' an approved, building or suspended project: the table lets such a project be
+    cancelled (by the county), but discarding is the township's move for a draft or a returned project only."""
     project = project_in(status, village=village)
     assert ACTIONS[action][1] in TRANSITIONS[status]  # the table alone would let it through
     before = _state()

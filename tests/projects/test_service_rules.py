@@ -229,10 +229,10 @@ def test_available_actions_follow_status_and_role(official, county, village):
     draft = ProjectFactory(village=village, status=S.DRAFT)
     submitted = ProjectFactory(village=village, status=S.SUBMITTED)
     names = lambda user, project: [a.name for a in services.available_actions(user, project)]  # noqa: E731
-    assert names(official, draft) == ["submit", "withdraw"]
+    assert names(official, draft) == ["submit", "discard"]
     assert names(county, draft) == []
     assert names(county, submitted) == ["approve", "return"]
-    assert names(official, submitted) == [] and names(neighbour, draft) == []
+    assert names(official, submitted) == ["withdraw"] and names(neighbour, draft) == []
 
 
 def test_a_move_without_a_reason_records_none(official, village):
@@ -268,7 +268,7 @@ def test_illegal_moves_name_the_action_and_status(official, county, village, who
 
 @pytest.mark.parametrize(
     "who, status, action",
-    [("official", S.DRAFT, "withdraw"), ("county", S.SUBMITTED, "return"), ("county", S.COMPLETED, "rework"),
+    [("official", S.DRAFT, "discard"), ("official", S.RETURNED, "discard"), ("county", S.SUBMITTED, "return"), ("county", S.COMPLETED, "rework"),
      ("county", S.APPROVED, "suspend"), ("county", S.SUSPENDED, "cancel")],
 )
 def test_these_moves_need_a_reason(official, county, village, who, status, action):

@@ -13,7 +13,7 @@ from tests.factories import VillageFactory, project_in, user_with
 
 S = ProjectStatus
 CLOSED = {S.ACCEPTED, S.CANCELLED}
-OFFICIALS = {"submit", "withdraw", "start", "complete"}
+OFFICIALS = {"submit", "withdraw", "discard", "start", "complete"}
 MOVES = [(name, source) for name, spec in services.LIFECYCLE_ACTIONS.items() for source in spec.sources]
 BODY = {"reason": "理由", "maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}
 
@@ -47,7 +47,14 @@ def test_a_form_opened_before_a_transition_is_a_conflict(client, people, action,
 
     mover = Client()
     mover.force_login(people["official" if action in OFFICIALS else "county"])
-    moved = mover.post(reverse("projects:action", args=[project.pk, action]), BODY)
+    url = reverse("projects:action", args=[project.pk, action])
+    if services.LIFECYCLE_ACTIONS[action].confirm:
+        # The first POST of a destructive or irreversible move only asks for confirmation: nothing is written.
+        before_confirming = _state()
+        asked = mover.post(url, BODY)
+        assert asked.status_code == 200 and 'name="confirmed" value="yes"' in asked.content.decode()
+        assert _state() == before_confirming
+    moved = mover.post(url, {**BODY, "confirmed": "yes"})
     assert moved.status_code == 302
     target = services.LIFECYCLE_ACTIONS[action].target
     project.refresh_from_db()
