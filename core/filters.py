@@ -24,6 +24,17 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's, in the page's language: its "(descending)" comes from django-filter's own catalogue, which
+    has no zh-hans, and a field without a label in ``field_labels`` would show its English parameter name."""
+
+    descending_fmt = _("%s (descending)")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Default order"))
+        super().__init__(*args, **kwargs)
+
+
 class RegionCodeFilter(django_filters.CharFilter):
     """`region=<code>`: the region (or village) with this code and everything below it."""
 
