@@ -86,6 +86,15 @@ class Supervision:
         return (self.budget / 10000).quantize(Decimal("0.01"))
 
 
+def _count_per_child(areas: dict[str, AreaAttention], queryset, attribute: str, child_length: int) -> None:
+    """One grouped count: the rows of ``queryset`` per area one level below (the first ``child_length`` digits of
+    the village's code), set as ``attribute`` of that area's AreaAttention."""
+    rows = queryset.annotate(child=Substr("village_id", 1, child_length)).values("child").annotate(n=Count("id")).order_by()
+    for row in rows:
+        area = areas.setdefault(row["child"], AreaAttention(code=row["child"], name=row["child"]))
+        setattr(area, attribute, row["n"])
+
+
 def supervision_for(*, user) -> list[Supervision]:
     """For each region a supervisor's role is held for: its summary and the counts of overdue and stale projects and
     overdue follow-ups per area below it (live, not the dashboard's nightly tables: these are today's to-dos).
@@ -105,17 +114,9 @@ def supervision_for(*, user) -> list[Supervision]:
             done_projects=Count("id", filter=Q(status__in=DONE_STATUSES)),
         )
         areas: dict[str, AreaAttention] = {}
-
-        def per_child(queryset, attribute):
-            rows = (queryset.annotate(child=Substr("village_id", 1, child_length)).values("child")
-                    .annotate(n=Count("id")).order_by())
-            for row in rows:
-                area = areas.setdefault(row["child"], AreaAttention(code=row["child"], name=row["child"]))
-                setattr(area, attribute, row["n"])
-
-        per_child(projects.filter(overdue_q()), "overdue")
-        per_child(projects.filter(stale_q()), "stale")
-        per_child(follow_ups.filter(overdue_follow_up_q()), "overdue_follow_ups")
+        _count_per_child(areas, projects.filter(overdue_q()), "overdue", child_length)
+        _count_per_child(areas, projects.filter(stale_q()), "stale", child_length)
+        _count_per_child(areas, follow_ups.filter(overdue_follow_up_q()), "overdue_follow_ups", child_length)
         names = dict(Region.objects.filter(code__in=list(areas)).values_list("code", "name"))
         listed = sorted(areas.values(), key=lambda a: (-a.total, a.code))
         for area in listed:

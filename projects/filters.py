@@ -2,7 +2,16 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import MAX_ID, IdFilter, MultipleChoiceFilter, OrderingFilter, RegionCodeFilter, UpdatedSinceFilter, ascii_digits
+from core.filters import (
+    MAX_ID,
+    BooleanFilter,
+    IdFilter,
+    MultipleChoiceFilter,
+    OrderingFilter,
+    RegionCodeFilter,
+    UpdatedSinceFilter,
+    ascii_digits,
+)
 
 from .models import ProgressReport, Project, ProjectStatus, ProjectType
 from .rules import overdue_q, stale_q
@@ -13,8 +22,8 @@ class ProjectFilterSet(django_filters.FilterSet):
     village = django_filters.CharFilter(field_name="village_id", label=_("Village code"))
     status = MultipleChoiceFilter(choices=ProjectStatus.choices, label=_("status"))
     type = MultipleChoiceFilter(choices=ProjectType.choices, label=_("project type"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    stale = django_filters.BooleanFilter(method="filter_stale", label=_("No progress report in 30 days"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    stale = BooleanFilter(method="filter_stale", label=_("No progress report in 30 days"))
     planned_end_after = django_filters.DateFilter(field_name="planned_end", lookup_expr="gte", label=_("Planned end from"))
     planned_end_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte", label=_("Planned end to"))
     updated_since = UpdatedSinceFilter(field_name="updated_at")

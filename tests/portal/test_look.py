@@ -9,7 +9,7 @@ from django.utils import translation
 from assessment.models import FollowUp
 from core.models import Role
 from projects.models import MaintenanceBody, ProjectStatus
-from tests.factories import AssessmentFactory, VillageFactory, project_in, region, user_with
+from tests.factories import AssessmentFactory, VillageFactory, project_in, user_with
 
 pytestmark = pytest.mark.django_db
 S = ProjectStatus
@@ -115,3 +115,10 @@ def test_accepted_project_shows_the_maintenance_body_as_a_body(client, city):
     client.force_login(city)
     text = client.get(f"/projects/{project.pk}/").content.decode()
     assert "村集体" in text and "村集体投入" not in text
+
+
+def test_yes_no_filters_say_all_yes_no(client, city):
+    client.force_login(city)
+    text = client.get("/projects/").content.decode()
+    assert '<option value="" selected>全部</option>' in text and ">是<" in text and ">否<" in text
+    assert "未知" not in text and "Unknown" not in text
