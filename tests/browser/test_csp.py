@@ -342,12 +342,15 @@ def test_the_503_page_loads_under_the_csp(crawl_world, phone, live_server, monke
     """The database-down page (rendered without request context) takes its look from the static stylesheet."""
     from django.db import OperationalError
 
+    import portal.views
     import villages.selectors
 
     def down(**kwargs):
         raise OperationalError("the database is restarting")
 
     monkeypatch.setattr(villages.selectors, "home_regions", down)
+    # portal.views holds its own reference once imported (by an earlier test of the run): patch it there too.
+    monkeypatch.setattr(portal.views, "home_regions", down)
     crawl = Crawl(phone, live_server, "official")
     page = crawl.open("/", status=503)
     assert page.locator("h1").inner_text() in ("暂时无法访问", "Temporarily unavailable")

@@ -101,7 +101,7 @@ def test_supervisor_home_on_phone_and_desktop(phone, world):
         assert "暂无待办事项" not in page.content()
         assert page.get_by_text("湖州市概况").is_visible()
         assert "湖州市 · 督导人员" in page.locator("header .who").inner_text()
-        assert _small_targets(page, "header.site-header, main .attention-totals") == []
+        assert _small_targets(page, "header.site-header, main .supervision") == []
         if desktop:
             # The links in one row below the brand, every one visible without a menu.
             tops = {round(box["y"]) for box in (a.bounding_box() for a in page.locator("header .menu-wide nav a").all())}
