@@ -34,7 +34,7 @@ data: migrate
 	$(PY) manage.py rebuild_dashboard
 
 run: data
-	@$(PY) manage.py demo_logins
+	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter
+from core.filters import BooleanFilter, IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter
 
 from .models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade
 
@@ -26,7 +26,7 @@ class AssessmentFilterSet(django_filters.FilterSet):
 class FollowUpFilterSet(django_filters.FilterSet):
     region = RegionCodeFilter(path="village__code")
     status = MultipleChoiceFilter(choices=FollowUpStatus.choices, label=_("status"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
         model = FollowUp

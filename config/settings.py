@@ -14,6 +14,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # 404s are the portal's Chinese page under DEBUG too, not Django's English technical page (core/middleware.py).
+    "core.middleware.PortalErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RequestContextMiddleware",
     # Refuses login attempts (page, token endpoint, admin) from an address past its failure limit (core/login_limit.py).
@@ -106,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.identity",  # the header's department and region
             ],
         },
     },
@@ -211,6 +215,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation: zh-hans first, English second -------------------
 LANGUAGE_CODE = "zh-hans"
+# django-filter's empty choice of a filter form's select ("---------" otherwise), in the page's language.
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("All")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # The password strength validator's own zh_Hans messages. Its package is not an installed app: importing it loads
 # zxcvbn's dictionaries (12 MB in every web and worker process); the validator is imported when a password is

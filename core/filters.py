@@ -4,6 +4,7 @@ import re
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BooleanWidget
 from drf_spectacular.utils import extend_schema_field
 
 MAX_ID = 2**63 - 1  # the largest primary key the database holds (bigint)
@@ -21,6 +22,33 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
+class YesNoWidget(BooleanWidget):
+    """django-filter's true/false select with Chinese choices: 全部 / 是 / 否 (its own says "Unknown", from a
+    catalogue without zh-hans; Django's NullBooleanSelect says 未知)."""
+
+    def __init__(self, attrs=None):
+        forms.Select.__init__(self, attrs, (("", _("All")), ("true", _("Yes")), ("false", _("No"))))
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter (``?overdue=true``) shown as 全部 / 是 / 否."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", YesNoWidget)
+        super().__init__(*args, **kwargs)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's, in the page's language: its "(descending)" comes from django-filter's own catalogue, which
+    has no zh-hans, and a field without a label in ``field_labels`` would show its English parameter name."""
+
+    descending_fmt = _("%s (descending)")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Default order"))
         super().__init__(*args, **kwargs)
 
 

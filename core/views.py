@@ -60,6 +60,8 @@ class ScopedListView(PortalAccessMixin, BoundedPaginatorMixin, FilterView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["querystring"] = query.urlencode()
+        # The filters set besides the search box (the folded filter panel opens when there are any).
+        context["active_filters"] = sum(1 for key, values in query.lists() if key != "q" and any(v.strip() for v in values))
         return context
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from assessment.models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, SchemeKind
 from assessment.selectors import open_follow_ups_q
-from core.scoping import restrict
+from core.scoping import can, restrict
 from funding.models import SourceKind
 from funding.selectors import MoneyRatios
 from projects.models import Project, ProjectStatus, ProjectType
@@ -131,10 +131,11 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
     names = area_names(c.code for c in children)
     for child in children:
         child.name = names.get(child.code, child.code)
-    # 4. Breadcrumbs up to the province.
-    # (The region itself is asked for too, so the query runs at every scope, a province included.)
-    crumbs = [c for c in Region.objects.filter(code__in=region.ancestor_codes()).order_by("code").values_list("code", "name")
-              if c[0] != code]
+    # 4. Breadcrumbs up to the province: (code, name, reachable); a region above the user's scope is named, not linked
+    # (its dashboard would be a 404). (The region itself is asked for too, so the query runs at every scope.)
+    crumbs = [(c, name, can(user, "view", c))
+              for c, name in Region.objects.filter(code__in=region.ancestor_codes()).order_by("code").values_list("code", "name")
+              if c != code]
 
     # 5. Monthly trend over the last 12 months (reports and disbursements).
     months = _months_back(today, 12)

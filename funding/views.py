@@ -240,4 +240,7 @@ def figures(request):
         code = home[0].code
     area = get_object_or_404(scoping.restrict(Region.objects.all(), user), code=code)
     total, rows = selectors.figures_with_children(user=user, code=code, child_length=CHILD_CODE_LENGTH[len(code)])
-    return render(request, "funding/figures.html", {"area": area, "total": total, "rows": rows.values(), "code": code})
+    # "↑ <parent>" only when the parent is in the user's scope (its figures would be a 404 otherwise).
+    parent_reachable = bool(area.parent_id) and scoping.can(user, "view", area.parent_id)
+    return render(request, "funding/figures.html", {"area": area, "total": total, "rows": rows.values(), "code": code,
+                                                    "parent_reachable": parent_reachable})

@@ -19,7 +19,7 @@ from projects.selectors import project_list
 from villages import selectors as village_selectors
 from villages.selectors import home_regions
 
-from .selectors import home_villages, todo_for
+from .selectors import home_villages, supervision_for, todo_for
 
 
 class HomeView(PortalAccessMixin, TemplateView):
@@ -31,6 +31,7 @@ class HomeView(PortalAccessMixin, TemplateView):
         context["regions"] = home_regions(user=user)
         context["villages"] = home_villages(user=user)
         context["todo"] = todo_for(user=user)
+        context["supervision"] = supervision_for(user=user)
         return context
 
 

@@ -2,7 +2,16 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import MAX_ID, IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter, ascii_digits
+from core.filters import (
+    MAX_ID,
+    BooleanFilter,
+    IdFilter,
+    MultipleChoiceFilter,
+    OrderingFilter,
+    RegionCodeFilter,
+    UpdatedSinceFilter,
+    ascii_digits,
+)
 
 from .models import ProgressReport, Project, ProjectStatus, ProjectType
 from .rules import overdue_q, stale_q
@@ -13,14 +22,16 @@ class ProjectFilterSet(django_filters.FilterSet):
     village = django_filters.CharFilter(field_name="village_id", label=_("Village code"))
     status = MultipleChoiceFilter(choices=ProjectStatus.choices, label=_("status"))
     type = MultipleChoiceFilter(choices=ProjectType.choices, label=_("project type"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    stale = django_filters.BooleanFilter(method="filter_stale", label=_("No progress report in 30 days"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    stale = BooleanFilter(method="filter_stale", label=_("No progress report in 30 days"))
     planned_end_after = django_filters.DateFilter(field_name="planned_end", lookup_expr="gte", label=_("Planned end from"))
     planned_end_before = django_filters.DateFilter(field_name="planned_end", lookup_expr="lte", label=_("Planned end to"))
     updated_since = UpdatedSinceFilter(field_name="updated_at")
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(("updated_at", "updated"), ("planned_end", "planned_end"), ("budget", "budget"), ("percent_complete", "progress")),
+        field_labels={"updated_at": _("last updated"), "planned_end": _("planned end"), "budget": _("budget"),
+                      "percent_complete": _("percent complete")},
         label=_("Order by"),
     )
 
@@ -55,7 +66,8 @@ class ProgressReportFilterSet(django_filters.FilterSet):
     date_after = django_filters.DateFilter(field_name="report_date", lookup_expr="gte", label=_("From"))
     date_before = django_filters.DateFilter(field_name="report_date", lookup_expr="lte", label=_("To"))
     updated_since = UpdatedSinceFilter(field_name="created_at")
-    ordering = django_filters.OrderingFilter(fields=(("report_date", "date"), ("id", "id")), label=_("Order by"))
+    ordering = OrderingFilter(fields=(("report_date", "date"), ("id", "id")),
+                              field_labels={"report_date": _("report date"), "id": _("entry order")}, label=_("Order by"))
 
     class Meta:
         model = ProgressReport

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.constraints import choices_check, non_negative
 from core.models import TimeStampedModel
@@ -111,7 +112,8 @@ REPORTABLE_STATUSES = (
 class MaintenanceBody(models.TextChoices):
     """管护主体: who looks after the facility once it is accepted (建管并重)."""
 
-    VILLAGE_COLLECTIVE = "village_collective", _("village collective")
+    # "village collective" is also a kind of funding (村集体投入, funding.SourceKind): here it is the body (村集体).
+    VILLAGE_COLLECTIVE = "village_collective", pgettext_lazy("maintenance body", "village collective")
     CONTRACTED_COMPANY = "contracted_company", _("contracted company")
     TOWNSHIP_DEPARTMENT = "township_department", _("township department")
 

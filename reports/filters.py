@@ -2,7 +2,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import RegionCodeFilter
+from core.filters import BooleanFilter, RegionCodeFilter
 
 from .models import ReportFormat, ReportJob, ReportKind, ReportStatus
 
@@ -12,7 +12,7 @@ class ReportJobFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ReportKind.choices, label=_("kind of report"))
     format = django_filters.ChoiceFilter(choices=ReportFormat.choices, label=_("format"))
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("status"))
-    mine = django_filters.BooleanFilter(method="only_mine", label=_("Only mine"))
+    mine = BooleanFilter(method="only_mine", label=_("Only mine"))
 
     class Meta:
         model = ReportJob

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import RegionCodeFilter, UpdatedSinceFilter, ascii_digits
+from core.filters import OrderingFilter, RegionCodeFilter, UpdatedSinceFilter, ascii_digits
 
 from .models import Village, VillageCategory, VillageKind
 
@@ -13,8 +13,9 @@ class VillageFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=VillageKind.choices, label=_("kind"))
     q = django_filters.CharFilter(method="search", label=_("Search"))
     updated_since = UpdatedSinceFilter(field_name="updated_at")
-    ordering = django_filters.OrderingFilter(
-        fields=(("code", "code"), ("short_name", "name"), ("updated_at", "updated")), label=_("Order by"),
+    ordering = OrderingFilter(
+        fields=(("code", "code"), ("short_name", "name"), ("updated_at", "updated")),
+        field_labels={"code": _("code"), "short_name": _("name"), "updated_at": _("last updated")}, label=_("Order by"),
     )
 
     class Meta:

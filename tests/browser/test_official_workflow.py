@@ -157,8 +157,11 @@ def test_login_page_and_english_switch_fit_a_phone(phone, programme):
     assert "登录" in page.content()
     device.shot("00-login")
     device.login("tianhuangping", PASSWORD)
+    # On a phone the language switch and the links are in the header's 菜单 (a <details> disclosure).
+    page.click("header details.menu > summary")
     with page.expect_navigation():
-        page.select_option("select[name=language]", "en")
+        page.select_option("header details.menu select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
+    page.click("header details.menu > summary")
     assert page.get_by_role("link", name="Projects").is_visible()
     device.shot("12-home-english")

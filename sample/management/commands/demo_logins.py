@@ -9,6 +9,10 @@ from sample.people import other_accounts_line
 class Command(BaseCommand):
     help = "List the demo users that exist in this database, with their roles and the demo password."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/",
+                            help="Where the server listens (`make run` passes http://$(HOST):$(PORT)/).")
+
     def handle(self, *args, **options):
         existing = set(
             get_user_model().objects.filter(username__in=[u for u, *_ in DEMO_USERS] + [DEMO_SUPERUSER[0]])
@@ -18,7 +22,7 @@ class Command(BaseCommand):
             self.stdout.write("No demo users in this database (run `python manage.py seed_demo`).")
             return
         self.stdout.write("")
-        self.stdout.write("Qiancun is starting at http://127.0.0.1:8000/  (sample data, 示例数据)")
+        self.stdout.write(f"Qiancun is starting at {options['url']}  (sample data, 示例数据)")
         self.stdout.write(f"Demo logins, all with the password {DEMO_PASSWORD}:")
         for username, role, region, name in [*DEMO_USERS, (DEMO_SUPERUSER[0], "superuser", "", DEMO_SUPERUSER[1])]:
             if username in existing:
