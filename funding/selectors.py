@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Substr
 
+from core.divisions import ancestor_codes
 from core.scoping import can_anywhere, restrict, scope_q
 from projects.models import Project, ProjectStatus
 from villages.selectors import area_names
@@ -220,3 +221,15 @@ def figures_with_children(*, user, code: str, child_length: int) -> tuple[Figure
         for name in ("budget", "allocated", "allocated_government", "disbursed", "disbursed_government", "projects"):
             setattr(total, name, getattr(total, name) + getattr(child, name))
     return total, children
+
+
+def serving(sources: QuerySet, village_code: str) -> QuerySet:
+    """Of these sources, those that may fund a project of the village (the rule of funding.services
+    _check_source_serves, as a filter): administered by one of the village's regions, not set aside for another
+    village, and not earmarked for another area."""
+    regions = ancestor_codes(village_code)
+    return sources.filter(
+        Q(region_id__in=regions),
+        Q(village__isnull=True) | Q(village_id=village_code),
+        Q(beneficiary_region__isnull=True) | Q(beneficiary_region_id__in=regions),
+    )

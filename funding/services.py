@@ -203,11 +203,18 @@ def _earmark_problem(region, beneficiary, village=None) -> str:
 # --- allocations -------------------------------------------------------------------
 
 def _check_source_serves(source: FundingSource, project: Project) -> None:
-    if not project.village_id.startswith(source.region_id) or (source.village_id and source.village_id != project.village_id):
+    village = project.village
+    if source.village_id and source.village_id != project.village_id:
         raise InvalidInput(
-            _("%(source)s is administered by %(region)s, which is not in this project's region chain.")
-            % {"source": source.name, "region": source.region.name},
-            field_errors={"source": _("This source cannot fund a project of %(village)s.") % {"village": project.village_id}},
+            _("“%(source)s” is for %(only)s only; this project is in %(village)s.")
+            % {"source": source.name, "only": source.village.short_name, "village": village.short_name},
+            field_errors={"source": _("Only for %(only)s.") % {"only": source.village.short_name}},
+        )
+    if not project.village_id.startswith(source.region_id):
+        raise InvalidInput(
+            _("“%(source)s” is administered by %(region)s; %(village)s is not in its area.")
+            % {"source": source.name, "region": source.region.name, "village": village.short_name},
+            field_errors={"source": _("This source cannot fund a project of %(village)s.") % {"village": village.short_name}},
         )
     earmark = source.beneficiary_region
     if earmark is not None and not project.village_id.startswith(earmark.code):

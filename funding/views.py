@@ -137,7 +137,12 @@ def allocation_create(request):
         request.POST or None,
         initial={"source": request.GET.get("source"), "project": request.GET.get("project"), "allocated_on": timezone.localdate()},
     )
-    sources = selectors.source_list(user=user).order_by("-fiscal_year", "region_id", "name")[:500]
+    sources = selectors.source_list(user=user).order_by("-fiscal_year", "region_id", "name")
+    project_id = (request.POST or request.GET).get("project", "")
+    chosen = project_list(user=user).filter(pk=project_id).first() if project_id.isdigit() else None
+    if chosen is not None:  # only the sources that may fund this project are offered
+        sources = selectors.serving(sources, chosen.village_id)
+    sources = sources[:500]
     projects = (
         scoping.restrict(Project.objects.select_related("village"), user, "allocation.create")
         .filter(status__in=services.FUNDABLE_STATUSES)

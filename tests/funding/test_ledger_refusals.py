@@ -156,16 +156,19 @@ def test_a_source_the_actor_cannot_see_is_not_permitted(anji, yucun):
 def test_a_source_of_another_township_cannot_fund_the_project(anji, lujia):
     township = FundingSourceFactory(name="天荒坪镇自筹", region=region("330523108"), total_amount=D("1000"))
     refused = _refused(_allocate, InvalidInput, actor=anji, source=township, project=lujia)
-    assert refused.field_errors == {"source": ["该资金来源不能用于 330523001211 的项目。"]}
-    assert refused.text == "天荒坪镇自筹 由天荒坪镇管理，不在该项目所属的区划链上。"
+    # Issue 18: the village by its name, and the true reason (the source's region is not above the village).
+    village = lujia.village.short_name
+    assert refused.field_errors == {"source": [f"此资金来源不能用于{village}的项目。"]}
+    assert refused.text == f"“天荒坪镇自筹”由天荒坪镇管理；{village}不在其范围内。"
 
 
 def test_a_village_source_funds_only_that_villages_projects(anji, yucun):
     other = project_in(S.APPROVED, village=VillageFactory(code="330523108205"))
     village_fund = FundingSourceFactory(name="余村村集体资金", region=region("330523"), village=yucun.village, total_amount=D("1000"))
     refused = _refused(_allocate, InvalidInput, actor=anji, source=village_fund, project=other)
-    assert refused.field_errors == {"source": ["该资金来源不能用于 330523108205 的项目。"]}
-    assert refused.text == "余村村集体资金 由安吉县管理，不在该项目所属的区划链上。"
+    # Issue 18: not "outside the region chain" (安吉县 is on it) but set aside for another village, named.
+    assert refused.field_errors == {"source": [f"仅用于{yucun.village.short_name}。"]}
+    assert refused.text == f"“余村村集体资金”仅用于{yucun.village.short_name}；本项目在{other.village.short_name}。"
     assert _allocate(anji, village_fund, yucun).project_id == yucun.pk
 
 
