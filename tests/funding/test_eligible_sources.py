@@ -1,7 +1,6 @@
 """The allocation form offers only the sources that may fund the chosen project; a refusal names villages and
 regions by name; a form with errors lists them at the top, each linking to its field (issue 18, item 5)."""
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
