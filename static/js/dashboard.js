@@ -86,7 +86,8 @@
   // Bars; labels never overlap (hideOverlap) and the grid holds the labels (containLabel), so nothing is clipped.
   function bars(labels, values, horizontal, format) {
     var category = { type: "category", data: labels, axisLabel: { interval: horizontal ? 0 : "auto", rotate: horizontal ? 0 : 35, fontSize: 10, hideOverlap: true } };
-    var value = { type: "value", splitNumber: 3, axisLabel: { fontSize: 10, hideOverlap: true, formatter: format || number } };
+    // Counts (no format given) step by whole numbers: no "0.3 projects" ticks.
+    var value = { type: "value", splitNumber: 3, minInterval: format ? 0 : 1, axisLabel: { fontSize: 10, hideOverlap: true, formatter: format || number } };
     return {
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: horizontal ? 24 : 12, top: 16, bottom: 8, containLabel: true },
