@@ -113,6 +113,9 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED) ->
 
 # 安吉县 lies around 30.64° N, 119.68° E; other counties get the same spread around their seat.
 PLACE_CENTRES = {"330523": (30.64, 119.68)}
+# The programme's famous villages, by short name, with a plausible (sample) year of joining, so that their phase
+# shows: 下姜村 (淳安县) and 余村 among the first demonstration villages, 荻浦村 (桐庐县), 鲁家村 in the 美丽乡村 years.
+FAMOUS_JOINED = {"下姜村": 2003, "余村": 2005, "荻浦村": 2007, "鲁家村": 2011}
 
 
 def _sample_places(rng, villages, actors) -> None:
@@ -130,6 +133,8 @@ def _sample_places(rng, villages, actors) -> None:
             point = outlines.random_point(village.code[:6], rng) or (
                 round(centre[0] + rng.uniform(-0.22, 0.22), 6), round(centre[1] + rng.uniform(-0.28, 0.28), 6))
             data["latitude"], data["longitude"] = Decimal(str(point[0])), Decimal(str(point[1]))
+        if village.joined_year is None and village.short_name in FAMOUS_JOINED:
+            data["joined_year"] = FAMOUS_JOINED[village.short_name]
         if data:
             village_update(actor=actors.county, village=village, data=data)
 

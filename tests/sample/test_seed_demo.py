@@ -438,6 +438,16 @@ def log_in(username, password):
 
 
 @pytest.mark.django_db
+def test_the_famous_villages_have_a_year_of_joining_and_so_a_phase(seeded):
+    """Issue 18, item 15: 余村 and 鲁家村 show their phase; other villages are left without a year."""
+    from villages.models import phase_for_year
+
+    joined = dict(Village.objects.filter(code__in=(YUCUN, LUJIACUN)).values_list("short_name", "joined_year"))
+    assert joined == {"余村": 2005, "鲁家村": 2011}
+    assert all(phase_for_year(year) is not None for year in joined.values())
+    assert not Village.objects.within(COUNTY).exclude(code__in=(YUCUN, LUJIACUN)).filter(joined_year__isnull=False).exists()
+
+
 def test_demo_users_can_log_in(seeded):
     for username, _role, _region, name in DEMO_USERS + [(DEMO_SUPERUSER[0], "", "", DEMO_SUPERUSER[1])]:
         user = log_in(username, DEMO_PASSWORD)
