@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = "_qiancun_grants"
-SKIP = {".venv", "node_modules", "staticfiles", "core"}
+SKIP = {".venv", "node_modules", "staticfiles", "mutants-work", "core"}  # mutants-work: make mutate's scratch copies
 
 
 def naming_the_cache(root: Path, *, besides: Path | None = None) -> list[str]:
