@@ -80,3 +80,23 @@ if MUTATION_TEMPLATE:
         for suffix in ("", "-journal", "-wal", "-shm"):
             if os.path.exists(copy + suffix):
                 os.remove(copy + suffix)
+
+
+# A township official of 天荒坪镇 and county staff of 安吉县, and 余村: the people and the place of the lifecycle,
+# to-do and offered-action tests (tests/projects, tests/portal). A test module may define its own instead.
+@pytest.fixture
+def people(db):
+    from core.models import Role
+    from tests.factories import user_with
+
+    return {
+        "official": user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")),
+        "county": user_with("anji", (Role.COUNTY_STAFF, "330523")),
+    }
+
+
+@pytest.fixture
+def village(db):
+    from tests.factories import VillageFactory
+
+    return VillageFactory(code="330523108204", name="余村村委会")

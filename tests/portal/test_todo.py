@@ -3,30 +3,15 @@ filtered list; the county sees the newest submissions first; the official sees w
 project page shows the return reason at the top."""
 import datetime
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Role
 from portal.selectors import todo_for
 from projects import services
 from projects.models import Project, ProjectStatus, ProjectTransition
-from tests.factories import ProjectFactory, VillageFactory, project_in, user_with
+from tests.factories import ProjectFactory, project_in
 
 S = ProjectStatus
-
-
-@pytest.fixture
-def people(db):
-    return {
-        "official": user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")),
-        "county": user_with("anji", (Role.COUNTY_STAFF, "330523")),
-    }
-
-
-@pytest.fixture
-def village(db):
-    return VillageFactory(code="330523108204", name="余村村委会")
 
 
 def _sections(user):

@@ -12,10 +12,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.exceptions import IllegalTransition
-from core.models import AuditAction, AuditEntry, Role
+from core.models import AuditAction, AuditEntry
 from projects import services
 from projects.models import TRANSITIONS, Project, ProjectStatus, ProjectTransition
-from tests.factories import VillageFactory, api_token, project_in, user_with
+from tests.factories import api_token, project_in
 
 S = ProjectStatus
 
@@ -45,19 +45,6 @@ ONLY_THE_ACTION_REFUSES = [
     ("resume", S.APPROVED), ("resume", S.COMPLETED),
     ("cancel", S.DRAFT), ("cancel", S.RETURNED),
 ]
-
-
-@pytest.fixture
-def people(db):
-    return {
-        "official": user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")),
-        "county": user_with("anji", (Role.COUNTY_STAFF, "330523")),
-    }
-
-
-@pytest.fixture
-def village(db):
-    return VillageFactory(code="330523108204", name="余村村委会")
 
 
 def _actor(people, action):

@@ -5,26 +5,12 @@ import pytest
 from django.urls import reverse
 
 from core.exceptions import IllegalTransition
-from core.models import Role
 from funding.services import FUNDABLE_STATUSES
 from projects import services
 from projects.models import REPORTABLE_STATUSES, ProjectStatus
-from tests.factories import VillageFactory, project_in, user_with
+from tests.factories import project_in
 
 S = ProjectStatus
-
-
-@pytest.fixture
-def people(db):
-    return {
-        "official": user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")),
-        "county": user_with("anji", (Role.COUNTY_STAFF, "330523")),
-    }
-
-
-@pytest.fixture
-def village(db):
-    return VillageFactory(code="330523108204")
 
 
 @pytest.mark.parametrize("status", S.values)

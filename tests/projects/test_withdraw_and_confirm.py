@@ -8,23 +8,10 @@ from django.urls import reverse
 from core.models import AuditEntry, Role
 from projects import services
 from projects.models import LIFECYCLE_ACTIONS, Project, ProjectStatus, ProjectTransition
-from tests.factories import VillageFactory, project_in, user_with
+from tests.factories import project_in, user_with
 
 S = ProjectStatus
 MAINTENANCE = {"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}
-
-
-@pytest.fixture
-def people(db):
-    return {
-        "official": user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")),
-        "county": user_with("anji", (Role.COUNTY_STAFF, "330523")),
-    }
-
-
-@pytest.fixture
-def village(db):
-    return VillageFactory(code="330523108204", name="余村村委会")
 
 
 def _state():
