@@ -53,6 +53,8 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_photos
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_requests
+	test -x tools/lighthouse/node_modules/.bin/lighthouse || npm ci --prefix tools/lighthouse --no-audit --no-fund
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_lighthouse
 
 # Mutation testing of the modules that hold the invariants (tools/mutate.py; README "Mutation testing").
 # Not in CI: about 40 minutes on 2 cores. MODULES="core/scoping.py" limits it; the scores print at the end.

@@ -224,12 +224,28 @@
       if (body.drill) choropleth(el, body, mapName); else villagePoints(el, body, mapName);
     });
   }
+  function drawChart(el) {
+    make(el, options[el.dataset.chart](el));
+  }
+  // Each chart and the map is drawn when it comes near the screen, each in a task of its own: a phone draws
+  // what is in view first and stays responsive (drawing all six charts and the map at once blocked a slow phone's
+  // main thread for about a second: Lighthouse, make bench). Without IntersectionObserver, all at once.
+  function whenNear(el, draw) {
+    if (!("IntersectionObserver" in window)) { draw(el); return; }
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        seen.disconnect();
+        el.dataset.near = "1";
+        setTimeout(function () { draw(el); }, 0);
+      });
+    }, { rootMargin: "200px 0px" });
+    seen.observe(el);
+  }
   function start() {
     if (typeof echarts === "undefined") return;
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
-      make(el, options[el.dataset.chart](el));
-    });
-    document.querySelectorAll("[data-outline]").forEach(drawMap);
+    document.querySelectorAll("[data-chart]").forEach(function (el) { whenNear(el, drawChart); });
+    document.querySelectorAll("[data-outline]").forEach(function (el) { whenNear(el, drawMap); });
     // A tooltip shown before the window changed size (a phone turned) would stay where it was: hide it.
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.dispatchAction({ type: "hideTip" }); c.resize(); }); });
   }

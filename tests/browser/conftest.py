@@ -121,3 +121,12 @@ def phone(chromium, live_server, screenshots):
     yield make
     for device in phones:
         device.close()
+
+
+def draw_charts(page):
+    """Scroll every chart and the map into view, then back to the top: the dashboard draws each one only when it
+    comes near the screen (static/js/dashboard.js)."""
+    for element in page.locator("[data-chart], [data-outline]").all():
+        element.scroll_into_view_if_needed()
+        element.and_(page.locator("[data-near]")).wait_for(state="attached")  # the observer has seen it
+    page.evaluate("window.scrollTo(0, 0)")

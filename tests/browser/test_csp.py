@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import draw_charts
 from tests.core.test_access_matrix import ACCESS
 from tests.images import image_bytes
 from tests.world import PASSWORD, build_world
@@ -224,7 +224,9 @@ class Crawl:
 
 def _hover_charts(page):
     """Wait for the dashboard's charts and map, then hover every chart and the map's points (above a county, the
-    map has outlines and no points: its middle is hovered). A chart with no figures says so and has no canvas."""
+    map has outlines and no points: its middle is hovered). A chart with no figures says so and has no canvas. Each
+    is drawn when it comes near the screen: all are scrolled to first."""
+    draw_charts(page)
     page.wait_for_function("() => document.querySelectorAll('[data-chart]').length >= 1"
                            " && document.querySelectorAll('[data-chart] canvas').length === document.querySelectorAll('[data-chart]').length"
                            " && document.querySelectorAll('[data-chart]').length + document.querySelectorAll('.chart-empty').length === 6")

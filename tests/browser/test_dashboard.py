@@ -16,6 +16,7 @@ from tests.factories import (
     VillageFactory,
     user_with,
 )
+from tests.browser.conftest import draw_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +37,13 @@ def test_county_dashboard_draws_its_charts_and_map(phone):
     device = phone()
     page = device.login("anji", "correct-horse-battery-staple")
     page = device.go("/dashboard/330523/")
+    # Drawn when near the screen: on a phone, the charts far below the first screen wait until they are scrolled to.
+    page.wait_for_function("() => document.querySelector('[data-chart] canvas') !== null")
+    last = page.locator("[data-chart]").last
+    assert last.bounding_box()["y"] > 812 + 200 and last.locator("canvas").count() == 0
+    last.scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.querySelectorAll('[data-chart]')].pop().querySelector('canvas') !== null")
+    draw_charts(page)
     page.wait_for_function("() => document.querySelectorAll('[data-chart] canvas').length >= 6")
     page.wait_for_function("() => document.querySelector('[data-map]').dataset.points === '9'")
     assert page.locator("[data-chart='category'] canvas").count() == 1
@@ -50,6 +58,7 @@ def test_county_dashboard_draws_its_charts_and_map(phone):
     page.click("table.sortable a[href='/dashboard/330523108/']")
     page.wait_for_url("**/dashboard/330523108/")
     assert page.locator("nav.crumbs a[href='/dashboard/330523/']").is_visible()
+    draw_charts(page)
     page.wait_for_function("() => document.querySelectorAll('[data-chart] canvas').length >= 6")
     device.shot("31-dashboard-township")
 
@@ -75,6 +84,7 @@ def test_map_tooltip_shows_a_hostile_village_name_as_text(phone):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page = device.go("/dashboard/330523108/")
+    draw_charts(page)
     page.wait_for_function("() => document.querySelector('[data-map]').dataset.points === '2'")
     page.locator("[data-map]").scroll_into_view_if_needed()
     tips = []
@@ -136,6 +146,7 @@ def test_map_draws_county_outlines_for_a_city_and_village_points_within_a_county
     size = "desktop" if desktop else "phone"
     device.login("huzhou", "correct-horse-battery-staple")
     page = device.go("/dashboard/3305/")
+    draw_charts(page)
     page.wait_for_function("() => document.querySelector('[data-outline]').dataset.outlines === '5'")
     page.wait_for_function("() => document.querySelector('[data-outline]').dataset.areas === '2'")
     chart = "echarts.getInstanceByDom(document.querySelector('[data-outline]'))"
@@ -158,6 +169,7 @@ def test_map_draws_county_outlines_for_a_city_and_village_points_within_a_county
     )
     page.mouse.click(x, y)
     page.wait_for_url("**/dashboard/330523/")
+    draw_charts(page)
     page.wait_for_function("() => document.querySelector('[data-map]').dataset.points === '3'")
     assert page.evaluate("document.querySelector('[data-outline]').dataset.outlines") == "1"
     page.locator("[data-outline]").scroll_into_view_if_needed()
