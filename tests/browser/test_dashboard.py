@@ -8,6 +8,7 @@ import pytest
 from core.models import Role
 from dashboard import stats
 from projects.models import ProjectStatus
+from tests.browser.conftest import draw_charts
 from tests.factories import (
     AllocationFactory,
     DisbursementFactory,
@@ -16,7 +17,6 @@ from tests.factories import (
     VillageFactory,
     user_with,
 )
-from tests.browser.conftest import draw_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
