@@ -91,6 +91,9 @@ def test_counts_and_links_of_the_officials_sections(client, people, village):
     assert "久未填报" in listed and "逾期3<" not in listed
     overdue = client.get(sections["overdue"].url).content.decode()
     assert all(f"逾期{i}<" in overdue for i in range(12)) and "久未填报" not in overdue
+    # A project never reported says so, rather than "最近填报进度 —" (a screenshot, issue 18 item 20).
+    home = client.get(reverse("home")).content.decode()
+    assert "久未填报</a> · 余村 · 尚未填报进度" in home and "最近填报进度 —" not in home
 
 
 def test_nothing_to_do(client, people):

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Role
 from projects import services
@@ -178,3 +179,13 @@ def test_list_filters_narrow_the_html_lists(client, official, building):
     assert building.name in progress and late.name not in progress
     villages = client.get(reverse("villages:list") + "?q=330523108205").content.decode()
     assert "330523108205" in villages and "330523108204" not in villages
+
+
+def test_the_progress_form_starts_at_today_and_says_where_the_project_stands(client, official, building):
+    """Screenshots of the form on a phone (issue 18, item 20): an empty date field to fill on every report, and
+    "当前进度: 45%" with an ASCII colon. The date starts at today's; the line reads in Chinese punctuation."""
+    client.force_login(official)
+    page = client.get(reverse("projects:progress_create", args=[building.pk])).content.decode()
+    today = timezone.localdate().isoformat()
+    assert f'name="report_date" value="{today}"' in page
+    assert f"当前进度： {building.percent_complete}%" in page
