@@ -156,9 +156,10 @@ def test_township_official_sees_the_money_of_its_projects(client, ledger):
     official = user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108"))
     client.force_login(official)
     page = client.get(reverse("projects:detail", args=[ledger["p1"].pk])).content.decode()
-    assert "500,000.00" in page and "270,000.00" in page  # allocated, disbursed
+    # Allocated and disbursed, as figures that stand alone: with their unit, in 万元 from 100,000 yuan up.
+    assert "<dd>50.00 万元</dd>" in page and "<dd>27.00 万元</dd>" in page
     village = client.get(reverse("villages:detail", args=["330523108204"])).content.decode()
-    assert "500,000.00" in village
+    assert "<dd>50.00 万元</dd>" in village
     assert client.get(reverse("funding:allocation_create")).status_code == 403
     with pytest.raises(NotPermitted):
         services.allocation_create(actor=official, source=ledger["county_budget"], project=ledger["p1"], amount="1")
@@ -175,3 +176,14 @@ def test_an_areas_figures_are_the_sum_of_its_childrens(ledger):
         fields = ("budget", "allocated", "allocated_government", "disbursed", "disbursed_government", "projects")
         assert [getattr(total, f) for f in fields] == [getattr(alone, f) for f in fields], code
         assert children and total.allocated > 0
+
+
+def test_the_figures_page_states_its_units(client, ledger):
+    """A screenshot showed the county's figures as bare "1,500,000.00" (issue 18, item 20): the key figures carry
+    their unit (万元 from 100,000 yuan up) and the areas' columns are in 万元, said in their headings."""
+    client.force_login(user_with("anji", (Role.COUNTY_STAFF, "330523")))
+    page = client.get(reverse("funding:figures"), {"region": "330523"}).content.decode()
+    assert "<dd>100.00 万元</dd>" in page  # 安吉县's budget: 600,000 + 400,000
+    assert "预算（万元）" in page and "已分配（万元）" in page and "资金缺口（万元）" in page
+    assert ">60.00</td>" in page  # 天荒坪镇's budget (余村's 600,000), in 万元
+    assert "1,000,000.00" not in page and "600,000.00" not in page
