@@ -51,6 +51,23 @@ class TransitionForm(forms.Form):
     property_owner = forms.CharField(label=_("property owner"), max_length=120, required=False)
 
     MAINTENANCE_FIELDS = ("maintenance_body", "maintenance_owner", "property_owner")
+    # What the reason is for, as its label says it: a page offers several actions that ask for one (suspend and
+    # cancel), and a bare "原因" above a box did not say which (a screenshot, issue 18 item 20).
+    REASON_LABELS = {
+        "discard": _("Why is the project discarded?"),
+        "return": _("What must be corrected?"),
+        "rework": _("What must be reworked?"),
+        "suspend": _("Why is the work suspended?"),
+        "cancel": _("Why is the project cancelled?"),
+    }
+
+    def __init__(self, *args, action=None, **kwargs):
+        # One form per action on the project page: ids of its own (id_return_reason), one name for the server.
+        if action is not None:
+            kwargs.setdefault("auto_id", f"id_{action.name}_%s")
+        super().__init__(*args, **kwargs)
+        if action is not None and action.name in self.REASON_LABELS:
+            self.fields["reason"].label = self.REASON_LABELS[action.name]
 
     def fields_for(self, action) -> list:
         """The fields a lifecycle action asks for (a reason, the maintenance arrangement on acceptance), on the

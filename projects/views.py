@@ -104,10 +104,10 @@ def _conflict_rows(error: StaleVersion) -> list[dict]:
 @require_POST
 def project_action(request, pk, action):
     project = _scoped_project(request, pk)
-    form = TransitionForm(request.POST)
+    spec = LIFECYCLE_ACTIONS.get(action)
+    form = TransitionForm(request.POST, action=spec)
     form.is_valid()
     data = form.cleaned_data
-    spec = LIFECYCLE_ACTIONS.get(action)
     if spec is not None and spec.confirm and not is_confirmed(request):
         # The first step of a destructive or irreversible move: say what will happen, write nothing. Who may take
         # the action is checked first, so that the confirmation page is no way to learn about a project.

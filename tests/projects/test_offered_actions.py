@@ -69,3 +69,20 @@ def test_lifecycle_buttons_are_exactly_the_available_actions(client, people, vil
         page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
         offered = {name for name in services.LIFECYCLE_ACTIONS if reverse("projects:action", args=[project.pk, name]) in page}
         assert offered == {a.name for a in services.available_actions(people[who], project)}
+
+
+def test_each_action_that_asks_for_a_reason_says_what_for(client, people, village):
+    """A county page of a project under construction offers 暂停 and 取消项目, both with a reason. A screenshot showed
+    a bare "原因" above one box (issue 18, item 20); with two, their labels both pointed at the first box's id."""
+    project = project_in(S.UNDER_CONSTRUCTION, village=village)
+    client.force_login(people["county"])
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert '<label for="id_suspend_reason">暂停原因' in page and 'id="id_suspend_reason"' in page
+    assert '<label for="id_cancel_reason">取消原因' in page and 'id="id_cancel_reason"' in page
+    assert 'id="id_reason"' not in page
+    # The server reads one name, whichever form sent it: the reason reaches the confirmation step and the service.
+    confirm = client.post(reverse("projects:action", args=[project.pk, "cancel"]), {"reason": "村民不同意选址"})
+    assert confirm.status_code == 200 and "村民不同意选址" in confirm.content.decode()
+    assert '<label for="id_cancel_reason">取消原因' in confirm.content.decode()
+    project.refresh_from_db()
+    assert project.status == S.UNDER_CONSTRUCTION  # not before the second step
