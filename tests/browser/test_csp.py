@@ -53,7 +53,8 @@ JSON_NAMESPACES = ("api:",)
 # Pages whose markup this work changed (progress bars, the error page, the API browser): screenshots on a
 # 375 px phone and a 1280 px desktop, in test-artifacts/screenshots/.
 SHOTS = {"villages:detail", "projects:detail", "projects:list", "reports:detail", "api-docs", "dashboard:region",
-         "funding:sources", "funding:source_detail", "funding:allocation_create", "funding:allocations"}
+         "funding:sources", "funding:source_detail", "funding:allocation_create", "funding:allocations", "assessment:scheme",
+         "assessment:schemes"}
 
 WATCHED_AXE_IMPACTS = ("serious", "critical")
 # axe-core findings in markup that is not ours, reported by the crawl (printed) but not failed on:
