@@ -1,13 +1,14 @@
-"""Assessment: schemes and their indicators are configured here (there is no page for them) while no assessment
+"""Assessment: schemes and their indicators are configured here (as on the portal's scheme pages) while no assessment
 uses them, audited; once a village is scored under a scheme, the scheme is read-only (its indicators, maxima and
 thresholds made the scores). Assessments, scores, follow-ups and promotions are written by assessment.services
 only (scoring, finalising with ranks, reopening with a reason, follow-up steps, promotion): read-only here."""
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from core.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore, Promotion
-from .services import scheme_in_use
+from .services import SchemeFrozen, scheme_in_use
 
 
 def _scheme_of(obj):
@@ -15,7 +16,26 @@ def _scheme_of(obj):
 
 
 class UnusedSchemeOnly:
-    """Change and delete only while no assessment uses the scheme (for an inline, ``obj`` is the scheme)."""
+    """Change and delete only while no assessment uses the scheme (for an inline, ``obj`` is the scheme). The
+    permission is read when the request starts; the write itself takes the scheme's row lock first and checks
+    again, as assessment.services does, so an assessment opened meanwhile (which takes the same lock) is not
+    slipped past (the admin's change and delete views run in one transaction)."""
+
+    def _lock_unused(self, obj):
+        scheme = _scheme_of(obj)
+        if scheme is None or scheme.pk is None:
+            return  # a new scheme
+        locked = AssessmentScheme.objects.select_for_update(of=("self",)).get(pk=scheme.pk)
+        if scheme_in_use(locked):
+            raise PermissionDenied(SchemeFrozen.default_message)
+
+    def save_model(self, request, obj, form, change):
+        self._lock_unused(obj)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        self._lock_unused(obj)
+        super().delete_model(request, obj)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj is not None and scheme_in_use(_scheme_of(obj)))

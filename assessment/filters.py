@@ -4,9 +4,30 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import BooleanFilter, IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter
+from core.filters import BooleanFilter, IdFilter, MultipleChoiceFilter, RegionCodeFilter, UpdatedSinceFilter, YearFilter
+from villages.models import VillageCategory
 
-from .models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade
+from .models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, FollowUpStatus, Grade, SchemeKind
+
+
+class SchemeFilterSet(django_filters.FilterSet):
+    """The scheme list (assessment.selectors.scheme_overview: ``in_use`` is annotated there)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    region = RegionCodeFilter(path="region__code", label=_("issuing region"),
+                              help_text=_("Schemes issued by this region or below it: 33, 3305, 330523."))
+    year = YearFilter(label=_("year"))
+    kind = MultipleChoiceFilter(choices=SchemeKind.choices, label=_("kind"))
+    category = django_filters.ChoiceFilter(choices=VillageCategory.choices, label=_("village category"))
+    in_use = BooleanFilter(field_name="in_use", label=_("In use (frozen)"))
+
+    class Meta:
+        model = AssessmentScheme
+        fields = ["region", "year", "kind", "category"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(name__contains=value) if value else queryset
 
 
 class AssessmentFilterSet(django_filters.FilterSet):

@@ -2,6 +2,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from villages.models import VillageCategory
+
+from .models import AssessmentScheme, Indicator
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -59,3 +63,63 @@ class RectificationForm(forms.Form):
 class ReinspectionForm(forms.Form):
     reinspected_on = forms.DateField(label=_("re-inspected on"), widget=DATE)
     reinspection_notes = forms.CharField(label=_("re-inspection notes"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
+SCORE = forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"})
+
+
+class SchemeForm(forms.ModelForm):
+    """A scheme's values; ``regions`` (the regions the user issues schemes for) gives the issuing region's choices
+    when a scheme is created (it stays with the scheme: no region field when editing)."""
+
+    region = forms.ChoiceField(label=_("issuing region"))
+
+    class Meta:
+        model = AssessmentScheme
+        fields = ["name", "kind", "year", "category", "region", "excellent_min", "good_min", "pass_min",
+                  "bottom_percent", "bottom_min", "follow_up_days"]
+        widgets = {"excellent_min": SCORE, "good_min": SCORE, "pass_min": SCORE,
+                   "bottom_percent": forms.NumberInput(attrs={"min": "0", "max": "100", "step": "0.01", "inputmode": "decimal"})}
+        help_texts = {
+            "excellent_min": _("Grades follow the total score: excellent from this score on."),
+            "year": _("The assessment periods fall in this year (2025, 2025-H1, 2025-Q3)."),
+        }
+
+    def __init__(self, *args, regions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("every village")), *VillageCategory.choices]
+        if regions is None:
+            del self.fields["region"]
+        else:
+            self.fields["region"].choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+
+    def _post_clean(self):
+        pass  # the rules (thresholds in order, a free name, the region) are assessment.services'
+
+
+class SchemeCopyForm(forms.Form):
+    year = forms.IntegerField(label=_("year"), min_value=2003, max_value=2100)
+    name = forms.CharField(label=_("name"), max_length=120, required=False,
+                           help_text=_("Leave it empty for the source's name with its year changed to the new one."))
+    region = forms.ChoiceField(label=_("issuing region"))
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["category", "name", "description", "max_score", "order"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "max_score": SCORE,
+                   "order": forms.NumberInput(attrs={"min": "0", "step": "1"})}
+        help_texts = {"description": _("What is checked, and how points are given or taken."),
+                      "order": _("Indicators are listed (and scored) in this order; empty: last.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].required = False
+
+    def _post_clean(self):
+        pass  # the rules (a free name, a positive maximum, a scheme not in use) are assessment.services'

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import choices_check, non_negative
+from core.divisions import RegionLevel
 from core.models import TimeStampedModel
 from villages.models import VillageCategory
 
@@ -38,6 +39,10 @@ class Grade(models.TextChoices):
 
 
 PASSING_GRADES = (Grade.EXCELLENT, Grade.GOOD, Grade.PASS)
+
+
+# Schemes are issued by a province, a city or a county; townships and villages are scored against them.
+SCHEME_ISSUING_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
 
 
 class AssessmentScheme(TimeStampedModel):

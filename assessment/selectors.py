@@ -12,12 +12,25 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Window
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.functions import Rank, Substr
 
+from core.models import AuditAction, AuditEntry
 from core.scoping import restrict
+from villages.models import Region
 
-from .models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, FollowUpStatus, IndicatorScore, Promotion
+from .models import (
+    SCHEME_ISSUING_LEVELS,
+    Assessment,
+    AssessmentScheme,
+    AssessmentStatus,
+    FollowUp,
+    FollowUpStatus,
+    Indicator,
+    IndicatorScore,
+    Promotion,
+)
 
 F_ = AssessmentStatus.FINALISED
 
@@ -59,6 +72,51 @@ def assessment_detail(*, user) -> QuerySet:
 def scheme_list(*, user) -> QuerySet:
     return restrict(AssessmentScheme.objects.select_related("region"), user).annotate(
         indicator_count=Count("indicators", distinct=True),
+    )
+
+
+def scheme_overview(*, user) -> QuerySet:
+    """The schemes the user may read (issued in their area or above it), each with its indicators' count and
+    the sum of their maximum scores, and whether an assessment uses it (frozen). One query."""
+    return scheme_list(user=user).annotate(
+        max_total=Sum("indicators__max_score"),
+        in_use=Exists(Assessment.objects.filter(scheme=OuterRef("pk"))),
+    ).order_by("-year", "region_id", "name", "pk")  # an aggregate drops Meta.ordering
+
+
+def scheme_rounds(*, user, scheme: AssessmentScheme) -> list[dict]:
+    """The rounds (period, county) under the scheme that the user can see, with counts by status."""
+    return list(
+        restrict(Assessment.objects.filter(scheme=scheme), user)
+        .annotate(county=Substr("village_id", 1, 6))
+        .values("period", "county")
+        .annotate(villages=Count("id"), finalised=Count("id", filter=Q(status=F_)))
+        .order_by("-period", "county")[:100]
+    )
+
+
+def configurable_regions(*, user) -> QuerySet:
+    """The regions (province, city, county) the user may issue schemes for."""
+    return restrict(Region.objects.filter(level__in=SCHEME_ISSUING_LEVELS), user, "assessment.configure").order_by("code")
+
+
+def scheme_history(scheme: AssessmentScheme) -> QuerySet:
+    """The audit rows of a scheme and of its indicators, those removed since included (found by the scheme
+    their creation or removal recorded), newest first."""
+    indicator_type = ContentType.objects.get_for_model(Indicator)
+    of_indicators = AuditEntry.objects.filter(content_type=indicator_type)
+    ids = (
+        {str(pk) for pk in scheme.indicators.values_list("pk", flat=True)}
+        | set(of_indicators.filter(action=AuditAction.CREATE, changes__scheme__1=scheme.pk).values_list("object_id", flat=True))
+        | set(of_indicators.filter(action=AuditAction.DELETE, changes__scheme__0=scheme.pk).values_list("object_id", flat=True))
+    )
+    return (
+        AuditEntry.objects.filter(
+            Q(content_type=ContentType.objects.get_for_model(AssessmentScheme), object_id=str(scheme.pk))
+            | Q(content_type=indicator_type, object_id__in=sorted(ids))
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
     )
 
 

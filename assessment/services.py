@@ -1,5 +1,6 @@
-"""Writes of the assessment loop: score → submit → finalise a round (ranks, bottom-group
-follow-ups) → talk → rectification → re-inspection; reopening with a reason; promotion.
+"""Writes of the assessment loop: the schemes and their indicators (while no assessment uses them), then
+score → submit → finalise a round (ranks, bottom-group follow-ups) → talk → rectification → re-inspection;
+reopening with a reason; promotion.
 
 Every function checks the actor through the gate, runs in one transaction,
 locks what it changes, and writes its audit rows in that transaction.
@@ -17,18 +18,22 @@ from django.utils.translation import gettext_lazy
 
 from core import audit, scoping
 from core.changes import village_changed
-from core.exceptions import Conflict, IllegalTransition, InvalidInput
+from core.divisions import CODE_LENGTH
+from core.exceptions import Conflict, IllegalTransition, InvalidInput, NotPermitted
 from core.models import AuditAction
-from villages.models import Village, VillageCategory, next_category
+from villages.models import Region, Village, VillageCategory, next_category
 
 from . import selectors
 from .models import (
     PASSING_GRADES,
+    SCHEME_ISSUING_LEVELS,
     Assessment,
     AssessmentScheme,
     AssessmentStatus,
     FollowUp,
     FollowUpStatus,
+    Indicator,
+    IndicatorCategory,
     IndicatorScore,
     Promotion,
     SchemeKind,
@@ -45,9 +50,277 @@ ACCEPTANCE_TARGET = {
 
 
 def scheme_in_use(scheme: AssessmentScheme) -> bool:
-    """A scheme with any assessment under it (even a draft) is read-only in the admin: its indicators, maxima and
-    thresholds made the scores and grades already entered."""
+    """A scheme with any assessment under it (even a draft) is frozen, in the portal and in the admin: its
+    indicators, maxima and thresholds made the scores and grades already entered (a draft's scores too)."""
     return scheme.pk is not None and scheme.assessments.exists()
+
+
+# --- schemes and indicators (configured by county, city and province staff) ------------------------------------------
+
+class SchemeFrozen(Conflict):
+    """An assessment uses the scheme: neither it nor its indicators may change any more (scheme_in_use)."""
+
+    code = "scheme_frozen"
+    default_message = gettext_lazy("An assessment already uses this scheme, so it can no longer be changed; "
+                                   "copy it to a new scheme instead.")
+
+
+CONFIGURE = "assessment.configure"
+ISSUING_CODE_LENGTHS = tuple(CODE_LENGTH[level] for level in SCHEME_ISSUING_LEVELS)
+SCHEME_EDITABLE = ("name", "kind", "year", "category", "excellent_min", "good_min", "pass_min", "bottom_percent",
+                   "bottom_min", "follow_up_days")
+SCHEME_FIELDS = (*SCHEME_EDITABLE, "region")
+INDICATOR_FIELDS = ("category", "name", "description", "max_score", "order")
+# What the columns hold (assessment.models): decimals of 6 digits with 2 places, small positive integers.
+SCORE_MAX = Decimal("9999.99")
+SMALL_MAX = 32767
+YEAR_RANGE = (2003, 2100)  # the programme began in 2003 (scheme_year_range)
+FOLLOW_UP_DAYS_MAX = 3650
+
+
+def _unknown_fields(data: dict, allowed) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise InvalidInput(field_errors={f: _("This field cannot be set here.") for f in sorted(unknown)})
+
+
+def _decimal(value, field: str, errors: dict, *, low: Decimal = Decimal("0"), high: Decimal = SCORE_MAX,
+             low_included: bool = True) -> Decimal | None:
+    try:
+        number = Decimal(str(value)).quantize(CENT)
+    except (InvalidOperation, TypeError, ValueError):
+        number = None
+    if number is None or not number.is_finite():  # "NaN" passes quantize
+        errors[field] = _("Enter a number.")
+        return None
+    if (number < low if low_included else number <= low) or number > high:
+        errors[field] = (_("Between %(low)s and %(high)s.") if low_included else _("More than %(low)s, at most %(high)s.")) % {
+            "low": low, "high": high}
+        return None
+    return number
+
+
+def _integer(value, field: str, errors: dict, low: int, high: int) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[field] = _("Enter a whole number.")
+        return None
+    if not low <= number <= high:
+        errors[field] = _("Between %(low)s and %(high)s.") % {"low": low, "high": high}
+        return None
+    return number
+
+
+def _text_of(value, field: str, errors: dict, max_length: int, *, required: bool = True) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if required and not text:
+        errors[field] = _("This field is required.")
+    elif len(text) > max_length:
+        errors[field] = _("At most %(count)s characters.") % {"count": max_length}
+    return text
+
+
+def _scheme_values(values: dict) -> dict:
+    """Every editable value of a scheme checked and normalised; a refusal names each field that is wrong."""
+    errors: dict = {}
+    clean = {
+        "name": _text_of(values.get("name"), "name", errors, 120),
+        "kind": values.get("kind"),
+        "category": values.get("category") or "",
+        "year": _integer(values.get("year"), "year", errors, *YEAR_RANGE),
+        "bottom_percent": _decimal(values.get("bottom_percent"), "bottom_percent", errors, high=Decimal("100")),
+        "bottom_min": _integer(values.get("bottom_min"), "bottom_min", errors, 0, SMALL_MAX),
+        "follow_up_days": _integer(values.get("follow_up_days"), "follow_up_days", errors, 1, FOLLOW_UP_DAYS_MAX),
+    }
+    if clean["kind"] not in SchemeKind.values:
+        errors["kind"] = _("Choose a kind of scheme.")
+    if clean["category"] not in VillageCategory.values and clean["category"] != "":
+        errors["category"] = _("Choose a village category, or none for every village.")
+    thresholds = {f: _decimal(values.get(f), f, errors) for f in ("pass_min", "good_min", "excellent_min")}
+    clean.update(thresholds)
+    # The grade lines in order: pass < good < excellent (scheme_thresholds_ordered), each named where it is wrong.
+    if thresholds["pass_min"] is not None and thresholds["good_min"] is not None and thresholds["good_min"] <= thresholds["pass_min"]:
+        errors["good_min"] = _("Must be above the minimum for pass (%(pass)s).") % {"pass": thresholds["pass_min"]}
+    if thresholds["good_min"] is not None and thresholds["excellent_min"] is not None and thresholds["excellent_min"] <= thresholds["good_min"]:
+        errors["excellent_min"] = _("Must be above the minimum for good (%(good)s).") % {"good": thresholds["good_min"]}
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return clean
+
+
+def _check_issuing_region(actor, region) -> Region:
+    if not isinstance(region, Region):
+        raise InvalidInput(field_errors={"region": _("Choose the issuing region.")})
+    scoping.require(actor, CONFIGURE, region)
+    if len(region.code) not in ISSUING_CODE_LENGTHS:
+        raise InvalidInput(field_errors={"region": _("Schemes are issued by a province, a city or a county.")})
+    return region
+
+
+def _check_name_free(region_id: str, year: int, name: str, *, exclude_pk=None) -> None:
+    taken = AssessmentScheme.objects.filter(region_id=region_id, year=year, name=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput(field_errors={"name": _("This region already has a scheme of that name for that year.")})
+
+
+def _lock_scheme(scheme: AssessmentScheme) -> AssessmentScheme:
+    """The scheme's row, locked: every change of a scheme or its indicators, and every assessment started under it
+    (assessment_start), takes this lock first, so "not in use" stays true until the change commits."""
+    return AssessmentScheme.objects.select_for_update(of=("self",)).get(pk=scheme.pk)
+
+
+def _editable_scheme(actor, scheme: AssessmentScheme) -> AssessmentScheme:
+    """The scheme locked, once the actor may configure it and no assessment uses it."""
+    scoping.require(actor, CONFIGURE, scheme)
+    current = _lock_scheme(scheme)
+    if scheme_in_use(current):
+        raise SchemeFrozen()
+    return current
+
+
+def scheme_create(*, actor, data: dict) -> AssessmentScheme:
+    """A new scheme issued by ``data["region"]`` (a province, city or county the actor configures for)."""
+    with transaction.atomic():
+        _unknown_fields(data, SCHEME_FIELDS)
+        region = _check_issuing_region(actor, data.get("region"))
+        defaults = {f.name: f.get_default() for f in AssessmentScheme._meta.concrete_fields
+                    if f.name in SCHEME_EDITABLE and f.has_default()}
+        values = _scheme_values({**defaults, **{k: v for k, v in data.items() if k != "region"}})
+        _check_name_free(region.code, values["year"], values["name"])
+        scheme = AssessmentScheme.objects.create(region=region, **values)
+        audit.record_create(actor=actor, obj=scheme)
+        return scheme
+
+
+def scheme_update(*, actor, scheme: AssessmentScheme, data: dict) -> AssessmentScheme:
+    """Change a scheme that no assessment uses yet (its issuing region stays)."""
+    with transaction.atomic():
+        _unknown_fields(data, SCHEME_EDITABLE)
+        current = _editable_scheme(actor, scheme)
+        before = audit.snapshot(current)
+        values = _scheme_values({**{f: getattr(current, f) for f in SCHEME_EDITABLE}, **data})
+        _check_name_free(current.region_id, values["year"], values["name"], exclude_pk=current.pk)
+        for field, value in values.items():
+            setattr(current, field, value)
+        current.save()
+        changes = audit.diff(before, audit.snapshot(current))
+        if changes:
+            audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=changes)
+        return current
+
+
+def scheme_delete(*, actor, scheme: AssessmentScheme) -> None:
+    """Remove a scheme that no assessment uses (one created by mistake), with its indicators."""
+    with transaction.atomic():
+        current = _editable_scheme(actor, scheme)
+        for indicator in current.indicators.order_by("order", "pk"):
+            audit.record(actor=actor, action=AuditAction.DELETE, obj=indicator, changes=audit.diff(audit.snapshot(indicator), {}))
+        audit.record(actor=actor, action=AuditAction.DELETE, obj=current, changes=audit.diff(audit.snapshot(current), {}))
+        current.delete()
+
+
+def copy_name(name: str, from_year: int, to_year: int) -> str:
+    """The name of a copy for another year: the year in the name follows (“2025年度考核” → “2026年度考核”)."""
+    return name.replace(str(from_year), str(to_year)) if from_year != to_year else name
+
+
+def scheme_copy(*, actor, scheme: AssessmentScheme, year, name: str | None = None, region: Region | None = None) -> AssessmentScheme:
+    """A new scheme for ``year`` with the source's thresholds, bottom group and indicators (in use or not: last year's
+    frozen scheme is the usual source). The copy is issued by ``region`` (the source's by default), which the actor
+    must configure for; the source need only be readable (a county may adopt its city's scheme as its own)."""
+    with transaction.atomic():
+        if not scoping.can(actor, "view", scheme):
+            raise NotPermitted("view")
+        target = _check_issuing_region(actor, region if region is not None else scheme.region)
+        source = AssessmentScheme.objects.get(pk=scheme.pk)
+        errors: dict = {}
+        year = _integer(year, "year", errors, *YEAR_RANGE)
+        if errors:
+            raise InvalidInput(field_errors=errors)
+        wanted = name if name not in (None, "") else copy_name(source.name, source.year, year)
+        values = _scheme_values({**{f: getattr(source, f) for f in SCHEME_EDITABLE}, "year": year, "name": wanted})
+        _check_name_free(target.code, values["year"], values["name"])
+        copy = AssessmentScheme.objects.create(region=target, **values)
+        note = f"copy of #{source.pk} {source}"
+        audit.record_create(actor=actor, obj=copy, note=note)
+        for indicator in source.indicators.order_by("order", "pk"):
+            new = Indicator.objects.create(scheme=copy, **{f: getattr(indicator, f) for f in INDICATOR_FIELDS})
+            audit.record_create(actor=actor, obj=new, note=note)
+        return copy
+
+
+def _indicator_values(values: dict) -> dict:
+    errors: dict = {}
+    clean = {
+        "category": values.get("category"),
+        "name": _text_of(values.get("name"), "name", errors, 120),
+        "description": _text_of(values.get("description"), "description", errors, 4000, required=False),
+        "max_score": _decimal(values.get("max_score"), "max_score", errors, low=Decimal("0"), low_included=False),
+        "order": _integer(values.get("order"), "order", errors, 0, SMALL_MAX),
+    }
+    if clean["category"] not in IndicatorCategory.values:
+        errors["category"] = _("Choose an indicator category.")
+    if errors:
+        raise InvalidInput(field_errors=errors)
+    return clean
+
+
+def _check_indicator_name_free(scheme: AssessmentScheme, name: str, *, exclude_pk=None) -> None:
+    taken = Indicator.objects.filter(scheme=scheme, name=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput(field_errors={"name": _("The scheme already has an indicator of that name.")})
+
+
+def indicator_add(*, actor, scheme: AssessmentScheme, data: dict) -> Indicator:
+    """An indicator added to a scheme that no assessment uses; without an order it goes last."""
+    with transaction.atomic():
+        _unknown_fields(data, INDICATOR_FIELDS)
+        current = _editable_scheme(actor, scheme)
+        order = data.get("order")
+        if order in (None, ""):
+            last = current.indicators.order_by("-order").values_list("order", flat=True).first()
+            order = 1 if last is None else min(last + 1, SMALL_MAX)
+        values = _indicator_values({**data, "order": order})
+        _check_indicator_name_free(current, values["name"])
+        indicator = Indicator.objects.create(scheme=current, **values)
+        audit.record_create(actor=actor, obj=indicator)
+        return indicator
+
+
+def _editable_indicator(actor, indicator: Indicator) -> Indicator:
+    scheme = AssessmentScheme.objects.get(pk=indicator.scheme_id)
+    _editable_scheme(actor, scheme)  # the scheme first (the lock order of every scheme change), then the indicator
+    return Indicator.objects.select_for_update(of=("self",)).get(pk=indicator.pk)
+
+
+def indicator_update(*, actor, indicator: Indicator, data: dict) -> Indicator:
+    """Change an indicator (its category, name, standard, maximum score or place) while no assessment uses its scheme."""
+    with transaction.atomic():
+        _unknown_fields(data, INDICATOR_FIELDS)
+        current = _editable_indicator(actor, indicator)
+        before = audit.snapshot(current)
+        values = _indicator_values({**{f: getattr(current, f) for f in INDICATOR_FIELDS}, **data})
+        _check_indicator_name_free(current.scheme_id, values["name"], exclude_pk=current.pk)
+        for field, value in values.items():
+            setattr(current, field, value)
+        current.save()
+        changes = audit.diff(before, audit.snapshot(current))
+        if changes:
+            audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=changes)
+        return current
+
+
+def indicator_remove(*, actor, indicator: Indicator) -> None:
+    """Remove an indicator from a scheme that no assessment uses."""
+    with transaction.atomic():
+        current = _editable_indicator(actor, indicator)
+        audit.record(actor=actor, action=AuditAction.DELETE, obj=current, changes=audit.diff(audit.snapshot(current), {}))
+        current.delete()
 
 
 def _lock(assessment: Assessment) -> Assessment:
@@ -67,6 +340,11 @@ def assessment_start(*, actor, scheme: AssessmentScheme, village: Village, perio
             )
         if not str(period).startswith(str(scheme.year)):
             raise InvalidInput(field_errors={"period": _("The period must fall in the scheme's year (%(year)s).") % {"year": scheme.year}})
+        # The scheme's row lock (as every change of the scheme takes it): a scheme edit either commits before this
+        # assessment is opened (and it is scored against the changed scheme), or waits and then finds it in use.
+        _lock_scheme(scheme)
+        if not scheme.indicators.exists():
+            raise InvalidInput(field_errors={"scheme": _("The scheme has no indicators yet; add them before assessing under it.")})
         assessment, created = Assessment.objects.get_or_create(
             scheme=scheme, village=village, period=period, defaults={"assessor": actor}
         )

@@ -1,5 +1,7 @@
-"""Assessment pages: rounds and rankings, the scoring form, follow-ups. Writes go through assessment.services."""
+"""Assessment pages: schemes and their indicators, rounds and rankings, the scoring form, follow-ups. Writes go
+through assessment.services."""
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,9 +15,19 @@ from core.views import ScopedDetailView, ScopedListView, confirmation, is_confir
 from villages.models import Region
 
 from . import selectors, services
-from .filters import AssessmentFilterSet, FollowUpFilterSet, overdue_follow_up_q
-from .forms import ReasonForm, RectificationForm, ReinspectionForm, RoundStartForm, ScoreForm, TalkForm
-from .models import PASSING_GRADES, AssessmentStatus
+from .filters import AssessmentFilterSet, FollowUpFilterSet, SchemeFilterSet, overdue_follow_up_q
+from .forms import (
+    IndicatorForm,
+    ReasonForm,
+    RectificationForm,
+    ReinspectionForm,
+    RoundStartForm,
+    SchemeCopyForm,
+    SchemeForm,
+    ScoreForm,
+    TalkForm,
+)
+from .models import PASSING_GRADES, AssessmentStatus, Grade, Indicator, SchemeKind
 
 
 class AssessmentListView(ScopedListView):
@@ -28,6 +40,7 @@ class AssessmentListView(ScopedListView):
         return super().get_context_data(
             rounds=selectors.round_list(user=user)[:40],
             can_manage=scoping.can_anywhere(user, "assessment.manage"),
+            can_configure=scoping.can_anywhere(user, services.CONFIGURE),
             schemes=selectors.scheme_list(user=user).order_by("-year", "name")[:100],
             start_form=RoundStartForm(initial={"period": str(timezone.localdate().year)}),
             **kwargs,
@@ -213,3 +226,209 @@ def follow_up_step(request, pk, step):
         if outcome.done:
             return redirect("assessment:follow_up", pk=pk)
     return _follow_up_page(request, follow_up, form=form, status=400)
+
+
+# --- schemes and their indicators ------------------------------------------------------------------------------------
+
+CONFIGURE = services.CONFIGURE
+
+
+class SchemeListView(ScopedListView):
+    selector = selectors.scheme_overview
+    filterset_class = SchemeFilterSet
+    template_name = "assessment/scheme_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_configure=scoping.can_anywhere(self.request.user, CONFIGURE), **kwargs)
+
+
+def unreachable_grades(scheme, total) -> list[str]:
+    """The grades no village can reach, their minimum being above the indicators' total of maximum scores."""
+    lines = ((Grade.EXCELLENT, scheme.excellent_min), (Grade.GOOD, scheme.good_min), (Grade.PASS, scheme.pass_min))
+    return [str(grade.label) for grade, minimum in lines if minimum > total]
+
+
+class SchemeDetailView(ScopedDetailView):
+    selector = selectors.scheme_overview
+    template_name = "assessment/scheme_detail.html"
+    context_object_name = "scheme"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, scheme = self.request.user, self.object
+        total = scheme.max_total or 0
+        rounds = selectors.scheme_rounds(user=user, scheme=scheme)
+        counties = dict(Region.objects.filter(code__in={r["county"] for r in rounds}).values_list("code", "name"))
+        for row in rounds:
+            row["county_name"] = counties.get(row["county"], row["county"])
+        may_configure = scoping.can(user, CONFIGURE, scheme)
+        indicator_type = ContentType.objects.get_for_model(Indicator)
+        history = list(selectors.scheme_history(scheme)[:40])
+        for entry in history:
+            if entry.content_type_id == indicator_type.pk:
+                entry.subject = _("indicator “%(name)s”") % {"name": entry.object_repr}
+        context.update(
+            indicators=list(scheme.indicators.all()),
+            total=total,
+            off_hundred=scheme.indicator_count > 0 and total != 100,
+            unreachable=unreachable_grades(scheme, total) if scheme.indicator_count else [],
+            rounds=rounds,
+            can_configure=may_configure,
+            can_edit=may_configure and not scheme.in_use,
+            can_copy=scoping.can_anywhere(user, CONFIGURE),
+            history=history,
+        )
+        return context
+
+
+def _scheme_or_404(user, pk):
+    return get_object_or_404(selectors.scheme_overview(user=user), pk=pk)
+
+
+def _editable_or_redirect(request, scheme):
+    """None when the user may change the scheme now; else the answer: 403 (not theirs to configure), or back to
+    the scheme's page saying it is frozen."""
+    if not scoping.can(request.user, CONFIGURE, scheme):
+        raise NotPermitted(CONFIGURE)
+    if scheme.in_use:
+        messages.error(request, services.SchemeFrozen.default_message)
+        return redirect("assessment:scheme", pk=scheme.pk)
+    return None
+
+
+def _region_choice(code):
+    return Region.objects.get(code=code)  # one of the form's choices: configurable_regions
+
+
+@portal_view
+def scheme_create(request):
+    user = request.user
+    if not scoping.can_anywhere(user, CONFIGURE):
+        raise NotPermitted(CONFIGURE)
+    regions = list(selectors.configurable_regions(user=user))
+    initial = {"year": timezone.localdate().year, "kind": SchemeKind.ANNUAL, "region": regions[0].code if regions else None}
+    form = SchemeForm(request.POST or None, regions=regions, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "region": _region_choice(form.cleaned_data["region"])}
+        outcome = perform(request, lambda: services.scheme_create(actor=user, data=data), form=form,
+                          success=_("Scheme created. Now add its indicators."))
+        if outcome.done:
+            return redirect("assessment:scheme", pk=outcome.result.pk)
+    return render(request, "assessment/scheme_form.html", {"form": form, "creating": True})
+
+
+@portal_view
+def scheme_edit(request, pk):
+    scheme = _scheme_or_404(request.user, pk)
+    refused = _editable_or_redirect(request, scheme)
+    if refused:
+        return refused
+    form = SchemeForm(request.POST or None, instance=scheme)
+    if request.method == "POST" and form.is_valid():
+        outcome = perform(request, lambda: services.scheme_update(actor=request.user, scheme=scheme, data=form.cleaned_data),
+                          form=form, success=_("Scheme saved."))
+        if outcome.done or isinstance(outcome.error, services.SchemeFrozen):
+            return redirect("assessment:scheme", pk=scheme.pk)
+    return render(request, "assessment/scheme_form.html", {"form": form, "scheme": scheme})
+
+
+@portal_view
+def scheme_copy(request, pk):
+    user = request.user
+    scheme = _scheme_or_404(user, pk)
+    if not scoping.can_anywhere(user, CONFIGURE):
+        raise NotPermitted(CONFIGURE)
+    regions = list(selectors.configurable_regions(user=user))
+    codes = [r.code for r in regions]
+    year = scheme.year + 1
+    initial = {"year": year, "region": scheme.region_id if scheme.region_id in codes else (codes[0] if codes else None)}
+    form = SchemeCopyForm(request.POST or None, regions=regions, initial=initial)
+    form.fields["name"].widget.attrs["placeholder"] = services.copy_name(scheme.name, scheme.year, year)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = perform(request, lambda: services.scheme_copy(
+            actor=user, scheme=scheme, year=data["year"], name=data["name"], region=_region_choice(data["region"]),
+        ), form=form, success=_("Scheme copied with its indicators."))
+        if outcome.done:
+            return redirect("assessment:scheme", pk=outcome.result.pk)
+    return render(request, "assessment/scheme_copy.html", {"form": form, "scheme": scheme})
+
+
+@portal_view
+@require_POST
+def scheme_delete(request, pk):
+    scheme = _scheme_or_404(request.user, pk)
+    refused = _editable_or_redirect(request, scheme)
+    if refused:
+        return refused
+    if not is_confirmed(request):
+        return confirmation(
+            request, title=_("Delete the scheme"),
+            question=_("Do you really want to delete the scheme “%(scheme)s”?") % {"scheme": scheme},
+            consequence=_("The scheme and its %(count)s indicators are removed. No assessment uses it yet.")
+            % {"count": scheme.indicator_count},
+            facts=[(_("issuing region"), scheme.region.name), (_("year"), scheme.year)],
+            confirm_label=_("Yes, delete the scheme"),
+            back_url=reverse("assessment:scheme", kwargs={"pk": scheme.pk}),
+        )
+    outcome = perform(request, lambda: services.scheme_delete(actor=request.user, scheme=scheme), success=_("Scheme deleted."))
+    if outcome.done:
+        return redirect("assessment:schemes")
+    return redirect("assessment:scheme", pk=scheme.pk)
+
+
+def _indicator_form_page(request, scheme, form, indicator=None):
+    return render(request, "assessment/indicator_form.html", {"form": form, "scheme": scheme, "indicator": indicator})
+
+
+@portal_view
+def indicator_add(request, pk):
+    scheme = _scheme_or_404(request.user, pk)
+    refused = _editable_or_redirect(request, scheme)
+    if refused:
+        return refused
+    form = IndicatorForm(request.POST or None, initial={"order": None})
+    if request.method == "POST" and form.is_valid():
+        outcome = perform(request, lambda: services.indicator_add(actor=request.user, scheme=scheme, data=form.cleaned_data),
+                          form=form, success=_("Indicator added."))
+        if outcome.done or isinstance(outcome.error, services.SchemeFrozen):
+            return redirect("assessment:scheme", pk=scheme.pk)
+    return _indicator_form_page(request, scheme, form)
+
+
+@portal_view
+def indicator_edit(request, pk, indicator):
+    scheme = _scheme_or_404(request.user, pk)
+    indicator = get_object_or_404(scheme.indicators.all(), pk=indicator)
+    refused = _editable_or_redirect(request, scheme)
+    if refused:
+        return refused
+    form = IndicatorForm(request.POST or None, instance=indicator)
+    if request.method == "POST" and form.is_valid():
+        outcome = perform(request, lambda: services.indicator_update(actor=request.user, indicator=indicator, data=form.cleaned_data),
+                          form=form, success=_("Indicator saved."))
+        if outcome.done or isinstance(outcome.error, services.SchemeFrozen):
+            return redirect("assessment:scheme", pk=scheme.pk)
+    return _indicator_form_page(request, scheme, form, indicator)
+
+
+@portal_view
+@require_POST
+def indicator_remove(request, pk, indicator):
+    scheme = _scheme_or_404(request.user, pk)
+    indicator = get_object_or_404(scheme.indicators.all(), pk=indicator)
+    refused = _editable_or_redirect(request, scheme)
+    if refused:
+        return refused
+    if not is_confirmed(request):
+        return confirmation(
+            request, title=_("Remove the indicator"),
+            question=_("Do you really want to remove the indicator “%(name)s” from “%(scheme)s”?")
+            % {"name": indicator.name, "scheme": scheme.name},
+            consequence=_("The indicator's maximum score (%(max)s) leaves the scheme's total.") % {"max": indicator.max_score},
+            facts=[(_("indicator category"), indicator.get_category_display()), (_("maximum score"), indicator.max_score)],
+            confirm_label=_("Yes, remove the indicator"),
+            back_url=reverse("assessment:scheme", kwargs={"pk": scheme.pk}),
+        )
+    perform(request, lambda: services.indicator_remove(actor=request.user, indicator=indicator), success=_("Indicator removed."))
+    return redirect("assessment:scheme", pk=scheme.pk)

@@ -63,6 +63,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "disbursement.create": {Role.COUNTY_STAFF: WITHIN},
     # Assessments and reports.
     "assessment.manage": {Role.COUNTY_STAFF: WITHIN},
+    # Assessment schemes and their indicators: county staff for their county; city and province staff (who hold
+    # the supervisor role) for their own region and the regions below it. Never township officials.
+    "assessment.configure": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
     "followup.record": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
     "report.request": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
     # The funding ledger as a workbook (a report job): everyone who reads the ledger pages, for their own area.

@@ -192,9 +192,13 @@ def _assessment_world(village):
     done = dict(status="finalised", total_score=Decimal("55"), grade="fail", finalised_at=timezone.now())
     finalised = Assessment.objects.create(scheme=scheme, village=village, period="2025-H2", **done)
     acceptance_scheme = AssessmentSchemeFactory(name="示范村验收", kind=SchemeKind.ACCEPTANCE, year=2025, region=region("330523"))
+    # A scheme no assessment uses yet: still open to change (issue 18, item 16).
+    spare_scheme = AssessmentSchemeFactory(name="2026年度专项考核", year=2026, region=region("330523"))
     return {
         "scheme": scheme,
         "indicator": indicator,
+        "spare_scheme": spare_scheme,
+        "spare_indicator": IndicatorFactory(scheme=spare_scheme, name="垃圾分类", max_score=Decimal("40")),
         "submitted_assessment": Assessment.objects.create(
             scheme=scheme, village=village, period="2025", status="submitted", total_score=Decimal("70"), grade="pass"
         ),

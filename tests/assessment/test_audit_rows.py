@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from assessment import services
-from assessment.models import Assessment, FollowUp, Promotion, SchemeKind
+from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, Promotion, SchemeKind
 from core.models import AuditAction, Role
 from tests.audit_rows import Row, run_case
 from tests.factories import AssessmentFactory, AssessmentSchemeFactory, IndicatorFactory, VillageFactory, region, user_with
@@ -182,9 +182,73 @@ def village_promote(county, village):
     ]
 
 
+# --- schemes and indicators (issue 18, item 16) ---------------------------------------------------------------------
+
+SCHEME_VALUES = {"name": "2026年度村庄整治考核", "kind": "annual", "year": 2026, "category": "", "excellent_min": D("90"),
+                 "good_min": D("80"), "pass_min": D("60"), "bottom_percent": D("5"), "bottom_min": 1, "follow_up_days": 60}
+
+
+def scheme_create(county):
+    scheme = services.scheme_create(actor=county, data={**SCHEME_VALUES, "region": region("330523")})
+    return [Row(county, A.CREATE, scheme, created=True, fields={
+        "name": [None, "2026年度村庄整治考核"], "year": [None, 2026], "region": [None, "330523"], "excellent_min": [None, "90.00"],
+        "pass_min": [None, "60.00"], "follow_up_days": [None, 60],
+    })]
+
+
+def scheme_update(county, scheme):
+    services.scheme_update(actor=county, scheme=scheme, data={"pass_min": D("65"), "follow_up_days": 45})
+    services.scheme_update(actor=county, scheme=scheme, data={"pass_min": D("65")})  # nothing changes: no row
+    return [Row(county, A.UPDATE, scheme, changes={"pass_min": ["60.00", "65.00"], "follow_up_days": [60, 45]})]
+
+
+def scheme_delete(county, scheme):
+    indicators = list(scheme.indicators.order_by("order", "pk"))
+    pk = scheme.pk
+    services.scheme_delete(actor=county, scheme=scheme)
+    return [
+        *(Row(county, A.DELETE, (Indicator, i.pk), fields={"scheme": [pk, None], "name": [i.name, None]}) for i in indicators),
+        Row(county, A.DELETE, (AssessmentScheme, pk), fields={"name": ["2025年度村庄整治考核", None], "region": ["330523", None]}),
+    ]
+
+
+def scheme_copy(county, scheme):
+    copy = services.scheme_copy(actor=county, scheme=scheme, year=2026)
+    note = f"copy of #{scheme.pk} 2025年度村庄整治考核 (2025)"
+    copies = list(copy.indicators.order_by("order", "pk"))
+    return [
+        Row(county, A.CREATE, copy, created=True, note=note, fields={"name": [None, "2026年度村庄整治考核"], "year": [None, 2026]}),
+        *(Row(county, A.CREATE, i, created=True, note=note, fields={"scheme": [None, copy.pk], "name": [None, name]})
+          for i, name in zip(copies, ("环境卫生", "基础设施", "长效管护"))),
+    ]
+
+
+def indicator_add(county, scheme):
+    indicator = services.indicator_add(actor=county, scheme=scheme, data={"category": "civility", "name": "村规民约",
+                                                                          "max_score": "10"})
+    return [Row(county, A.CREATE, indicator, created=True, fields={
+        "scheme": [None, scheme.pk], "category": [None, "civility"], "name": [None, "村规民约"], "max_score": [None, "10.00"],
+        "order": [None, 4],
+    })]
+
+
+def indicator_update(county, scheme):
+    indicator = scheme.indicators.get(name="长效管护")
+    services.indicator_update(actor=county, indicator=indicator, data={"max_score": "25", "description": "管护制度落实"})
+    return [Row(county, A.UPDATE, indicator, changes={"max_score": ["20.00", "25.00"], "description": ["", "管护制度落实"]})]
+
+
+def indicator_remove(county, scheme):
+    indicator = scheme.indicators.get(name="长效管护")
+    services.indicator_remove(actor=county, indicator=indicator)
+    return [Row(county, A.DELETE, (Indicator, indicator.pk), fields={
+        "scheme": [scheme.pk, None], "name": ["长效管护", None], "max_score": ["20.00", None]})]
+
+
 CASES = {f.__name__: f for f in (
     assessment_start, round_start, assessment_score, assessment_return_to_draft, round_finalise, assessment_reopen,
     follow_up_advance, follow_up_record_talk, follow_up_record_rectification, follow_up_close, village_promote,
+    scheme_create, scheme_update, scheme_delete, scheme_copy, indicator_add, indicator_update, indicator_remove,
 )}
 NO_AUDIT_ROW = {}
 

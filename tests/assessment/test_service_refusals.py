@@ -298,6 +298,7 @@ def test_a_round_starts_once_for_each_village_of_the_scheme(people):
     assert services.round_start(actor=people["county"], scheme=scheme, period="2025-H2", county_code="330523") == 2
     # Another scheme in the same period: both again, its assessments do not count for this one.
     other = AssessmentSchemeFactory(name="2025年度专项考核", year=2025, region=region("330523"), category="demonstration")
+    IndicatorFactory(scheme=other, max_score=D("100"))  # a scheme without indicators cannot be assessed under
     assert services.round_start(actor=people["county"], scheme=other, period="2025-H1", county_code="330523") == 2
     assert Assessment.objects.count() == 6
 

@@ -52,6 +52,11 @@ COUNTY_ACTION = statuses(302, 403, 404, 302, 404, 403, 403, far=FAR_HIDDEN)  # c
 API_READ = statuses(401, 200, 200, 200, 200, 200, 200, far=FAR_API_OPEN)
 API_OBJECT = statuses(401, 200, 404, 200, 404, 200, 200, far=FAR_API_HIDDEN)
 API_COUNTY_ACTION = statuses(401, 403, 404, 201, 404, 403, 403, far=FAR_API_HIDDEN)
+# A scheme of 安吉县: read in the county and below it (both townships) and by the city; configured (assessment.configure)
+# by the county's staff and the city's supervisor; the townships, which read it, are refused (403), not kept out (404).
+SCHEME_READ = statuses(302, 200, 200, 200, 404, 200, 403, far=FAR_HIDDEN)
+SCHEME_CONFIGURE_PAGE = statuses(302, 403, 403, 200, 404, 200, 403, far=FAR_HIDDEN)
+SCHEME_CONFIGURE = statuses(302, 403, 403, 302, 404, 302, 403, far=FAR_HIDDEN)
 
 # route name → list of (method, url maker, expected statuses, is_write)
 ACCESS = {
@@ -152,6 +157,44 @@ ACCESS = {
     "assessment:reopen": [("post", lambda w: reverse("assessment:reopen", args=[w["finalised_assessment"].pk]), COUNTY_ACTION, True)],
     "assessment:promote": [("post", lambda w: reverse("assessment:promote", args=[w["acceptance"].pk]), COUNTY_ACTION, True)],
     "assessment:follow_up": [("get", lambda w: reverse("assessment:follow_up", args=[w["follow_up"].pk]), READ_OBJECT, False)],
+    # Schemes and indicators (issue 18, item 16): 安吉县's schemes are read in the county and below it; county staff
+    # and the city's (the supervisor role) configure them. "spare_scheme" is used by no assessment (editable);
+    # "scheme" is in use (frozen: its edit pages send back to its page, tests/assessment/test_scheme_views.py).
+    "assessment:schemes": [("get", lambda w: reverse("assessment:schemes"), READ_ANY, False)],
+    "assessment:scheme": [
+        ("get", lambda w: reverse("assessment:scheme", args=[w["scheme"].pk]), SCHEME_READ, False),
+        ("get", lambda w: reverse("assessment:scheme", args=[w["spare_scheme"].pk]), SCHEME_READ, False),
+    ],
+    "assessment:scheme_create": [
+        ("get", lambda w: reverse("assessment:scheme_create"), statuses(302, 403, 403, 200, 200, 200, 403, far=(403, 200, 200, 403)), False),
+        # Another county's staff (and far users) cannot choose 安吉县 as the issuing region (form error, 200).
+        ("post", lambda w: reverse("assessment:scheme_create"), statuses(302, 403, 403, 302, 200, 302, 403, far=(403, 200, 200, 403)), True),
+    ],
+    "assessment:scheme_edit": [
+        ("get", lambda w: reverse("assessment:scheme_edit", args=[w["spare_scheme"].pk]), SCHEME_CONFIGURE_PAGE, False),
+        ("post", lambda w: reverse("assessment:scheme_edit", args=[w["spare_scheme"].pk]), SCHEME_CONFIGURE, True),
+    ],
+    "assessment:scheme_copy": [
+        ("get", lambda w: reverse("assessment:scheme_copy", args=[w["scheme"].pk]), SCHEME_CONFIGURE_PAGE, False),
+        ("post", lambda w: reverse("assessment:scheme_copy", args=[w["scheme"].pk]), SCHEME_CONFIGURE, True),
+    ],
+    "assessment:scheme_delete": [
+        ("post", lambda w: reverse("assessment:scheme_delete", args=[w["spare_scheme"].pk]), SCHEME_CONFIGURE, True),
+    ],
+    "assessment:indicator_add": [
+        ("get", lambda w: reverse("assessment:indicator_add", args=[w["spare_scheme"].pk]), SCHEME_CONFIGURE_PAGE, False),
+        ("post", lambda w: reverse("assessment:indicator_add", args=[w["spare_scheme"].pk]), SCHEME_CONFIGURE, True),
+    ],
+    "assessment:indicator_edit": [
+        ("get", lambda w: reverse("assessment:indicator_edit", args=[w["spare_scheme"].pk, w["spare_indicator"].pk]),
+         SCHEME_CONFIGURE_PAGE, False),
+        ("post", lambda w: reverse("assessment:indicator_edit", args=[w["spare_scheme"].pk, w["spare_indicator"].pk]),
+         SCHEME_CONFIGURE, True),
+    ],
+    "assessment:indicator_remove": [
+        ("post", lambda w: reverse("assessment:indicator_remove", args=[w["spare_scheme"].pk, w["spare_indicator"].pk]),
+         SCHEME_CONFIGURE, True),
+    ],
     "assessment:follow_up_step": [
         ("post", lambda w: reverse("assessment:follow_up_step", args=[w["follow_up"].pk, "talk"]),
          statuses(302, 302, 404, 302, 404, 403, 403, far=FAR_HIDDEN), True)
@@ -270,6 +313,22 @@ POST_DATA = {
     },
     "funding:allocation_reverse": lambda w: {"reason": "拨错项目", "confirmed": "yes"},
     "assessment:round_finalise": lambda w: {"confirmed": "yes"},  # the confirmation step (core.views.confirmation)
+    "assessment:scheme_create": lambda w: {
+        "name": "2026年度美丽乡村考核", "kind": "annual", "year": "2026", "category": "", "region": "330523",
+        "excellent_min": "90", "good_min": "80", "pass_min": "60", "bottom_percent": "5", "bottom_min": "1",
+        "follow_up_days": "60",
+    },
+    "assessment:scheme_edit": lambda w: {
+        "name": "2026年度专项考核（修订）", "kind": "annual", "year": "2026", "category": "", "excellent_min": "85",
+        "good_min": "75", "pass_min": "60", "bottom_percent": "10", "bottom_min": "2", "follow_up_days": "45",
+    },
+    "assessment:scheme_copy": lambda w: {"year": "2027", "name": "", "region": "330523"},
+    "assessment:scheme_delete": lambda w: {"confirmed": "yes"},
+    "assessment:indicator_add": lambda w: {"category": "infrastructure", "name": "村道硬化", "description": "通达率",
+                                           "max_score": "30", "order": ""},
+    "assessment:indicator_edit": lambda w: {"category": "environment", "name": "垃圾分类", "description": "分类覆盖率",
+                                            "max_score": "35", "order": "2"},
+    "assessment:indicator_remove": lambda w: {"confirmed": "yes"},
     "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": RECENT, "voucher_no": "AJ-2025-0099"},
     "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错", "confirmed": "yes"},
     "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
@@ -359,10 +418,12 @@ def _state():
 
 
 def _assessment_state():
-    from assessment.models import Assessment, FollowUp, IndicatorScore, Promotion
+    from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore, Promotion
     from villages.models import Village
 
     return (
+        list(AssessmentScheme.objects.order_by("pk").values()),
+        list(Indicator.objects.order_by("pk").values()),
         list(Assessment.objects.order_by("pk").values()),
         list(IndicatorScore.objects.order_by("pk").values()),
         list(FollowUp.objects.order_by("pk").values()),

@@ -150,6 +150,28 @@ def test_a_scheme_in_use_cannot_change_in_the_admin(client, root, world):  # noq
     assert _everything() == before
 
 
+def test_a_scheme_that_came_into_use_meanwhile_is_not_saved_by_the_admin(rf, root, world):  # noqa: F811
+    """The admin checks the rule when the request starts, and again under the scheme's row lock when it writes: an
+    assessment opened in between (assessment_start takes the same lock) is not slipped past."""
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    scheme, indicator = world["spare_scheme"], world["spare_indicator"]
+    scheme_admin, indicator_admin = admin.site._registry[AssessmentScheme], admin.site._registry[Indicator]
+    request = rf.post("/admin/")
+    request.user = User.objects.get(username="root")
+    assert scheme_admin.has_change_permission(request, scheme)  # the page was opened while unused ...
+    Assessment.objects.create(scheme=scheme, village=world["village"], period="2026")  # ... then a round started
+    before = _everything()
+    scheme.name, indicator.max_score = "改名", Decimal("5")
+    for write in (lambda: scheme_admin.save_model(request, scheme, None, True),
+                  lambda: indicator_admin.save_model(request, indicator, None, True),
+                  lambda: indicator_admin.delete_model(request, indicator)):
+        with pytest.raises(PermissionDenied), transaction.atomic():
+            write()
+    assert _everything() == before
+
+
 def test_an_unused_scheme_is_configured_in_the_admin_and_audited(client, root, world):  # noqa: F811
     scheme = AssessmentSchemeFactory(name="2026年度考核", year=2026, region=region("330523"))
     IndicatorFactory(scheme=scheme, name="环境卫生", max_score=Decimal("40"))

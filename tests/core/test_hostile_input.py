@@ -22,7 +22,7 @@ API_LISTS = [
     "/api/v1/allocations/", "/api/v1/disbursements/", "/api/v1/assessments/", "/api/v1/reports/",
 ]
 PAGE_LISTS = ["/villages/", "/projects/", "/projects/progress/", "/funding/", "/funding/allocations/", "/funding/payments/",
-              "/assessment/", "/assessment/follow-ups/", "/reports/"]
+              "/assessment/", "/assessment/follow-ups/", "/assessment/schemes/", "/reports/"]
 HYPOTHESIS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
