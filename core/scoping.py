@@ -70,6 +70,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "report.request": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
     # The funding ledger as a workbook (a report job): everyone who reads the ledger pages, for their own area.
     "report.request_ledger": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
+    # Marking a region's figures as invented (sample or scale-test data): no role's action. The command line does it
+    # (seed_demo, generate_programme, with no actor, as grant_role grants); of the people, only a superuser could.
+    "region.mark_sample_data": {},
 }
 
 # model label → path from the model to the division code that places a row.

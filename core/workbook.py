@@ -23,6 +23,10 @@ What the library does not decide for us, done here for every cell:
   not "History", unique regardless of case): a title is cleaned and made unique rather than refused.
 * A sheet holds at most 1,048,576 rows: a row beyond that raises TooManyRows (XlsxWriter would drop it
   silently).
+
+A workbook of invented figures (``notice``: villages.selectors.sample_notice, "示例数据：非真实数据") says so on every
+sheet, as a banner in its first row (above the title lines and the header, frozen with them), in the printed page
+header, and in the file's properties (subject, keywords, comments), where a file manager or a document system shows it.
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ from .exports import DANGEROUS_PREFIXES, ILLEGAL_IN_SHEETS
 # Column styles. AUTO is a column of mixed figures (a summary's values): whole numbers take INTEGER, amounts
 # with cents MONEY, other numbers DECIMAL1.
 TEXT, INTEGER, MONEY, DECIMAL1, DATE, DATETIME, PERCENT, AUTO = "text", "integer", "money", "decimal1", "date", "datetime", "percent", "auto"
-HEADER, TITLE = "header", "title"  # the formats of header rows and title lines
+HEADER, TITLE, NOTICE = "header", "title", "notice"  # the formats of header rows, title lines and the banner
 
 NUMBER_FORMATS = {INTEGER: "#,##0", MONEY: "#,##0.00", DECIMAL1: "0.0", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm",
                   PERCENT: "0.0%"}
@@ -113,9 +117,9 @@ def _number(value):
 class Workbook:
     """``with Workbook(path) as book: sheet = book.add_sheet(...); ...; sheet.close()``. ``target`` is a path or a
     binary file object; ``constant_memory`` streams rows (the default for files; an in-memory workbook of a few
-    hundred rows, the dashboard's, does without)."""
+    hundred rows, the dashboard's, does without). ``notice``: the banner of a workbook of invented figures."""
 
-    def __init__(self, target, *, constant_memory: bool = True):
+    def __init__(self, target, *, constant_memory: bool = True, notice: str = ""):
         self.book = xlsxwriter.Workbook(target, {
             "constant_memory": constant_memory,
             "in_memory": not constant_memory,
@@ -128,11 +132,15 @@ class Workbook:
         text = {}
         header = {"bold": True, "bg_color": "#E8EEF7", "bottom": 1, "text_wrap": True, "valign": "vcenter"}
         title = {"bold": True, "font_size": 14}
-        for style, properties in ((TEXT, text), (HEADER, header), (TITLE, title)):
+        notice_format = {"bold": True, "font_size": 12, "font_color": "#9C0006", "bg_color": "#FFEB9C"}
+        for style, properties in ((TEXT, text), (HEADER, header), (TITLE, title), (NOTICE, notice_format)):
             self.formats[style] = self.book.add_format(properties)
             self.formats[(style, "quoted")] = self.book.add_format({**properties, "quote_prefix": True})
         self._titles: set[str] = set()
         self._open: Sheet | None = None
+        self.notice = clean_text(str(notice or "")).strip()
+        if self.notice:
+            self.book.set_properties({"subject": self.notice, "keywords": self.notice, "comments": self.notice})
 
     def __enter__(self):
         return self
@@ -183,6 +191,10 @@ class Sheet:
         self._writers = [self._writer(c.style) for c in columns]
         for i, column in enumerate(columns):
             self.ws.set_column(i, i, column.width)
+        if book.notice:  # the first row, frozen with the rows below it that stay in view
+            self._cell(self._next_row(), 0, book.notice, NOTICE)
+            self.ws.set_header("&C" + book.notice.replace("&", "&&")[:200])
+            freeze_rows += 1 if freeze_rows else 0
         if freeze_rows:
             self.ws.freeze_panes(freeze_rows, 0)
 
@@ -206,8 +218,8 @@ class Sheet:
         """Any value in a column of ``style``."""
         if value is None or value == "":
             return
-        if isinstance(value, str) or style in (TEXT, HEADER, TITLE):
-            self._text(r, c, value, style if style in (HEADER, TITLE) else TEXT)
+        if isinstance(value, str) or style in (TEXT, HEADER, TITLE, NOTICE):
+            self._text(r, c, value, style if style in (HEADER, TITLE, NOTICE) else TEXT)
             return
         if isinstance(value, datetime.datetime):
             value = local_naive(value)

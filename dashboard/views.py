@@ -11,7 +11,7 @@ from core.views import portal_view
 from core.workbook import AUTO, DECIMAL1, INTEGER, MONEY, TEXT, Column, Workbook
 from villages import outlines
 from villages.models import Region
-from villages.selectors import home_regions
+from villages.selectors import home_regions, sample_notice
 
 from . import selectors
 
@@ -41,6 +41,7 @@ def region_dashboard(request, code):
     cards = [(name, title, _empty(charts[name])) for name, title in titles]
     return render(request, "dashboard/dashboard.html", {
         "board": board, "region": region, "charts": charts, "chart_cards": cards, "outline_note": _outline_note(region),
+        "notice": sample_notice(region.code),
     })
 
 
@@ -135,7 +136,7 @@ def export(request, code):
     region = _region(request, code)
     board = selectors.dashboard(user=request.user, region=region)
     out = io.BytesIO()
-    book = Workbook(out, constant_memory=False)
+    book = Workbook(out, constant_memory=False, notice=sample_notice(region.code))
 
     def sheet(title, columns, rows):
         ws = book.add_sheet(title, [Column(str(name), style, width) for name, style, width in columns])

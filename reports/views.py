@@ -11,7 +11,7 @@ from core import scoping
 from core.exceptions import NotPermitted
 from core.views import ScopedDetailView, ScopedListView, perform, portal_view
 from villages.models import CHILD_CODE_LENGTH, CODE_LENGTH, VILLAGE_CODE_LENGTH, RegionLevel
-from villages.selectors import home_regions
+from villages.selectors import home_regions, sample_notice
 
 from . import selectors, services
 from .downloads import file_response
@@ -38,6 +38,7 @@ class ReportDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["status"] = selectors.job_status(self.object)
+        context["notice"] = sample_notice(self.object.region_id)  # the file says so too (reports.kinds.common.notice)
         return context
 
 

@@ -1,16 +1,19 @@
 """What every part of the sample programme shares: its fixed points, small helpers and the actors.
 
-Randomness comes only from ``random.Random`` seeded by the caller, and dates only from
-``REFERENCE_DATE``, so a run on a fresh database with the same seed writes the same rows.
+Randomness comes only from ``random.Random`` seeded by the caller, and dates only from the reference day (the
+``Timeline``, by default the day the sample is loaded), so a run on a fresh database with the same seed and the same
+reference day writes the same rows.
 """
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from core.models import Role
 from projects.models import ProjectStatus
@@ -20,8 +23,6 @@ from .people import DEMO_USERS, county_accounts
 
 # --- Fixed points -------------------------------------------------------------
 
-# "Today" for the sample programme: every date is computed from it, never from the clock.
-REFERENCE_DATE = date(2026, 6, 30)
 DEFAULT_COUNTY = "330523"  # 安吉县
 DEFAULT_SEED = 2003  # the year the programme started
 SAMPLE_MARK = "示例数据"
@@ -29,14 +30,80 @@ SAMPLE_MARK = "示例数据"
 # Villages named in the programme's own materials: always given projects when present.
 FEATURED_VILLAGES = ("330523108204", "330523001211")  # 余村, 鲁家村
 
-# Annual assessment rounds: (year, finalised at, follow-ups closed by now?).
-ASSESSMENT_ROUNDS = [
-    (2024, date(2025, 4, 18), True),
-    (2025, date(2026, 4, 20), False),
-]
-SAMPLE_ROUND_YEAR = 2025
 FOLLOW_UP_DAYS = 90
-FISCAL_YEARS = (2024, 2025, 2026)
+# The annual round of a year is finalised in the spring of the next (on this day, or the next working day).
+ROUND_FINALISED = (4, 20)
+# The earliest reference day: the sample's famous villages joined by 2011 (demo.FAMOUS_JOINED), and its rounds and
+# fiscal years (the two years before the reference day) fall well inside the programme (2003-).
+EARLIEST_REFERENCE_DAY = date(2012, 1, 1)
+
+
+# --- The timeline ------------------------------------------------------------------
+
+
+def round_finalised_on(year: int) -> date:
+    """The day the annual round of ``year`` is finalised: in the spring of the next year, on a working day."""
+    day = date(year + 1, *ROUND_FINALISED)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class Round:
+    year: int
+    finalised_on: date
+    latest: bool  # the latest round: its follow-ups have gone as far as the reference day allows
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Every date of the sample programme is counted from ``today``, the reference day (by default the day the sample
+    is loaded, ``timezone.localdate()``): the projects' moves and reports, the ledger, the assessment rounds. Nothing
+    is dated after it but what is meant to lie ahead: planned starts and ends, the follow-ups' due dates.
+
+    - Rounds: the latest finalised annual round is the previous year's, finalised in the spring of the reference
+      day's year (``round_finalised_on``); before that spring it is the year before's. The round before it is a
+      year older, and its follow-ups are closed.
+    - Fiscal years: from the older round's year to the reference day's year (three, or four before the spring)."""
+
+    today: date
+
+    @property
+    def round_year(self) -> int:
+        """The year of the latest annual round finalised by the reference day."""
+        year = self.today.year - 1
+        return year if round_finalised_on(year) <= self.today else year - 1
+
+    @property
+    def rounds(self) -> tuple[Round, Round]:
+        latest = self.round_year
+        return (Round(latest - 1, round_finalised_on(latest - 1), False), Round(latest, round_finalised_on(latest), True))
+
+    @property
+    def fiscal_years(self) -> tuple[int, ...]:
+        return tuple(range(self.round_year - 1, self.today.year + 1))
+
+    def stamp(self, day: date, at: time) -> datetime:
+        """A moment of ``day`` for a row's timestamp; on the reference day itself its first moment, which the clock
+        has passed whenever the sample is loaded (the reference day is never later than the clock's day)."""
+        return datetime.combine(day, at if day < self.today else time(0, 0), tzinfo=_TZ)
+
+
+class ReferenceDayRefused(Exception):
+    """The reference day is later than the clock's day (the services refuse dates in the future) or too early."""
+
+
+def timeline(today: date) -> Timeline:
+    """The timeline of a reference day, refused when the day is in the future or before EARLIEST_REFERENCE_DAY."""
+    if today > timezone.localdate():
+        raise ReferenceDayRefused(
+            f"The reference day {today:%Y-%m-%d} is in the future (today is {timezone.localdate():%Y-%m-%d}): "
+            "the sample's reports and payments would be dated after today, which the portal refuses."
+        )
+    if today < EARLIEST_REFERENCE_DAY:
+        raise ReferenceDayRefused(f"The reference day cannot be before {EARLIEST_REFERENCE_DAY:%Y-%m-%d}.")
+    return Timeline(today)
 
 
 class DemoDataMissing(Exception):
@@ -56,8 +123,11 @@ def source_mark(county_code: str) -> str:
     return f"{SAMPLE_MARK}［{county_code}］"
 
 
+SCHEME_SUFFIX = "年度村庄整治考核"
+
+
 def scheme_name(county: Region, year: int) -> str:
-    return f"{county.name}{year}年度村庄整治考核"
+    return f"{county.name}{year}{SCHEME_SUFFIX}"
 
 
 # --- Helpers ----------------------------------------------------------------------

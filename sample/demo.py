@@ -7,8 +7,9 @@ of one county (安吉县 330523 by default) that ``import_divisions`` has loaded
   committees, each with a lifecycle timeline consistent with
   ``projects.models.TRANSITIONS`` and, once building started, a progress
   history (sample/works.py);
-- two finalised annual assessment rounds (2024, 2025) of every village
-  committee, with the bottom group (末位) followed up (sample/rounds.py);
+- the two latest finalised annual assessment rounds of every village
+  committee (the previous year's, finalised in the spring, and the year
+  before's), with the bottom group (末位) followed up (sample/rounds.py);
 - funding sources of every kind and mechanism, allocations within each
   source's total and region, disbursements within each allocation and within
   the rules of the mechanism (先建后补 only after acceptance, 以奖代补 only
@@ -20,10 +21,15 @@ of one county (安吉县 330523 by default) that ``import_divisions`` has loaded
   its city's supervisor) (sample/people.py).
 
 Every figure is invented: project descriptions and funding-source notes carry
-``SAMPLE_MARK`` (示例数据). Randomness comes only from ``random.Random`` seeded
-with the ``seed`` argument, and dates only from ``REFERENCE_DATE``, so a run on a
-fresh database with the same seed writes the same rows. A second run for a
-county that already has its sample programme writes nothing.
+``SAMPLE_MARK`` (示例数据), and the county is recorded as holding sample data
+(``Region.sample_data``, through villages.services.region_mark_sample_data), so
+that every report and export covering it says so. Randomness comes only from
+``random.Random`` seeded with the ``seed`` argument, and dates only from the
+reference day ``as_of`` (by default the day it runs: base.Timeline), so a run on a
+fresh database with the same seed and the same reference day writes the same
+rows. The demo so opens on any day with a county's usual share of late work and
+a monthly trend up to the current month. A second run for a county that
+already has its sample programme writes nothing.
 
 Everything is written through the domain services (project_create,
 project_transition, progress_report_create, assessment_start/score,
@@ -44,29 +50,31 @@ nothing left to do (the seed drains the outbox itself).
 from __future__ import annotations
 
 import random
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore
 from dashboard.stats import drain, rebuild
 from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project, ProjectTransition
 from villages import outlines
-from villages.models import Region, RegionLevel, Village, VillageKind
-from villages.services import village_update
+from villages.models import Region, RegionLevel, SampleData, Village, VillageKind
+from villages.services import region_mark_sample_data, village_update
 
 from .base import (  # noqa: F401  (the names callers and tests use)
     DEFAULT_COUNTY,
     DEFAULT_SEED,
-    REFERENCE_DATE,
     SAMPLE_MARK,
-    SAMPLE_ROUND_YEAR,
+    SCHEME_SUFFIX,
     DemoDataMissing,
+    ReferenceDayRefused,
     _Actors,
-    scheme_name,
     source_mark,
+    timeline,
 )
 from .ledger import _seed_funding
 from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
@@ -76,12 +84,15 @@ from .works import _seed_projects
 # --- Entry point --------------------------------------------------------------
 
 
-def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED) -> dict:
-    """Seed the sample programme of a county; return counts of what it holds.
+def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED, as_of: date | None = None) -> dict:
+    """Seed the sample programme of a county, dated as of ``as_of`` (default: today); return counts of what it holds.
 
     The result has ``created`` (False when the county already had its sample
-    programme and nothing was written) and one count per kind of row.
+    programme and nothing was written), ``as_of`` (the reference day) and one
+    count per kind of row. A reference day after today, or before 2012, raises
+    ReferenceDayRefused: no date of the sample is ever after the clock's day.
     """
+    line = timeline(as_of or timezone.localdate())
     county = _county(county_code)
     villages = list(
         Village.objects.within(county_code)
@@ -95,20 +106,24 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED) ->
         )
     with transaction.atomic():
         if already_seeded(county):
-            return {"created": False, **sample_counts(county_code)}
+            # A county seeded before reports learnt to read the mark gets it now (nothing written when it has it).
+            region_mark_sample_data(actor=None, region=county, kind=SampleData.SAMPLE)
+            return {"created": False, "as_of": None, **sample_counts(county_code)}
         users = _seed_users(county)
         actors = _Actors(users, county)
-        plans = _seed_projects(random.Random(f"{seed}:projects"), county, villages, actors)
-        lagging = _lagging_village(random.Random(f"{seed}:lagging"), plans)
-        results = _seed_assessments(random.Random(f"{seed}:assessment"), county, villages, actors, lagging)
-        _seed_funding(random.Random(f"{seed}:funding"), county, villages, plans, results, actors, lagging)
+        plans = _seed_projects(random.Random(f"{seed}:projects"), county, villages, actors, line)
+        lagging = _lagging_village(random.Random(f"{seed}:lagging"), plans, line)
+        results = _seed_assessments(random.Random(f"{seed}:assessment"), county, villages, actors, lagging, line)
+        _seed_funding(random.Random(f"{seed}:funding"), county, villages, plans, results, actors, lagging, line)
         _sample_places(random.Random(f"{seed}:places"), villages, actors)
+        # What reports and exports read to mark their figures as samples (the reports do not know this app).
+        region_mark_sample_data(actor=None, region=county, kind=SampleData.SAMPLE)
         # The services recorded every village they changed (the outbox): rebuild those now, in this transaction,
         # so that the refreshes queued for after the commit find nothing left to do; then the whole county, for
         # the figures no service reports (the assessment rounds).
         drain([village.code for village in villages], limit=len(villages))
         rebuild(county_code)
-    return {"created": True, **sample_counts(county_code)}
+    return {"created": True, "as_of": line.today, **sample_counts(county_code)}
 
 
 # 安吉县 lies around 30.64° N, 119.68° E; other counties get the same spread around their seat.
@@ -150,10 +165,11 @@ def _county(county_code: str) -> Region:
 
 
 def already_seeded(county: Region) -> bool:
+    """Has the county a sample programme (of whatever reference day)?"""
     return (
         FundingSource.objects.filter(note__startswith=source_mark(county.code)).exists()
         or AssessmentScheme.objects.filter(
-            region=county, year=SAMPLE_ROUND_YEAR, name=scheme_name(county, SAMPLE_ROUND_YEAR)
+            region=county, name__startswith=county.name, name__endswith=SCHEME_SUFFIX
         ).exists()
         or Project.objects.within(county.code).filter(description__contains=SAMPLE_MARK).exists()
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 from funding.models import Allocation, FundingSource, Mechanism, SourceKind
@@ -15,15 +15,12 @@ from villages.models import Region, Village
 
 from .base import (
     FEATURED_VILLAGES,
-    FISCAL_YEARS,
     FUNDABLE_STATUSES,
-    REFERENCE_DATE,
     SAMPLE_MARK,
-    SAMPLE_ROUND_YEAR,
+    Timeline,
     _Actors,
     _backdate,
     _days,
-    _noon,
     _yuan,
     source_mark,
 )
@@ -56,8 +53,9 @@ class _Entry:
 class _Sources:
     """The county's funding sources, created on first use, keyed by kind, year and village."""
 
-    def __init__(self, rng: random.Random, county: Region, actors: _Actors):
+    def __init__(self, rng: random.Random, county: Region, actors: _Actors, round_year: int):
         self.rng = rng
+        self.round_year = round_year  # from this fiscal year on, the province pays rewards in lieu of subsidies
         self.county = county
         self.city = county.parent
         self.province = county.parent.parent
@@ -77,7 +75,7 @@ class _Sources:
         region = county
         if kind == K.PROVINCIAL_SPECIAL:
             region = province
-            if year >= SAMPLE_ROUND_YEAR:
+            if year >= self.round_year:
                 name, mechanism = f"{year}年省级千万工程以奖代补资金（{county.name}）", Mechanism.REWARD_IN_LIEU
             else:
                 name = f"{year}年省级美丽乡村建设专项资金（{county.name}）"
@@ -105,18 +103,18 @@ class _Sources:
         )
 
 
-def _seed_funding(rng, county, villages, plans, results, actors, lagging: str | None) -> None:
+def _seed_funding(rng, county, villages, plans, results, actors, lagging: str | None, line: Timeline) -> None:
     fundable = [p for p in plans if p.project.status in FUNDABLE_STATUSES]
-    sources = _Sources(rng, county, actors)
+    sources = _Sources(rng, county, actors, line.round_year)
     village_money = _village_money_plan(rng, fundable)
     entries = []
     for plan in fundable:
-        entries += _allocate(rng, sources, plan, village_money, lagging)
-    _ensure_every_kind(sources, villages, village_money)
+        entries += _allocate(rng, sources, plan, village_money, lagging, line)
+    _ensure_every_kind(sources, villages, village_money, line)
     _mistaken_entry(rng, entries)
     for entry in entries:
-        entry.payments = _payments(rng, entry, results)
-    _write_ledger(rng, county, sources, entries, actors)
+        entry.payments = _payments(rng, entry, results, line.today)
+    _write_ledger(rng, county, sources, entries, actors, line)
 
 
 def _village_money_plan(rng, fundable: list[_ProjectPlan]) -> dict[str, set[str]]:
@@ -135,23 +133,27 @@ def _village_money_plan(rng, fundable: list[_ProjectPlan]) -> dict[str, set[str]
     }
 
 
-def _allocate(rng, sources: _Sources, plan: _ProjectPlan, village_money, lagging: str | None) -> list[_Entry]:
-    """The project's funding mix: shares of its budget from each source, never more than the budget."""
+def _allocate(rng, sources: _Sources, plan: _ProjectPlan, village_money, lagging: str | None, line: Timeline) -> list[_Entry]:
+    """The project's funding mix: shares of its budget from each source, never more than the budget. The province's
+    money before the older round's year is a special fund (direct grant), from the latest round's year on a reward
+    in lieu of subsidy (以奖代补), paid once the village passed that year's assessment."""
     K = SourceKind
     project = plan.project
     approved = plan.approved_on
-    year = min(max(approved.year, FISCAL_YEARS[0]), FISCAL_YEARS[-1])
+    fiscal_years, latest = line.fiscal_years, line.round_year
+    older = latest - 1
+    year = min(max(approved.year, fiscal_years[0]), fiscal_years[-1])
     # (kind, fiscal year, village or None, share of the budget)
     shares: list[tuple[str, int, Village | None, float]] = [(K.COUNTY_BUDGET, year, None, rng.uniform(0.3, 0.45))]
     if project.type in SECTORAL_TYPES:
         shares.append((K.INTEGRATED_SECTORAL, year, None, rng.uniform(0.15, 0.25)))
-    if approved.year <= 2024 and rng.random() < 0.8:
-        shares.append((K.PROVINCIAL_SPECIAL, 2024, None, rng.uniform(0.1, 0.2)))
-    elif approved.year == SAMPLE_ROUND_YEAR and (rng.random() < 0.7 or plan.village.code == lagging):
-        shares.append((K.PROVINCIAL_SPECIAL, SAMPLE_ROUND_YEAR, None, rng.uniform(0.1, 0.15)))
+    if approved.year <= older and rng.random() < 0.8:
+        shares.append((K.PROVINCIAL_SPECIAL, older, None, rng.uniform(0.1, 0.2)))
+    elif approved.year == latest and (rng.random() < 0.7 or plan.village.code == lagging):
+        shares.append((K.PROVINCIAL_SPECIAL, latest, None, rng.uniform(0.1, 0.15)))
     building = project.status in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED)
     if building and rng.random() < (0.8 if project.status == ProjectStatus.ACCEPTED else 0.5):
-        shares.append((K.CITY_MATCHING, SAMPLE_ROUND_YEAR, None, rng.uniform(0.08, 0.15)))
+        shares.append((K.CITY_MATCHING, latest, None, rng.uniform(0.08, 0.15)))
     if project.type in ENTERPRISE_TYPES and rng.random() < 0.7:
         shares.append((K.ENTERPRISE, year, None, rng.uniform(0.2, 0.35)))
     for kind, (low, high) in (
@@ -163,14 +165,14 @@ def _allocate(rng, sources: _Sources, plan: _ProjectPlan, village_money, lagging
     for kind, fiscal_year, village, share in shares:
         amount = min(_yuan(project.budget * Decimal(str(round(share, 4)))), left)
         on = max(approved + _days(rng.randint(3, 30)), date(fiscal_year, 1, 1) + _days(rng.randint(5, 40)))
-        if amount <= 0 or on > REFERENCE_DATE:
+        if amount <= 0 or on > line.today:
             continue
         left -= amount
         entries.append(_Entry(source=sources.get(kind, fiscal_year, village), plan=plan, amount=amount, on=on))
     return entries
 
 
-def _ensure_every_kind(sources: _Sources, villages, village_money) -> None:
+def _ensure_every_kind(sources: _Sources, villages, village_money, line: Timeline) -> None:
     """A source of every kind even where no project drew on it (a small county)."""
     present = {kind for kind, _year, _village in sources.by_key}
     for kind in SourceKind:
@@ -180,10 +182,10 @@ def _ensure_every_kind(sources: _Sources, villages, village_money) -> None:
         if kind in village_money:
             codes = sorted(village_money[kind]) or [villages[0].code]
             village = next(v for v in villages if v.code == codes[0])
-        year = SAMPLE_ROUND_YEAR if kind != SourceKind.PROVINCIAL_SPECIAL else 2024
+        year = line.round_year if kind != SourceKind.PROVINCIAL_SPECIAL else line.round_year - 1
         sources.get(kind, year, village)
     if not any(s.mechanism == Mechanism.REWARD_IN_LIEU for s in sources.by_key.values()):
-        sources.get(SourceKind.PROVINCIAL_SPECIAL, SAMPLE_ROUND_YEAR)
+        sources.get(SourceKind.PROVINCIAL_SPECIAL, line.round_year)
 
 
 def _mistaken_entry(rng, entries: list[_Entry]) -> None:
@@ -199,33 +201,38 @@ def _mistaken_entry(rng, entries: list[_Entry]) -> None:
     entry.mistaken_on = max(entry.plan.approved_on + _days(1), entry.on - _days(rng.randint(2, 8)))
 
 
-def _payments(rng, entry: _Entry, results: dict[int, _RoundResult]) -> list[tuple[Decimal, date]]:
-    """Payments out of an allocation, within the amount and the rules of the source's mechanism."""
+def _payments(rng, entry: _Entry, results: dict[int, _RoundResult], today: date) -> list[tuple[Decimal, date]]:
+    """Payments out of an allocation, within the amount and the rules of the source's mechanism, none after the
+    reference day ``today``: a payment whose day has not come is not made yet (a subsidy some weeks after the
+    acceptance, a reward some weeks after the round, the balance some weeks after the acceptance). Work under way is
+    paid as it advances; a model village's work reported today was paid today too (the current month's figures)."""
     S = ProjectStatus
     project, source = entry.plan.project, entry.source
     start = entry.on + _days(5)
     if source.mechanism == Mechanism.BUILD_THEN_SUBSIDIZE:
         if project.status != S.ACCEPTED:
             return []
-        day = min(REFERENCE_DATE, max(start, entry.plan.accepted_on + _days(rng.randint(10, 45))))
-        return [(entry.amount, day)]
+        day = max(start, entry.plan.accepted_on + _days(rng.randint(10, 45)))
+        return [(entry.amount, day)] if day <= today else []
     if source.mechanism == Mechanism.REWARD_IN_LIEU:
         result = results.get(source.fiscal_year)
         if result is None or project.village_id not in result.passed:
             return []
-        day = min(REFERENCE_DATE, max(start, result.finalised_on + _days(rng.randint(10, 50))))
-        return [(entry.amount, day)]
+        day = max(start, result.finalised_on + _days(rng.randint(10, 50)))
+        return [(entry.amount, day)] if day <= today else []
     # Direct grant: paid as the work advances, the balance after acceptance.
+    settled = False
     if project.status == S.APPROVED:
-        fraction, count, end = (rng.uniform(0.2, 0.3), 1, REFERENCE_DATE) if rng.random() < 0.3 else (0, 0, None)
+        fraction, count, end = (rng.uniform(0.2, 0.3), 1, today) if rng.random() < 0.3 else (0, 0, None)
     elif project.status in (S.UNDER_CONSTRUCTION, S.SUSPENDED):
         fraction = min(0.9, project.percent_complete / 100 + 0.1)
         count, end = rng.randint(1, 3), project.last_reported_on
     elif project.status == S.COMPLETED:
-        fraction, count, end = rng.uniform(0.8, 0.9), rng.randint(2, 3), REFERENCE_DATE
+        fraction, count, end = rng.uniform(0.8, 0.9), rng.randint(2, 3), today
     else:
         paid_off = max(entry.plan.accepted_on, start) + _days(rng.randint(5, 40))
-        fraction, count, end = 1.0, rng.randint(2, 4), min(REFERENCE_DATE, paid_off)
+        settled = paid_off <= today
+        fraction, count, end = (1.0 if settled else 0.9), rng.randint(2, 4), min(today, paid_off)
     if not count or end is None or end < start:
         return []
     target = _yuan(entry.amount * Decimal(str(round(fraction, 4))), 100)
@@ -233,8 +240,8 @@ def _payments(rng, entry: _Entry, results: dict[int, _RoundResult]) -> list[tupl
     span = (end - start).days
     count = min(count, span + 1)
     days = sorted(rng.sample(range(span + 1), count))
-    if project.status == S.ACCEPTED:
-        days[-1] = span  # the balance is paid after acceptance
+    if settled or entry.plan.fresh:
+        days[-1] = span  # the balance after acceptance; the model village's work, with today's report
         days = sorted(set(days))
     weights = [rng.uniform(0.5, 1.5) for _ in days]
     payments, paid = [], Decimal(0)
@@ -254,7 +261,7 @@ def _payments(rng, entry: _Entry, results: dict[int, _RoundResult]) -> list[tupl
 BACKDATED = f"按示例时间线补录（{SAMPLE_MARK}）"
 
 
-def _write_ledger(rng, county: Region, sources: _Sources, entries: list[_Entry], actors: _Actors) -> None:
+def _write_ledger(rng, county: Region, sources: _Sources, entries: list[_Entry], actors: _Actors, line: Timeline) -> None:
     """Sources, allocations (with the one mistaken entry reversed and booked again) and payments, through the
     funding services: the balance checks, the mechanism rules and the audit rows are the real ones."""
     # Totals: what the entries need (counting the mistaken one) plus unallocated headroom.
@@ -308,5 +315,5 @@ def _write_ledger(rng, county: Region, sources: _Sources, entries: list[_Entry],
 
     rows = list(saved.values())
     for source in rows:
-        source.created_at = source.updated_at = _noon(date(source.fiscal_year, 1, 2))
+        source.created_at = source.updated_at = line.stamp(min(date(source.fiscal_year, 1, 2), line.today), time(12, 0))
     _backdate(FundingSource, rows, created_at=True, updated_at=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal
 
 from assessment.models import (
@@ -25,12 +25,11 @@ from assessment.services import (
 )
 
 from .base import (
-    _TZ,
-    ASSESSMENT_ROUNDS,
     FEATURED_VILLAGES,
     FOLLOW_UP_DAYS,
     FUNDABLE_STATUSES,
-    SAMPLE_ROUND_YEAR,
+    Round,
+    Timeline,
     _backdate,
     _days,
     _noon,
@@ -59,36 +58,37 @@ class _RoundResult:
     passed: set[str]  # village codes
 
 
-def _lagging_village(rng: random.Random, plans: list[_ProjectPlan]) -> str | None:
-    """A village that fails the assessment although it has a project approved that year, so
+def _lagging_village(rng: random.Random, plans: list[_ProjectPlan], line: Timeline) -> str | None:
+    """A village that fails the latest assessment although it has a project approved that year, so
     that its reward in lieu of subsidy (以奖代补) is allocated but withheld."""
     candidates = sorted({
         p.village.code for p in plans
-        if p.project.status in FUNDABLE_STATUSES and p.approved_on.year == SAMPLE_ROUND_YEAR
+        if p.project.status in FUNDABLE_STATUSES and p.approved_on.year == line.round_year
         and p.village.code not in FEATURED_VILLAGES
     })
     return rng.choice(candidates) if candidates else None
 
 
-def _seed_assessments(rng, county, villages, actors, lagging: str | None) -> dict[int, _RoundResult]:
-    """Each village has a quality (share of the points it tends to earn) that drifts a little
-    from round to round; the model villages score high, the lagging one fails."""
+def _seed_assessments(rng, county, villages, actors, lagging: str | None, line: Timeline) -> dict[int, _RoundResult]:
+    """The two latest annual rounds (line.rounds). Each village has a quality (share of the points it tends to
+    earn) that drifts a little from round to round; the model villages score high, the lagging one fails."""
     quality = {
         v.code: rng.uniform(0.93, 0.97) if v.code in FEATURED_VILLAGES else min(0.97, max(0.45, rng.gauss(0.78, 0.1)))
         for v in villages
     }
     results = {}
-    for year, finalised_on, closed in ASSESSMENT_ROUNDS:
-        drift = {code: rng.gauss(0.015, 0.04) for code in quality} if year > ASSESSMENT_ROUNDS[0][0] else {}
+    for index, one in enumerate(line.rounds):
+        drift = {code: rng.gauss(0.015, 0.04) for code in quality} if index else {}
         for code, value in drift.items():
             quality[code] = min(0.98, max(0.4, quality[code] + value))
         if lagging:
             quality[lagging] = min(quality[lagging], rng.uniform(0.4, 0.5))
-        results[year] = _seed_round(rng, county, villages, actors, year, finalised_on, closed, quality)
+        results[one.year] = _seed_round(rng, county, villages, actors, one, quality, line)
     return results
 
 
-def _seed_round(rng, county, villages, actors, year, finalised_on, closed, quality) -> _RoundResult:
+def _seed_round(rng, county, villages, actors, one: Round, quality, line: Timeline) -> _RoundResult:
+    year, finalised_on = one.year, one.finalised_on
     # Schemes and their indicators are configuration, kept in the admin (no service writes them).
     scheme = AssessmentScheme.objects.create(
         name=scheme_name(county, year),
@@ -119,10 +119,10 @@ def _seed_round(rng, county, villages, actors, year, finalised_on, closed, quali
         assessment_score(actor=actors.county, assessment=assessment, scores=scores, submit=True)
     result = round_finalise(actor=actors.county, scheme=scheme, period=period, county_code=county.code, on_date=finalised_on)
     Assessment.objects.filter(scheme=scheme, period=period).update(  # the timeline's moment, not the clock's
-        finalised_at=datetime.combine(finalised_on, time(10, 0), tzinfo=_TZ)
+        finalised_at=line.stamp(finalised_on, time(10, 0))
     )
-    _follow_ups(rng, actors, result["follow_ups"], finalised_on, closed)
-    scheme.created_at = scheme.updated_at = _noon(date(year, 3, 1))
+    _follow_ups(rng, actors, result["follow_ups"], one, line)
+    scheme.created_at = scheme.updated_at = _noon(date(year, 3, 1))  # the year's scheme, issued in its spring
     _backdate(AssessmentScheme, [scheme], created_at=True, updated_at=True)
     return _RoundResult(
         finalised_on=finalised_on,
@@ -132,28 +132,38 @@ def _seed_round(rng, county, villages, actors, year, finalised_on, closed, quali
     )
 
 
-def _follow_ups(rng, actors, follow_ups: list[FollowUp], finalised_on: date, closed: bool) -> None:
-    """A closed round's follow-ups went through talk, rectification and re-inspection (the county's)."""
-    if not closed:
-        for follow_up in follow_ups:
-            follow_up.created_at = follow_up.updated_at = _noon(finalised_on)
-        _backdate(FollowUp, follow_ups, created_at=True, updated_at=True)
-        return
+def _follow_ups(rng, actors, follow_ups: list[FollowUp], one: Round, line: Timeline) -> None:
+    """The bottom group's follow-ups (the county's): talk, rectification and re-inspection, each step taken when
+    its day has come by the reference day. The older round's went through all three. In the latest round, the
+    lowest-ranked village is still rectifying after its talk (overdue once its due date has passed), so a county
+    always has a follow-up under way; the others close as the months pass."""
+    finalised_on = one.finalised_on
     rows = []
-    for follow_up in sorted(follow_ups, key=lambda f: (f.rank, f.village_id)):
+    ordered = sorted(follow_ups, key=lambda f: (f.rank, f.village_id))
+    for follow_up in ordered:
         talk_on = finalised_on + _days(rng.randint(7, 20))
         rectified_on = talk_on + _days(rng.randint(30, 70))
         reinspected_on = rectified_on + _days(rng.randint(5, 20))
-        follow_up = follow_up_record_talk(
-            actor=actors.county, follow_up=follow_up, held_on=talk_on,
-            notes="县农业农村局约谈村党组织书记和村委会主任，通报考核排名，指出垃圾分类和长效管护短板。",
-        )
-        follow_up = follow_up_record_rectification(
-            actor=actors.county, follow_up=follow_up, rectified_on=rectified_on,
-            rectification="制定整改清单，落实保洁队伍和管护经费，完成垃圾分类点位改造。",
-        )
-        follow_up = follow_up_close(actor=actors.county, follow_up=follow_up, reinspected_on=reinspected_on, notes="复查合格，整改到位。")
-        follow_up.created_at = _noon(finalised_on)
-        follow_up.updated_at = _noon(reinspected_on)
+        lagging = one.latest and follow_up is ordered[-1]  # the lowest-ranked
+        last = finalised_on
+        if talk_on <= line.today:
+            follow_up = follow_up_record_talk(
+                actor=actors.county, follow_up=follow_up, held_on=talk_on,
+                notes="县农业农村局约谈村党组织书记和村委会主任，通报考核排名，指出垃圾分类和长效管护短板。",
+            )
+            last = talk_on
+        if rectified_on <= line.today and not lagging:
+            follow_up = follow_up_record_rectification(
+                actor=actors.county, follow_up=follow_up, rectified_on=rectified_on,
+                rectification="制定整改清单，落实保洁队伍和管护经费，完成垃圾分类点位改造。",
+            )
+            last = rectified_on
+            if reinspected_on <= line.today:
+                follow_up = follow_up_close(
+                    actor=actors.county, follow_up=follow_up, reinspected_on=reinspected_on, notes="复查合格，整改到位。"
+                )
+                last = reinspected_on
+        follow_up.created_at = line.stamp(finalised_on, time(12, 0))
+        follow_up.updated_at = line.stamp(last, time(12, 0))
         rows.append(follow_up)
     _backdate(FollowUp, rows, created_at=True, updated_at=True)

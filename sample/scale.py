@@ -21,7 +21,14 @@ COPY on PostgreSQL for ``make bench``. The rows meet the database's
 constraints; the ledger's rules are kept by construction in ``_funding`` (an
 allocation only out of what is left of its source, 80 % of it paid, 先建后补
 only for accepted projects, 以奖代补 not paid); no audit rows are written: the
-data is not anybody's doing.
+data is not anybody's doing. Only the mark is: the province is recorded as
+holding scale-test data (villages.services.region_mark_sample_data), so that
+every report and export covering it says so.
+
+Dates count from ``today``, the reference day (``--as-of``; by default the
+clock's day, never after it): nothing is dated later but planned ends and
+follow-ups' due dates; the assessment round is the latest one finalised by then
+(sample.base.Timeline: the previous year's, finalised in the spring).
 """
 from __future__ import annotations
 
@@ -39,7 +46,10 @@ from assessment.selectors import bottom_group
 from core.bulk import analyze, copy_into, next_ids, reset_sequence
 from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
-from villages.models import Village, VillageKind
+from villages.models import Region, SampleData, Village, VillageKind
+from villages.services import region_mark_sample_data
+
+from .base import ReferenceDayRefused, Timeline, round_finalised_on
 
 SCALE_MARK = "［规模测试数据］"
 S = ProjectStatus
@@ -80,6 +90,8 @@ def generate_programme(*, province: str = "33", seed: int = 1, projects_per_vill
                        reports_per_project: int = 10, today: datetime.date | None = None, log=print) -> Result:
     started = time.perf_counter()
     today = today or timezone.localdate()
+    if today > timezone.localdate():
+        raise ReferenceDayRefused(f"The reference day {today:%Y-%m-%d} is in the future: nothing is dated after today.")
 
     def rng(part):  # one stream per part, so that each part is the same whatever the others did
         return random.Random(f"scale:{province}:{seed}:{part}")
@@ -100,6 +112,9 @@ def generate_programme(*, province: str = "33", seed: int = 1, projects_per_vill
         plans = _projects(rng("projects"), villages, projects_per_village, reports_per_project, today, result, log)
         _funding(rng("funding"), counties, plans, today, result, log)
         _assessments(rng("assessments"), counties, villages, today, result, log)
+        region = Region.objects.filter(code=province).first()
+        if region is not None:
+            region_mark_sample_data(actor=None, region=region, kind=SampleData.SCALE_TEST)
         models = (Village, Project, ProjectTransition, ProgressReport, FundingSource, Allocation, Disbursement,
                   AssessmentScheme, Indicator, Assessment, IndicatorScore, FollowUp)
         reset_sequence(*models[1:])
@@ -251,9 +266,9 @@ def _funding(rng, counties, plans, today, result, log) -> None:
 
 
 def _assessments(rng, counties, villages, today, result, log) -> None:
-    year = today.year - 1
+    year = Timeline(today).round_year
     period = str(year)
-    finalised_at = timezone.make_aware(datetime.datetime(year + 1, 3, 20, 10, 0))
+    finalised_at = timezone.make_aware(datetime.datetime.combine(round_finalised_on(year), datetime.time(10, 0)))
     scheme_ids = iter(next_ids(AssessmentScheme, len(counties)))
     indicator_ids = iter(next_ids(Indicator, len(counties) * len(INDICATORS)))
     assessment_ids = iter(next_ids(Assessment, len(villages)))

@@ -25,10 +25,9 @@ from projects.services import progress_report_create, project_create, project_tr
 from villages.models import Region, Village
 
 from .base import (
-    _TZ,
     FEATURED_VILLAGES,
-    REFERENCE_DATE,
     SAMPLE_MARK,
+    Timeline,
     _Actors,
     _at,
     _backdate,
@@ -39,6 +38,11 @@ from .base import (
 )
 
 VILLAGE_SHARE = 0.6  # of the village committees get projects
+# How many projects fall behind, as a county would see it: a handful overdue (past the planned end, work not
+# finished), a few silent (no progress report in 30 days), a few approved long ago and never started.
+OVERDUE_SHARE = {ProjectStatus.UNDER_CONSTRUCTION: 0.05, ProjectStatus.SUSPENDED: 0.25}
+STALE_SHARE = 0.1  # of the projects under construction
+STALLED_SHARE = 0.08  # of the approved projects
 MIN_PROJECTS = max(len(ProjectType), len(ProjectStatus) + 4)
 
 # --- Catalogues -----------------------------------------------------------------
@@ -149,7 +153,8 @@ GAP_DAYS = {
     (ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED): (15, 60),
     (ProjectStatus.COMPLETED, ProjectStatus.UNDER_CONSTRUCTION): (10, 30),
 }
-# Days before the reference date of a project's latest move, by its status.
+# Days before the reference day of a project's latest move, by its status (at least one: no move is dated on the
+# reference day itself, whose timestamps could lie ahead of the clock).
 ANCHOR_DAYS = {
     ProjectStatus.DRAFT: (3, 60),
     ProjectStatus.SUBMITTED: (2, 25),
@@ -204,6 +209,7 @@ class _ProjectPlan:
     dates: list[date]
     stale: bool = False
     overdue: bool = False
+    fresh: bool = False  # reports on the reference day itself (a model village's work under way)
     reports: list[tuple[date, int]] = field(default_factory=list)
     report_rows: list[ProgressReport] = field(default_factory=list)  # planned, written by progress_report_create
     moves: list[tuple[datetime, str]] = field(default_factory=list)  # (when, reason) of each status in ``path``
@@ -223,7 +229,9 @@ class _ProjectPlan:
         return self.date_of(ProjectStatus.ACCEPTED)
 
 
-def _seed_projects(rng: random.Random, county: Region, villages: list[Village], actors: _Actors) -> list[_ProjectPlan]:
+def _seed_projects(
+    rng: random.Random, county: Region, villages: list[Village], actors: _Actors, line: Timeline
+) -> list[_ProjectPlan]:
     slots = _project_slots(rng, villages)
     first_building = next(i for i, (_v, _t, s) in enumerate(slots) if s == ProjectStatus.UNDER_CONSTRUCTION)
     used_names: set[str] = set()
@@ -231,12 +239,16 @@ def _seed_projects(rng: random.Random, county: Region, villages: list[Village], 
     for index, (village, project_type, status) in enumerate(slots):
         # One project under construction is certainly overdue and without a recent report.
         forced = index == first_building
-        plans.append(_plan_project(rng, village, project_type, status, used_names, forced=forced))
-    _plan_reports(rng, plans)  # sets each project's percent and last report
+        plan = _plan_project(rng, village, project_type, status, used_names, line.today, forced=forced)
+        # The model villages' work under way is reported on the reference day itself, so that this month's figures
+        # (the dashboard's trend) are never empty, even on the first of a month.
+        plan.fresh = not forced and status == ProjectStatus.UNDER_CONSTRUCTION and village.code in FEATURED_VILLAGES
+        plans.append(plan)
+    _plan_reports(rng, plans, line.today)  # sets each project's percent and last report
     _plan_moves(rng, plans)
     for plan in plans:
         plan.project = _write_project(plan, actors)
-    _backdate_projects(plans)
+    _backdate_projects(plans, line)
     return plans
 
 
@@ -287,7 +299,7 @@ def _write_project(plan: _ProjectPlan, actors: _Actors) -> Project:
     return project
 
 
-def _backdate_projects(plans: list[_ProjectPlan]) -> None:
+def _backdate_projects(plans: list[_ProjectPlan], line: Timeline) -> None:
     """The services stamp the clock; the sample's rows carry its timeline: each move at its planned moment,
     each project created on its first day and last changed at its latest move or report."""
     transitions = []
@@ -303,7 +315,7 @@ def _backdate_projects(plans: list[_ProjectPlan]) -> None:
     for plan in plans:
         plan.project.created_at = _noon(plan.dates[0])
         latest = max([plan.dates[-1]] + [day for day, _ in plan.reports])
-        plan.project.updated_at = datetime.combine(latest, time(18, 30), tzinfo=_TZ)
+        plan.project.updated_at = line.stamp(latest, time(18, 30))
     _backdate(Project, [plan.project for plan in plans], created_at=True, updated_at=True)
 
 
@@ -384,8 +396,11 @@ def _lifecycle(rng: random.Random, status: str) -> list[str]:
     raise ValueError(status)
 
 
-def _timeline(rng: random.Random, status: str, spec: TypeSpec, long_running: bool) -> tuple[list[str], list[date]]:
-    """The lifecycle and the date of each of its moves, counted back from the latest move."""
+def _timeline(
+    rng: random.Random, status: str, spec: TypeSpec, long_running: bool, today: date
+) -> tuple[list[str], list[date], bool]:
+    """The lifecycle and the date of each of its moves, counted back from the latest move (some days before the
+    reference day ``today``); and whether an approved project was approved long ago and never started."""
     S = ProjectStatus
     path = _lifecycle(rng, status)
     work_days = rng.randint(*spec.duration)
@@ -407,22 +422,21 @@ def _timeline(rng: random.Random, status: str, spec: TypeSpec, long_running: boo
             anchor = (max(120, work_days * 4 // 5), min(500, max(150, work_days * 3 // 2)))
         else:
             anchor = (20, max(30, work_days * 9 // 10))
-    elif status == S.APPROVED and rng.random() < 0.15:  # approved long ago, never started
+    stalled = status == S.APPROVED and rng.random() < STALLED_SHARE  # approved long ago, never started
+    if stalled:
         anchor = (250, 400)
-    dates = [REFERENCE_DATE - _days(rng.randint(*anchor))]
+    dates = [today - _days(rng.randint(*anchor))]
     for gap in reversed(gaps):
         dates.insert(0, dates[0] - _days(gap))
-    return path, dates
+    return path, dates, stalled
 
 
-def _plan_project(rng, village, project_type, status, used_names, *, forced: bool) -> _ProjectPlan:
+def _plan_project(rng, village, project_type, status, used_names, today: date, *, forced: bool) -> _ProjectPlan:
     S = ProjectStatus
     spec = TYPE_SPECS[project_type]
-    stale = forced or (status == S.UNDER_CONSTRUCTION and rng.random() < 0.2)
-    overdue = forced or (status == S.UNDER_CONSTRUCTION and rng.random() < 0.3) or (
-        status == S.SUSPENDED and rng.random() < 0.5
-    )
-    path, dates = _timeline(rng, status, spec, long_running=stale or overdue)
+    stale = forced or (status == S.UNDER_CONSTRUCTION and rng.random() < STALE_SHARE)
+    overdue = forced or (status in OVERDUE_SHARE and rng.random() < OVERDUE_SHARE[status])
+    path, dates, stalled = _timeline(rng, status, spec, long_running=stale or overdue, today=today)
     plan = _ProjectPlan(project=None, village=village, path=path, dates=dates, stale=stale)
     created = dates[0]
     actual_start = plan.date_of(S.UNDER_CONSTRUCTION)
@@ -442,9 +456,11 @@ def _plan_project(rng, village, project_type, status, used_names, *, forced: boo
         planned_end = planned_start + _days(max(30, round(built * rng.uniform(0.85, 1.15))))
     elif status in (S.UNDER_CONSTRUCTION, S.SUSPENDED):
         if overdue:
-            planned_end = max(min(planned_end, REFERENCE_DATE - _days(rng.randint(5, 60))), planned_start + _days(45))
-        if planned_end >= REFERENCE_DATE or not overdue:
-            planned_end = max(planned_end, REFERENCE_DATE + _days(rng.randint(10, 120)))
+            planned_end = max(min(planned_end, today - _days(rng.randint(5, 60))), planned_start + _days(45))
+        if planned_end >= today or not overdue:
+            planned_end = max(planned_end, today + _days(rng.randint(10, 120)))
+    elif status == S.APPROVED and not stalled:  # approved lately: its work lies ahead
+        planned_end = max(planned_end, today + _days(rng.randint(30, 150)))
 
     name = _project_name(rng, village, spec, used_names)
     project = Project(
@@ -469,7 +485,7 @@ def _plan_project(rng, village, project_type, status, used_names, *, forced: boo
             else f"{village.short_name}股份经济合作社"
         )
     plan.project = project
-    plan.overdue = status in OPEN_STATUSES and planned_end < REFERENCE_DATE
+    plan.overdue = status in OPEN_STATUSES and planned_end < today
     return plan
 
 
@@ -522,11 +538,13 @@ def _build_windows(plan: _ProjectPlan) -> list[tuple[date, date | None]]:
     return windows
 
 
-def _progress_dates(rng: random.Random, plan: _ProjectPlan) -> list[tuple[date, bool]]:
+def _progress_dates(rng: random.Random, plan: _ProjectPlan, today: date) -> list[tuple[date, bool]]:
     """Report dates, each with whether it closes the work (a completion report)."""
     S = ProjectStatus
     status = plan.project.status
-    open_until = REFERENCE_DATE - _days(rng.randint(31, 75) if plan.stale else rng.randint(0, 12))
+    open_until = today - _days(rng.randint(31, 75) if plan.stale else rng.randint(0, 12))
+    if plan.fresh:
+        open_until = today
     dates = []
     for start, end in _build_windows(plan):
         until = end or open_until
@@ -549,7 +567,7 @@ def _progress_dates(rng: random.Random, plan: _ProjectPlan) -> list[tuple[date, 
     return unique
 
 
-def _plan_reports(rng: random.Random, plans: list[_ProjectPlan]) -> None:
+def _plan_reports(rng: random.Random, plans: list[_ProjectPlan], today: date) -> None:
     S = ProjectStatus
     for plan in plans:
         project = plan.project
@@ -562,7 +580,7 @@ def _plan_reports(rng: random.Random, plans: list[_ProjectPlan]) -> None:
         speed = rng.uniform(0.5, 0.85) if plan.overdue else rng.uniform(0.75, 1.1)
         cost_factor = Decimal(str(round(rng.uniform(0.86, 0.99), 3)))
         percent = 0
-        report_dates = _progress_dates(rng, plan)
+        report_dates = _progress_dates(rng, plan, today)
         for day, final in report_dates:
             built = sum(((min(day, end or day) - start).days for start, end in windows if start <= day), 0)
             if final:

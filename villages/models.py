@@ -98,6 +98,16 @@ def short_name_for(name: str) -> str:
     return name
 
 
+class SampleData(models.TextChoices):
+    """Whether a region's programme figures are invented: set by seed_demo (the sample programme of a county) and
+    generate_programme (a province's scale test) through villages.services.region_mark_sample_data, read by every
+    report and export that covers the region (villages.selectors.sample_notice), which then says so."""
+
+    REAL = "", _("real data")
+    SAMPLE = "sample", _("sample data")
+    SCALE_TEST = "scale_test", _("scale-test data")
+
+
 class RegionQuerySet(models.QuerySet):
     def within(self, code: str):
         """The region itself and every region below it."""
@@ -116,6 +126,11 @@ class Region(TimeStampedModel):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
     )
+    sample_data = models.CharField(
+        _("invented data"), max_length=10, choices=SampleData.choices, default=SampleData.REAL, blank=True,
+        help_text=_("The programme figures of this region and below are invented (sample or scale-test data); "
+                    "every report and export covering it says so."),
+    )
 
     objects = RegionQuerySet.as_manager()
 
@@ -123,8 +138,13 @@ class Region(TimeStampedModel):
         ordering = ["code"]
         verbose_name = _("region")
         verbose_name_plural = _("regions")
+        indexes = [
+            # The few marked regions, read by every report (villages.selectors.sample_notice).
+            models.Index(fields=["sample_data"], condition=~models.Q(sample_data=""), name="region_sample_data_idx"),
+        ]
         constraints = [
             choices_check("level", RegionLevel.choices, "region_level_valid"),
+            choices_check("sample_data", SampleData.choices, "region_sample_data_valid"),
             # The code's length fixes the level, and the parent is the code's prefix.
             models.CheckConstraint(
                 name="region_code_matches_level_and_parent",

@@ -72,6 +72,37 @@ def village_update(*, actor, village: Village, data: dict) -> Village:
         village_changed(current.code)
     return current
 
+@transaction.atomic
+def region_mark_sample_data(*, actor, region: Region, kind: str) -> Region:
+    """Record that the programme figures of ``region`` and everything below it are invented (SampleData.SAMPLE for
+    seed_demo's sample programme, SCALE_TEST for generate_programme's), so that every report and export covering it
+    says so (villages.selectors.sample_notice). Audited; nothing is written when the region already carries the mark.
+
+    The command line's step (seed_demo, generate_programme), like grant_role's: ``actor`` None, the audit row names
+    no one. No role may take it (core.scoping.PERMISSIONS["region.mark_sample_data"]), so a person, a superuser
+    aside, is refused."""
+    from django.utils.translation import gettext as _
+
+    from core import audit, scoping
+    from core.exceptions import InvalidInput
+    from core.models import AuditAction
+
+    from .models import SampleData
+
+    if actor is not None:
+        scoping.require(actor, "region.mark_sample_data", region)
+    if kind not in (SampleData.SAMPLE, SampleData.SCALE_TEST):
+        raise InvalidInput(field_errors={"sample_data": _("Choose sample or scale-test data.")})
+    current = Region.objects.select_for_update(of=("self",)).get(pk=region.pk)
+    if current.sample_data == kind:
+        return current
+    before = audit.snapshot(current)
+    current.sample_data = kind
+    current.save(update_fields=["sample_data", "updated_at"])
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
+    return current
+
+
 DATA_DIR = Path(__file__).resolve().parent / "data" / "divisions"
 BATCH_SIZE = 5000
 # A name may hold private-use characters (rare characters in the source: 高\ue170村委会), not control ones.

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.selectors import CHUNK
+from villages.selectors import sample_notice
 
 Tick = Callable[[int], None]
 
@@ -54,6 +55,12 @@ def labels(choices) -> dict[str, str]:
 def title(job, region) -> str:
     period = f" {job.period}" if job.period else ""
     return f"{region.name} · {job.get_kind_display()}{period}"
+
+
+def notice(job) -> str:
+    """The banner of a report whose figures are, wholly or partly, invented (a region seeded with sample or
+    scale-test data: villages.selectors.sample_notice), in the job's language; empty for real data."""
+    return sample_notice(job.region_id)
 
 
 def generated_line(now) -> str:

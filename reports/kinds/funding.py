@@ -13,7 +13,7 @@ from reports.selectors import CHUNK, ZERO
 from villages.models import CHILD_CODE_LENGTH
 from villages.selectors import area_names
 
-from .common import Plan, Tick, generated_line, labels, merge, pct, title
+from .common import Plan, Tick, generated_line, labels, merge, notice, pct, title
 
 
 def plan(job: ReportJob) -> Plan:
@@ -27,7 +27,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
     total_allocated = sum(allocated_by_kind.values(), ZERO)
     total_disbursed = sum(disbursed_by_kind.values(), ZERO)
     rows = 0
-    with Workbook(path) as book:
+    with Workbook(path, notice=notice(job)) as book:
         # 1. By source kind, with a chart of allocated and disbursed money.
         sheet = book.add_sheet(_("By source kind"), [
             Column(_("kind"), TEXT, 24), Column(_("allocated (yuan)"), MONEY, 18), Column(_("disbursed (yuan)"), MONEY, 18),

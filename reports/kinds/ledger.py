@@ -12,7 +12,7 @@ from funding.models import SourceKind
 from reports.models import ReportJob
 from reports.selectors import CHUNK, LEDGER_FILTERSETS, ledger, ledger_counts, ledger_data
 
-from .common import Plan, Tick, Ticker, generated_line, labels, title
+from .common import Plan, Tick, Ticker, generated_line, labels, notice, title
 
 
 def ledger_filter_names() -> set[str]:
@@ -59,7 +59,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
     sources, allocations, payments = ledger(job.region_id, job.params or {})
     counted = Ticker(tick)
     filters = ", ".join(f"{k}={v}" for k, v in sorted((job.params or {}).items()))
-    with Workbook(path) as book:
+    with Workbook(path, notice=notice(job)) as book:
         sheet = book.add_sheet(_("Funding sources"), [
             Column(_("ID"), INTEGER, 8), Column(_("name"), TEXT, 32), Column(_("kind"), TEXT, 18),
             Column(_("mechanism"), TEXT, 14), Column(_("administering region"), TEXT, 18), Column(_("earmarked for"), TEXT, 16),

@@ -13,7 +13,7 @@ from reports.models import ReportJob
 from reports.selectors import CHUNK
 from villages.models import CHILD_CODE_LENGTH, VillageCategory
 
-from .common import Plan, ReportUnavailable, Tick, Ticker, generated_line, labels, merge, pct, title
+from .common import Plan, ReportUnavailable, Tick, Ticker, generated_line, labels, merge, notice, pct, title
 
 AREA_COLUMNS = lambda: [  # noqa: E731 - built per call so the labels follow the active language
     Column(_("code"), TEXT, 14), Column(_("name"), TEXT, 18), Column(_("villages"), INTEGER, 9),
@@ -101,7 +101,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
     first, following = selectors.month_bounds(job.period)
     board = selectors.region_dashboard(job.region, today)
     child_length = CHILD_CODE_LENGTH[len(code)]
-    with Workbook(path) as book:
+    with Workbook(path, notice=notice(job)) as book:
         # 1. Summary: the region's figures, its areas below (with a chart), projects by status (with a chart).
         rows = _summary(book, job, board, selectors.month_reports_total(code, first), today)
         tick(rows)
@@ -170,7 +170,7 @@ def build_pdf(job: ReportJob, path, tick: Tick) -> int:
     html = render_to_string("reports/progress_summary.html", {
         "job": job, "region": job.region, "board": board, "totals": board.totals, "month_reports": month,
         "execution_rate": pct(board.totals.values["disbursed"], board.totals.values["allocated"]),
-        "overdue": overdue, "today": today, "generated": timezone.now(),
+        "overdue": overdue, "today": today, "generated": timezone.now(), "notice": notice(job),
         "children": [(c, pct(c.values["disbursed"], c.values["allocated"])) for c in board.children],
     })
     HTML(string=html).write_pdf(path)

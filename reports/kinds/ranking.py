@@ -14,7 +14,7 @@ from reports.models import ReportJob
 from reports.selectors import CHUNK
 from villages.selectors import area_names
 
-from .common import Plan, Tick, Ticker, generated_line, labels, title
+from .common import Plan, Tick, Ticker, generated_line, labels, notice, title
 
 latest_ranking_period = selectors.latest_ranking_period
 
@@ -28,7 +28,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
     code, period = job.region_id, job.period
     grades, steps = labels(Grade.choices), labels(FollowUpStatus.choices)
     rows = 0
-    with Workbook(path) as book:
+    with Workbook(path, notice=notice(job)) as book:
         # 1. Per county: villages ranked, average, grades, bottom group and its follow-ups; a chart of the averages.
         per_county, follow_counts = selectors.ranking_by_county(code, period)
         names = area_names(row["county"] for row in per_county)

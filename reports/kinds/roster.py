@@ -18,7 +18,7 @@ from reports.models import ReportJob
 from reports.selectors import CHUNK, ZERO
 from villages.models import VillageCategory, VillageKind
 
-from .common import Plan, Tick, Ticker, labels
+from .common import Plan, Tick, Ticker, labels, notice
 
 CENTS = Decimal("0.01")
 
@@ -61,10 +61,14 @@ def roster_rows(job: ReportJob) -> Iterator[list]:
 
 def build_csv(job: ReportJob, path, tick: Tick) -> int:
     """UTF-8 with a byte-order mark (Excel on Chinese Windows opens it as UTF-8, not GBK); text neutralised
-    (core.exports: the apostrophe stays in a CSV, which has no cell formats)."""
+    (core.exports: the apostrophe stays in a CSV, which has no cell formats). Invented figures (sample data) are
+    announced by a first line of their own, above the header: a CSV has no properties to carry it."""
     counted = Ticker(tick)
+    banner = notice(job)
     with open(path, "w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle, lineterminator="\n")
+        if banner:
+            writer.writerow(safe_row([banner]))
         writer.writerow(safe_row(str(c.title) for c in columns()))
         batch = []
         for row in roster_rows(job):
@@ -81,7 +85,7 @@ def build_csv(job: ReportJob, path, tick: Tick) -> int:
 
 def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
     counted = Ticker(tick)
-    with Workbook(path) as book:
+    with Workbook(path, notice=notice(job)) as book:
         sheet = book.add_sheet(_("Villages"), columns())
         sheet.header()
         for row in roster_rows(job):

@@ -192,3 +192,32 @@ def test_every_kind_of_cell_reads_the_same_in_libreoffice(tmp_path):
 
 def test_column_letters():
     assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+@pytest.mark.parametrize("notice", ["", "示例数据：非真实数据"])
+def test_a_notice_is_a_banner_on_every_sheet_and_a_property_of_the_file(tmp_path, notice):
+    """A workbook of invented figures says so above everything on each sheet (frozen with the header), on its printed
+    pages and in its properties; without a notice the sheets start with their own first row."""
+    path = tmp_path / "book.xlsx"
+    with Workbook(path, notice=notice) as book:
+        sheet = book.add_sheet("一", [Column("a", TEXT), Column("b", INTEGER)], freeze_rows=2)
+        sheet.title_line("标题")
+        sheet.header()
+        sheet.append(["x", 1])
+        sheet.close()
+        sheet = book.add_sheet("二", [Column("a", TEXT)], freeze_rows=0)
+        sheet.append(["=danger"])
+        sheet.close()
+    book = load_workbook(path)
+    first, second = book["一"], book["二"]
+    offset = 1 if notice else 0
+    assert first.cell(1 + offset, 1).value == "标题" and first.cell(2 + offset, 1).value == "a"
+    assert first.freeze_panes == f"A{3 + offset}" and first.auto_filter.ref == f"A{2 + offset}:B{3 + offset}"
+    assert second.freeze_panes is None and shown(second.cell(1 + offset, 1).value) == "=danger"
+    assert_guarded(book)
+    if notice:
+        assert first["A1"].value == second["A1"].value == notice and first["A1"].font.b
+        assert first.oddHeader.center.text == notice
+        assert book.properties.subject == book.properties.keywords == book.properties.description == notice
+    else:
+        assert not book.properties.subject and not first.oddHeader.center.text

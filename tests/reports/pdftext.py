@@ -18,3 +18,8 @@ def pdf_text(path) -> str:
 
 def pdf_fonts(path) -> str:
     return subprocess.run([_tool("pdffonts"), str(path)], capture_output=True, text=True, timeout=60).stdout
+
+
+def pdf_info(path) -> str:
+    """The document's properties (title, subject, keywords, ...), as pdfinfo prints them."""
+    return subprocess.run([_tool("pdfinfo"), str(path)], capture_output=True, text=True, timeout=60).stdout

@@ -66,3 +66,31 @@ def test_command_rebuilds_the_dashboard_and_refuses_twice(db):
     with pytest.raises(CommandError):
         call_command("generate_programme", "--province", "33", verbosity=0)
     call_command("generate_programme", "--province", "33", "--if-missing", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_scale_data_is_marked_and_dated_by_its_reference_day(db, monkeypatch):
+    """The province is recorded as holding scale-test data (what the reports read to say so); with the clock before
+    the spring's round, the latest round is the year before last's and nothing is dated after the reference day."""
+    from django.utils import timezone
+
+    from assessment.models import AssessmentScheme
+    from tests.clock import at_day
+    from villages.models import Region, SampleData
+    from villages.selectors import sample_data_kinds
+
+    day = datetime.date(2026, 1, 15)
+    at_day(monkeypatch, day)
+    VillageFactory(code="330523108204")
+    with pytest.raises(CommandError, match="in the future"):
+        call_command("generate_programme", "--province", "33", "--as-of", "2026-01-16", verbosity=0)
+    assert not Project.objects.exists() and Region.objects.get(code="33").sample_data == ""
+    call_command("generate_programme", "--province", "33", "--as-of", "2026-01-15", "--projects-per-village", "6",
+                 verbosity=0)
+    assert Region.objects.get(code="33").sample_data == SampleData.SCALE_TEST
+    assert sample_data_kinds("330523108") == [SampleData.SCALE_TEST] and sample_data_kinds("32") == []
+    assert list(AssessmentScheme.objects.values_list("year", flat=True)) == [2024]
+    assert not Assessment.objects.filter(finalised_at__gt=timezone.now()).exists()
+    assert not ProgressReport.objects.filter(report_date__gt=day).exists()
+    assert not Disbursement.objects.filter(paid_on__gt=day).exists()
+    assert not Project.objects.filter(actual_end__gt=day).exists()

@@ -1,7 +1,7 @@
 """seed_demo: the sample programme of a county, on the real villages already loaded."""
 import math
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -33,7 +33,9 @@ from projects.models import (
     ProjectTransition,
     ProjectType,
 )
-from sample.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, REFERENCE_DATE, SAMPLE_MARK, seed_demo
+from sample.base import Timeline
+from sample.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, SAMPLE_MARK, seed_demo
+from tests.clock import at_day
 from tests.factories import region
 from villages.models import Village, VillageKind, kind_for_code, short_name_for
 
@@ -59,6 +61,10 @@ ANJI_VILLAGES = {
 # province's funding sources.
 PROVINCE_SUPERVISOR = ("supervisor_zhejiang", "supervisor", "33")
 BUILT = (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED, ProjectStatus.ACCEPTED, ProjectStatus.SUSPENDED)
+# The reference day of the tests that look at one sample programme in detail, and the clock's day while they seed
+# (tests.clock): the sample is dated relative to it, whatever day the tests run on.
+AS_OF = date(2026, 6, 30)
+ROUND = Timeline(AS_OF).round_year  # 2025: the latest round finalised by then (in April 2026)
 
 
 def load_villages(divisions: dict) -> None:
@@ -81,8 +87,9 @@ def anji(db):
 
 
 @pytest.fixture
-def seeded(anji, fast_passwords):
-    return seed_demo(county_code=COUNTY)
+def seeded(anji, fast_passwords, monkeypatch):
+    at_day(monkeypatch, AS_OF)
+    return seed_demo(county_code=COUNTY, as_of=AS_OF)
 
 
 def committees(county=COUNTY):
@@ -128,7 +135,7 @@ def test_timelines_follow_the_lifecycle_from_draft_to_the_current_status(seeded)
             assert move.to_status in TRANSITIONS[move.from_status], (project.name, move)
             assert move.at > previous.at
         assert moves[-1].to_status == project.status
-        assert moves[-1].at.date() <= REFERENCE_DATE
+        assert moves[-1].at.date() < AS_OF  # no move on the reference day itself (its moments could lie ahead)
         assert moves[0].at.date() < project.planned_start <= project.planned_end
         assert moves[-1].actor_id is not None
     returned = ProjectTransition.objects.filter(to_status=ProjectStatus.RETURNED)
@@ -146,7 +153,7 @@ def test_progress_histories_match_the_projects(seeded):
         assert reports, project.name
         dates = [r.report_date for r in reports]
         assert dates == sorted(set(dates))
-        assert project.actual_start <= dates[0] and dates[-1] <= REFERENCE_DATE
+        assert project.actual_start <= dates[0] and dates[-1] <= AS_OF
         percents = [r.percent_complete for r in reports]
         spent = [r.amount_spent for r in reports]
         assert percents == sorted(percents) and spent == sorted(spent)
@@ -163,11 +170,11 @@ def test_progress_histories_match_the_projects(seeded):
 @pytest.mark.django_db
 def test_some_projects_are_overdue_silent_or_returned(seeded):
     projects = Project.objects.within(COUNTY)
-    assert projects.filter(status__in=OPEN_STATUSES, planned_end__lt=REFERENCE_DATE).exists()
+    assert projects.filter(status__in=OPEN_STATUSES, planned_end__lt=AS_OF).exists()
     assert projects.filter(
-        status=ProjectStatus.UNDER_CONSTRUCTION, last_reported_on__lt=REFERENCE_DATE - timedelta(days=30)
+        status=ProjectStatus.UNDER_CONSTRUCTION, last_reported_on__lt=AS_OF - timedelta(days=30)
     ).exists()
-    assert projects.filter(status=ProjectStatus.UNDER_CONSTRUCTION, planned_end__gte=REFERENCE_DATE).exists()
+    assert projects.filter(status=ProjectStatus.UNDER_CONSTRUCTION, planned_end__gte=AS_OF).exists()
     assert projects.filter(status=ProjectStatus.RETURNED).count() >= 2
 
 
@@ -204,10 +211,10 @@ def test_the_ledger_never_exceeds_a_total(seeded):
                                                                ProjectStatus.RETURNED, ProjectStatus.CANCELLED})
         assert project.village_id.startswith(source.region_id)
         assert source.village_id in (None, project.village_id)
-        assert allocation.allocated_on <= REFERENCE_DATE
+        assert allocation.allocated_on <= AS_OF
     for payment in Disbursement.objects.select_related("allocation"):
         assert payment.voucher_no and payment.amount > 0
-        assert payment.allocation.allocated_on <= payment.paid_on <= REFERENCE_DATE
+        assert payment.allocation.allocated_on <= payment.paid_on <= AS_OF
 
 
 @pytest.mark.django_db
@@ -241,7 +248,7 @@ def test_payments_follow_the_mechanism(seeded):
         assert payment.paid_on >= assessment.finalised_at.date()
     withheld = Allocation.objects.filter(
         source__mechanism=Mechanism.REWARD_IN_LIEU,
-        project__village__assessments__period="2025",
+        project__village__assessments__period=str(ROUND),
         project__village__assessments__grade="fail",
     )
     assert withheld.exists() and not Disbursement.objects.filter(allocation__in=withheld).exists()
@@ -252,13 +259,14 @@ def test_payments_follow_the_mechanism(seeded):
 
 @pytest.mark.django_db
 def test_finalised_assessment_of_every_village_committee(seeded):
-    scheme = AssessmentScheme.objects.get(region_id=COUNTY, year=2025)
+    scheme = AssessmentScheme.objects.get(region_id=COUNTY, year=ROUND)
     indicators = list(scheme.indicators.all())
     assert {i.category for i in indicators} == set(IndicatorCategory.values)
     assert sum(i.max_score for i in indicators) == 100
-    assessments = Assessment.objects.filter(scheme=scheme, period="2025")
+    assessments = Assessment.objects.filter(scheme=scheme, period=str(ROUND))
     assert set(assessments.values_list("village_id", flat=True)) == set(committees().values_list("code", flat=True))
-    assert Assessment.objects.filter(period="2024").count() == committees().count()
+    assert Assessment.objects.filter(period=str(ROUND - 1)).count() == committees().count()
+    assert set(AssessmentScheme.objects.values_list("year", flat=True)) == {ROUND - 1, ROUND}
     for assessment in Assessment.objects.select_related("scheme").annotate(points=Sum("scores__score")):
         assert assessment.status == AssessmentStatus.FINALISED and assessment.finalised_at
         assert assessment.total_score == assessment.points
@@ -280,11 +288,19 @@ def test_follow_ups_are_exactly_the_bottom_group(seeded):
         expected = {a.pk: 1 + sum(t > a.total_score for t in totals) for a in assessments if a.total_score <= cutoff}
         follow_ups = FollowUp.objects.filter(assessment__scheme=scheme)
         assert {f.assessment_id: f.rank for f in follow_ups} == expected
+        lowest = max(follow_ups, key=lambda f: (f.rank, f.village_id))
         for follow_up in follow_ups:
             assert follow_up.ranked_among == len(assessments)
             assert follow_up.village_id == follow_up.assessment.village_id
-            if scheme.year == 2025:
-                assert follow_up.status == FollowUpStatus.OPEN and follow_up.due_date > REFERENCE_DATE
+            assert follow_up.due_date == follow_up.assessment.finalised_at.date() + timedelta(days=scheme.follow_up_days)
+            steps = [follow_up.talk_held_on, follow_up.rectified_on, follow_up.reinspected_on]
+            assert all(step is None or step <= AS_OF for step in steps)
+            if scheme.year == ROUND:
+                # The latest round's steps are taken as their days come; the lowest-ranked village is still
+                # rectifying after its talk.
+                assert follow_up.status != FollowUpStatus.CLOSED or follow_up.reinspected_on
+                if follow_up == lowest:
+                    assert follow_up.status == FollowUpStatus.TALK_HELD and follow_up.rectified_on is None
             else:
                 assert follow_up.status == FollowUpStatus.CLOSED and follow_up.reinspected_on
 
@@ -315,7 +331,9 @@ def test_every_row_is_written_through_the_services_by_a_demo_user(seeded):
         assert sorted(audited(model).values_list("object_id", flat=True)) == ids(model.objects.all()), model
     moves = ProjectTransition.objects.exclude(from_status="").count()
     assert audited(Project, "transition").count() == moves > 0
-    assert audited(FollowUp, "transition").count() == 3 * FollowUp.objects.filter(status=FollowUpStatus.CLOSED).count() > 0
+    steps = sum(day is not None for row in FollowUp.objects.values_list("talk_held_on", "rectified_on", "reinspected_on")
+                for day in row)  # each step taken (talk, rectification, re-inspection) is one audited transition
+    assert audited(FollowUp, "transition").count() == steps >= 3 * FollowUp.objects.filter(status=FollowUpStatus.CLOSED).count() > 0
     assert all(t.actor_id in demo for t in ProjectTransition.objects.all())
     officials = dict(
         get_user_model().objects.filter(username__in=["township_tianhuangping", "township_dipu"]).values_list("username", "pk")
@@ -365,7 +383,8 @@ def gate_action(row) -> str:
 def test_every_audited_write_is_by_an_account_that_holds_the_role_the_gate_asks_for(fast_passwords, county, divisions):
     """Each audit row of the seed names an account that, read back from the database (no grant held in memory),
     holds in RoleAssignment a role with which core.scoping lets it take that action on that object; only the role
-    grants themselves name no actor (the command line grants, as grant_role does). A second run writes nothing."""
+    grants themselves name no actor (the command line grants, as grant_role does), and the one mark of the county as
+    holding sample data (no role's action). A second run writes nothing."""
     from core import scoping
     from core.models import AuditEntry, RoleAssignment
 
@@ -376,10 +395,14 @@ def test_every_audited_write_is_by_an_account_that_holds_the_role_the_gate_asks_
     grants = [row for row in rows if row.action == "grant"]
     assert {(row.content_type.model, row.actor_id) for row in grants} == {("roleassignment", None)}
     assert len(grants) == RoleAssignment.objects.count()
+    marks = [row for row in rows if row.content_type.model == "region"]
+    assert [(row.object_id, row.action, row.actor_id, row.changes) for row in marks] == [
+        (county, "update", None, {"sample_data": ["", "sample"]})
+    ]
     actors: dict[int, object] = {}
     checked = defaultdict(int)
     for row in rows:
-        if row.action == "grant":
+        if row.action == "grant" or row in marks:
             continue
         assert row.actor_id is not None, row
         if row.actor_id not in actors:
@@ -497,8 +520,8 @@ def database_state():
 def test_second_run_changes_nothing(seeded):
     before = database_state()
     again = seed_demo(county_code=COUNTY)
-    assert again.pop("created") is False
-    assert again == {key: value for key, value in seeded.items() if key != "created"}
+    assert again.pop("created") is False and again.pop("as_of") is None  # nothing dated: nothing written
+    assert again == {key: value for key, value in seeded.items() if key not in ("created", "as_of")}
     assert database_state() == before
     out = StringIO()
     call_command("seed_demo", county=COUNTY, stdout=out)
@@ -533,11 +556,11 @@ def fingerprint():
     ]
 
 
-def seed_and_forget(seed):
+def seed_and_forget(seed, as_of=AS_OF):
     """Seed inside a savepoint, take the fingerprint, roll everything back."""
     try:
         with transaction.atomic():
-            seed_demo(county_code=COUNTY, seed=seed)
+            seed_demo(county_code=COUNTY, seed=seed, as_of=as_of)
             taken = fingerprint()
             raise _Rollback
     except _Rollback:
@@ -547,23 +570,28 @@ def seed_and_forget(seed):
 
 
 @pytest.mark.django_db
-def test_same_seed_same_programme(anji, fast_passwords):
+def test_same_seed_and_day_same_programme(anji, fast_passwords, monkeypatch):
+    """Deterministic for a seed and a reference day, whatever the time of day it runs at (its moments on the
+    reference day itself are that day's first); another seed or another day is another programme."""
+    at_day(monkeypatch, AS_OF)
     first = seed_and_forget(2003)
     assert first == seed_and_forget(2003)
     assert first != seed_and_forget(7)
+    assert first != seed_and_forget(2003, AS_OF - timedelta(days=1))
 
 
 @pytest.mark.django_db
-def test_a_small_county_without_model_villages_gets_the_whole_programme(db, fast_passwords):
+def test_a_small_county_without_model_villages_gets_the_whole_programme(db, fast_passwords, monkeypatch):
     load_villages({"330522101": [("330522101201", "洪桥村委会"), ("330522101202", "亭子桥村委会"),
                                  ("330522101203", "古龙村委会")]})
-    counts = seed_demo(county_code="330522", seed=11)
+    at_day(monkeypatch, AS_OF)
+    counts = seed_demo(county_code="330522", seed=11, as_of=AS_OF)
     projects = Project.objects.within("330522")
     assert counts["projects"] == projects.count()
     assert set(projects.values_list("type", flat=True)) == set(ProjectType.values)
     assert set(projects.values_list("status", flat=True)) == set(ProjectStatus.values)
     assert set(FundingSource.objects.values_list("kind", flat=True)) == set(SourceKind.values)
-    assert FollowUp.objects.filter(assessment__period="2025").count() >= 3  # bottom_min
+    assert FollowUp.objects.filter(assessment__period=str(ROUND)).count() >= 3  # bottom_min
     assert counts["assessments"] == 2 * 3
 
 
@@ -572,12 +600,38 @@ def test_a_small_county_without_model_villages_gets_the_whole_programme(db, fast
 
 @pytest.mark.django_db
 def test_command_says_the_figures_are_sample_data(anji, fast_passwords):
+    from django.utils import timezone
+
     out = StringIO()
     call_command("seed_demo", "--county", COUNTY, "--seed", "5", stdout=out)
     output = out.getvalue()
     assert SAMPLE_MARK in output and "sample data" in output
+    assert f"dated as of {timezone.localdate():%Y-%m-%d}" in output  # today, by default
     assert "county_anji" in output and DEMO_PASSWORD in output
     assert Project.objects.within(COUNTY).exists()
+
+
+@pytest.mark.django_db
+def test_command_dates_the_sample_as_of_the_day_it_is_given(anji, fast_passwords, monkeypatch):
+    at_day(monkeypatch, date(2026, 11, 29))
+    out = StringIO()
+    call_command("seed_demo", "--county", COUNTY, "--as-of", "2026-01-15", stdout=out)
+    assert "dated as of 2026-01-15" in out.getvalue()
+    assert max(ProgressReport.objects.values_list("report_date", flat=True)) == date(2026, 1, 15)  # a model village's
+    assert set(AssessmentScheme.objects.values_list("year", flat=True)) == {2023, 2024}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_of, message", [
+    ("2026-12-01", "in the future"),  # the day after the clock's: the services refuse future dates
+    ("2011-12-31", "cannot be before 2012-01-01"),
+    ("2026-13-01", "YYYY-MM-DD"),
+])
+def test_command_refuses_a_reference_day_it_cannot_date_by(anji, monkeypatch, as_of, message):
+    at_day(monkeypatch, date(2026, 11, 30))
+    with pytest.raises(CommandError, match=message):
+        call_command("seed_demo", "--county", COUNTY, "--as-of", as_of, stdout=StringIO())
+    assert not Project.objects.exists() and not get_user_model().objects.exists()
 
 
 @pytest.mark.django_db
@@ -590,3 +644,114 @@ def test_missing_divisions_are_a_command_error(db):
     with pytest.raises(CommandError, match="county code"):
         call_command("seed_demo", county="33")
     assert not Project.objects.exists() and not get_user_model().objects.exists()
+
+
+# --- Dated relative to the day it is loaded (issue 18, item 15) ------------------------------------------------
+
+REFERENCE_DAYS = [
+    # (reference day, the latest annual round finalised by then)
+    (date(2026, 1, 15), 2024),  # before the spring's round: the latest is the year before last's
+    (date(2026, 11, 29), 2025),
+    (date(2027, 8, 1), 2026),  # the first of a month
+]
+
+
+def assert_nothing_dated_after(day):
+    """No date or moment of the sample lies after the reference day, but planned starts and ends and the follow-ups'
+    due dates; and no moment lies after the clock."""
+    from django.utils import timezone
+
+    from core.models import AuditEntry
+
+    now = timezone.now()
+    for model, fields in {
+        Project: ["actual_start", "actual_end", "last_reported_on"],
+        ProgressReport: ["report_date"],
+        Allocation: ["allocated_on"],
+        Disbursement: ["paid_on"],
+        FollowUp: ["talk_held_on", "rectified_on", "reinspected_on"],
+    }.items():
+        for field in fields:
+            assert not model.objects.filter(**{f"{field}__gt": day}).exists(), (model.__name__, field)
+    for model, fields in {
+        Project: ["created_at", "updated_at"], ProjectTransition: ["at"], FundingSource: ["created_at", "updated_at"],
+        AssessmentScheme: ["created_at", "updated_at"], Assessment: ["finalised_at", "updated_at"],
+        FollowUp: ["created_at", "updated_at"], AuditEntry: ["at"],
+    }.items():
+        for field in fields:
+            assert not model.objects.filter(**{f"{field}__gt": now}).exists(), (model.__name__, field)
+    assert max(FundingSource.objects.values_list("fiscal_year", flat=True)) <= day.year
+    assert max(AssessmentScheme.objects.values_list("year", flat=True)) < day.year
+    assert max(Village.objects.exclude(joined_year=None).values_list("joined_year", flat=True)) <= day.year
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day, latest_round", REFERENCE_DAYS)
+def test_the_programme_is_dated_relative_to_its_reference_day(anji, fast_passwords, monkeypatch, day, latest_round):
+    """With the clock on the reference day (before, after and long after the old fixed 2026-06-30): the seed runs
+    through the services' "not in the future" checks, dates nothing after that day, has its rounds and fiscal years
+    where a county would on that day, a handful of late projects, and a monthly trend with figures in every month up
+    to the current one."""
+    from dashboard.selectors import dashboard
+    from projects.rules import overdue_q, stale_q
+    from villages.models import Region
+
+    at_day(monkeypatch, day)
+    counts = seed_demo(county_code=COUNTY, as_of=day)
+    assert counts["created"] is True and counts["as_of"] == day
+    assert_nothing_dated_after(day)
+
+    # The rounds: the latest finalised by the reference day (in the spring after its year) and the one before, whose
+    # follow-ups are closed; the province's money of the latest round's year on is a reward in lieu of subsidy.
+    assert set(AssessmentScheme.objects.values_list("year", flat=True)) == {latest_round - 1, latest_round}
+    finalised = {a.period: a.finalised_at.date() for a in Assessment.objects.all()}
+    assert date(latest_round + 1, 4, 20) <= finalised[str(latest_round)] <= min(day, date(latest_round + 1, 4, 22))
+    assert not FollowUp.objects.filter(assessment__period=str(latest_round - 1)).exclude(status=FollowUpStatus.CLOSED).exists()
+    years = set(FundingSource.objects.values_list("fiscal_year", flat=True))
+    assert min(years) >= latest_round - 1 and max(years) <= day.year
+    rewards = FundingSource.objects.filter(kind=SourceKind.PROVINCIAL_SPECIAL, mechanism=Mechanism.REWARD_IN_LIEU)
+    assert rewards.exists() and not rewards.filter(fiscal_year__lt=latest_round).exists()
+
+    # Late work as a county sees it: a handful of overdue and of silent projects, most work under way on time.
+    projects = Project.objects.within(COUNTY)
+    overdue, stale = projects.filter(overdue_q(day)).count(), projects.filter(stale_q(day)).count()
+    building = projects.filter(status=ProjectStatus.UNDER_CONSTRUCTION)
+    assert 1 <= overdue <= max(3, projects.count() // 10), (overdue, projects.count())
+    assert 1 <= stale <= max(3, building.count() // 3), (stale, building.count())
+    assert building.filter(planned_end__gte=day).count() > building.count() // 2
+
+    # The dashboard's trend (the last twelve months, this one included): progress reports and payments every month.
+    admin = get_user_model().objects.get(username=DEMO_SUPERUSER[0])
+    trend = dashboard(user=admin, region=Region.objects.get(code=COUNTY), today=day).trend
+    assert [m["month"] for m in trend][-1] == day.replace(day=1)
+    assert all(m["reports"] > 0 for m in trend), [(m["month"], m["reports"]) for m in trend]
+    assert trend[-1]["disbursed"] > 0 and sum(m["disbursed"] > 0 for m in trend) >= 9, trend
+
+
+# --- Marked as sample data for the reports (issue 18, item 15) ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_county_is_recorded_as_holding_sample_data(seeded):
+    """What every report and export covering the county reads to say its figures are samples (the reports layer
+    does not know this app): the county's mark, through the audited service, once."""
+    from villages.models import Region, SampleData
+    from villages.selectors import sample_data_kinds
+
+    assert Region.objects.get(code=COUNTY).sample_data == SampleData.SAMPLE
+    assert set(Region.objects.exclude(sample_data="").values_list("code", flat=True)) == {COUNTY}
+    for code in ("33", "3305", COUNTY, "330523108"):  # above it, the county itself, below it
+        assert sample_data_kinds(code) == [SampleData.SAMPLE]
+    assert sample_data_kinds("330522") == [] and sample_data_kinds("3301") == []
+
+
+@pytest.mark.django_db
+def test_a_county_seeded_before_the_mark_gets_it_on_the_next_run(seeded):
+    from core.models import AuditEntry
+    from villages.models import Region, SampleData
+
+    Region.objects.filter(code=COUNTY).update(sample_data="")  # as seeded by an earlier version
+    audit_rows = AuditEntry.objects.count()
+    assert seed_demo(county_code=COUNTY)["created"] is False
+    assert Region.objects.get(code=COUNTY).sample_data == SampleData.SAMPLE
+    assert AuditEntry.objects.count() == audit_rows + 1  # the mark's row, nothing else

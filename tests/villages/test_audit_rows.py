@@ -30,7 +30,16 @@ def village_update(county, village):
                                                     "longitude": [None, "119.680000"]})]
 
 
-CASES = {"village_update": village_update}
+def region_mark_sample_data(county, village):
+    from villages.models import Region, SampleData
+
+    anji = Region.objects.get(code="330523")
+    services.region_mark_sample_data(actor=None, region=anji, kind=SampleData.SAMPLE)
+    services.region_mark_sample_data(actor=None, region=anji, kind=SampleData.SAMPLE)  # marked already: no row
+    return [Row(None, A.UPDATE, anji, changes={"sample_data": ["", "sample"]})]
+
+
+CASES = {"village_update": village_update, "region_mark_sample_data": region_mark_sample_data}
 NO_AUDIT_ROW = {
     "import_divisions": "loads the statistical division codes (regions and village names) from the published "
                         "files, hundreds of thousands of rows per run by a management command with no actor; the "

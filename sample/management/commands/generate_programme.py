@@ -1,9 +1,11 @@
-"""python manage.py generate_programme --province 33 [--seed N]: a synthetic programme at province
-scale over the real villages (scale-test data, marked as such), then the dashboards' figures."""
+"""python manage.py generate_programme --province 33 [--seed N] [--as-of YYYY-MM-DD]: a synthetic programme at
+province scale over the real villages (scale-test data, marked as such), then the dashboards' figures."""
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard.stats import rebuild
+from sample.base import ReferenceDayRefused
 from sample.management.guards import add_force_argument, refuse_in_production
+from sample.management.options import add_as_of_argument
 from sample.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 
 
@@ -16,16 +18,19 @@ class Command(BaseCommand):
         parser.add_argument("--projects-per-village", type=int, default=10)
         parser.add_argument("--reports-per-project", type=int, default=10)
         parser.add_argument("--if-missing", action="store_true", help="Do nothing (and succeed) when the data is there.")
+        add_as_of_argument(parser)
         add_force_argument(parser)
 
-    def handle(self, *args, province, seed, projects_per_village, reports_per_project, if_missing=False, force=False,
-               **options):
+    def handle(self, *args, province, seed, projects_per_village, reports_per_project, if_missing=False, as_of=None,
+               force=False, **options):
         refuse_in_production("generate_programme", "it fills a province with synthetic projects and money", force=force)
         try:
             result = generate_programme(
                 province=province, seed=seed, projects_per_village=projects_per_village,
-                reports_per_project=reports_per_project, log=self.stdout.write,
+                reports_per_project=reports_per_project, today=as_of, log=self.stdout.write,
             )
+        except ReferenceDayRefused as error:
+            raise CommandError(str(error)) from None
         except AlreadyGenerated as error:
             if if_missing and "already" in str(error):
                 self.stdout.write(f"{error} Nothing to do.")

@@ -1,4 +1,4 @@
-"""python manage.py seed_demo [--county 330523] [--seed N]"""
+"""python manage.py seed_demo [--county 330523] [--seed N] [--as-of YYYY-MM-DD]"""
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,20 +9,21 @@ from sample.demo import (
     DEMO_PASSWORD,
     DEMO_SUPERUSER,
     DEMO_USERS,
-    REFERENCE_DATE,
     SAMPLE_MARK,
     DemoDataMissing,
+    ReferenceDayRefused,
     seed_demo,
 )
 from sample.management.guards import add_force_argument, refuse_in_production
+from sample.management.options import add_as_of_argument
 from sample.people import other_accounts_line
 
 
 class Command(BaseCommand):
     help = (
         "Seed a sample programme (projects, funding, assessments, demo users) on the real villages of a county "
-        "loaded by import_divisions. Every figure is invented sample data. Deterministic for a seed; a second "
-        "run for the same county writes nothing."
+        "loaded by import_divisions. Every figure is invented sample data, dated as of today (or --as-of). "
+        "Deterministic for a seed and a reference day; a second run for the same county writes nothing."
     )
 
     def add_arguments(self, parser):
@@ -31,22 +32,26 @@ class Command(BaseCommand):
             help=f"six-digit county code (default {DEFAULT_COUNTY}, 安吉县)",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+        add_as_of_argument(parser)
         add_force_argument(parser)
 
-    def handle(self, *args, county, seed, verbosity, force=False, **options):
+    def handle(self, *args, county, seed, verbosity, as_of=None, force=False, **options):
         refuse_in_production(
             "seed_demo", f"it creates sample projects and demo accounts with the published password {DEMO_PASSWORD!r}",
             force=force,
         )
         started = time.monotonic()
         try:
-            counts = seed_demo(county_code=county, seed=seed)
-        except DemoDataMissing as exc:
+            counts = seed_demo(county_code=county, seed=seed, as_of=as_of)
+        except (DemoDataMissing, ReferenceDayRefused) as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
         created = counts.pop("created")
+        reference_day = counts.pop("as_of")
         if created:
-            self.stdout.write(self.style.SUCCESS(f"Seeded the sample programme of county {county} in {elapsed:.2f} s."))
+            self.stdout.write(self.style.SUCCESS(
+                f"Seeded the sample programme of county {county}, dated as of {reference_day:%Y-%m-%d}, in {elapsed:.2f} s."
+            ))
         else:
             self.stdout.write(
                 self.style.WARNING(f"County {county} already has its sample programme: nothing written.")
@@ -57,8 +62,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {key:<{width}} {value:>8,}")
         self.stdout.write(
             self.style.WARNING(
-                f"All projects, amounts, scores and names are sample data ({SAMPLE_MARK}), "
-                f"dated as of {REFERENCE_DATE:%Y-%m-%d}: not real figures."
+                f"All projects, amounts, scores and names are sample data ({SAMPLE_MARK}): not real figures. "
+                "Reports and exports covering the county say so."
             )
         )
         if verbosity >= 1:
@@ -72,3 +77,4 @@ class Command(BaseCommand):
             others = other_accounts_line()
             if others:
                 self.stdout.write(others)
+
