@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NamedBlankChoice
 from villages.models import VillageCategory
 
 from .models import AssessmentScheme, Indicator
@@ -108,7 +109,7 @@ class SchemeCopyForm(forms.Form):
         self.fields["region"].choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(NamedBlankChoice, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["category", "name", "description", "max_score", "order"]

@@ -25,3 +25,18 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
+
+
+class NamedBlankChoice:
+    """A form mixin: the blank choice of every select says what it is ("请选择…"), not Django's "---------"
+    (issue 18, item 13: everything on a zh-hans page is in Chinese)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            choices = getattr(field, "choices", None)
+            if choices is None or isinstance(field, forms.ModelChoiceField):
+                if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+                    field.empty_label = _("Choose…")
+                continue
+            field.choices = [(value, _("Choose…") if label == "---------" else label) for value, label in choices]
