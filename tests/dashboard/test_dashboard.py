@@ -342,3 +342,16 @@ def test_renamed_counties_have_todays_codes(db):
     names = {code: entry["name"] for code, entry in outlines.outlined(outlines.county_names()).items()}
     assert names["330112"] == "临安区" and names["331083"] == "玉环市"
     assert len(names) == 87  # 90 counties, less 临平区, 钱塘区, 龙港市
+
+
+def test_an_area_with_no_completion_shows_a_dash_without_a_percent_sign(client, db):
+    """A township with villages but no project has no completion: "—", not "—%" (a screenshot, issue 18 item 20)."""
+    VillageFactory(code="330523108204")
+    ProjectFactory(village=VillageFactory(township_code="330523001", code="330523001211"), status=S.UNDER_CONSTRUCTION,
+                   percent_complete=40, actual_start=TODAY - datetime.timedelta(days=30))
+    stats.rebuild("")
+    client.force_login(user_with("anji", (Role.COUNTY_STAFF, "330523")))
+    page = client.get(reverse("dashboard:region", args=["330523"])).content.decode()
+    assert "—%" not in page
+    assert 'data-value="-1">—</td>' in page  # 天荒坪镇: no project
+    assert 'data-value="40.0">40.0%</td>' in page  # 递铺街道
