@@ -143,8 +143,10 @@ def test_a_report_over_http_generated_by_a_real_worker_then_a_killed_worker(stac
     status, data, headers = stack.call("GET", done["download_url"], token)
     assert status == 200 and headers["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(data))
-    villages = list(book["村庄"].iter_rows(min_row=2, values_only=True))
-    header = [c.value for c in book["村庄"][1]]
+    # The county holds the sample programme: every sheet opens with the sample banner, the header below it.
+    assert book["村庄"]["A1"].value == "示例数据：非真实数据"
+    villages = list(book["村庄"].iter_rows(min_row=3, values_only=True))
+    header = [c.value for c in book["村庄"][2]]
     column = {name: header.index(name) for name in ("预算（元）", "已拨付（元）", "项目")}
     live = Project.objects.filter(village__code__startswith="330523").exclude(status=ProjectStatus.CANCELLED)
     assert len(villages) == Village.objects.filter(code__startswith="330523").count()
@@ -154,7 +156,8 @@ def test_a_report_over_http_generated_by_a_real_worker_then_a_killed_worker(stac
     assert sum(v[column["项目"]] for v in villages) == Project.objects.filter(village__code__startswith="330523").count()
     from django.utils import timezone
 
-    assert book["逾期项目"].max_row - 1 == Project.objects.filter(overdue_q(timezone.localdate()), village__code__startswith="330523").count()
+    # (the banner and the header above the rows)
+    assert book["逾期项目"].max_row - 2 == Project.objects.filter(overdue_q(timezone.localdate()), village__code__startswith="330523").count()
 
     # 2. A slow run (a pause at each progress checkpoint), killed with SIGKILL once it is under way.
     stack.kill_worker()
