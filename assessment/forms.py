@@ -69,7 +69,7 @@ class ReinspectionForm(forms.Form):
 SCORE = forms.NumberInput(attrs={"min": "0", "step": "0.01", "inputmode": "decimal"})
 
 
-class SchemeForm(forms.ModelForm):
+class SchemeForm(NamedBlankChoice, forms.ModelForm):
     """A scheme's values; ``regions`` (the regions the user issues schemes for) gives the issuing region's choices
     when a scheme is created (it stays with the scheme: no region field when editing)."""
 

@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NamedBlankChoice
+
 from .models import FundingSource, Mechanism, SourceKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -9,7 +11,7 @@ BACKDATE_HELP = _("Needed only when the date is more than 90 days ago or before 
 MONEY = forms.NumberInput(attrs={"min": "0.01", "step": "0.01", "inputmode": "decimal", "data-money": "1"})
 
 
-class FundingSourceForm(forms.ModelForm):
+class FundingSourceForm(NamedBlankChoice, forms.ModelForm):
     region = forms.CharField(label=_("administering region"), max_length=9, help_text=_("Division code: 33, 3305, 330523 ..."))
     beneficiary_region = forms.CharField(
         label=_("earmarked for"), max_length=9, required=False,
@@ -29,7 +31,7 @@ class FundingSourceForm(forms.ModelForm):
         pass
 
 
-class FundingSourceEditForm(forms.ModelForm):
+class FundingSourceEditForm(NamedBlankChoice, forms.ModelForm):
     beneficiary_region = forms.CharField(
         label=_("earmarked for"), max_length=9, required=False,
         help_text=_("Division code of the region below the administering region that the money is earmarked for. "

@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MultipleFileField, MultipleFileInput
+from core.forms import MultipleFileField, MultipleFileInput, NamedBlankChoice
 
 from .models import MaintenanceBody, ProgressReport, Project
 
@@ -10,7 +10,7 @@ from .models import MaintenanceBody, ProgressReport, Project
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(NamedBlankChoice, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
