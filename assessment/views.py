@@ -116,8 +116,9 @@ def round_finalise(request, scheme, period, county):
             request, title=_("Finalise the round"),
             question=_("Do you really want to finalise the %(period)s round of %(county)s under “%(scheme)s”?")
             % {"period": period, "county": area.name, "scheme": scheme.name},
-            consequence=_("%(count)s assessments will be finalised, ranked, and follow-ups opened for the bottom group. "
-                          "The scheme is frozen from then on; a finalised assessment can only be reopened with a reason.")
+            # (The scheme froze when the round's first assessment started: assessment.services.scheme_in_use.)
+            consequence=_("%(count)s assessments will be finalised, ranked, and follow-ups opened for the bottom group; "
+                          "a finalised assessment can only be reopened with a reason.")
             % {"count": pending},
             confirm_label=_("Yes, finalise the round"), danger=False,
             back_url=reverse("assessment:round", kwargs={"scheme": scheme.pk, "period": period, "county": county}),
