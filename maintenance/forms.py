@@ -1,6 +1,7 @@
 """Forms check the shape of input only; the rules live in maintenance.services."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import NamedBlankChoice
 
@@ -65,7 +66,7 @@ class KeeperCreateForm(KeeperForm):
 class AssignForm(NamedBlankChoice, forms.Form):
     keeper = forms.ModelChoiceField(label=_("keeper"), queryset=Keeper.objects.none())
     chief_type = forms.ChoiceField(label=_("chief type"), choices=[("", "---------"), *ChiefType.choices])
-    starts_on = forms.DateField(label=_("from"), widget=DATE)
+    starts_on = forms.DateField(label=pgettext_lazy("period", "from"), widget=DATE)
 
     def __init__(self, *args, keepers=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -177,7 +177,7 @@ class Asset(TimeStampedModel):
 class Keeper(TimeStampedModel):
     """A named person on a township's or county's roster of keepers (管护人员)."""
 
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     organisation = models.CharField(_("organisation"), max_length=120, blank=True)
     user = models.ForeignKey(
@@ -213,8 +213,8 @@ class KeeperAssignment(models.Model):
         "villages.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="keeper_assignments",
         verbose_name=_("village"),
     )
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"), null=True, blank=True)
+    starts_on = models.DateField(pgettext_lazy("period", "from"))
+    ends_on = models.DateField(pgettext_lazy("period", "until"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("assigned by"),
