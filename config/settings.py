@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "projects",
     "funding",
     "assessment",
+    "maintenance",
     "dashboard",
     "reports",
     "portal",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("projects/", include(([*project_urls.urlpatterns, *portal_urls.project_patterns], project_urls.app_name))),
     path("funding/", include("funding.urls")),
     path("assessment/", include("assessment.urls")),
+    path("maintenance/", include("maintenance.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -70,6 +70,11 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "report.request": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
     # The funding ledger as a workbook (a report job): everyone who reads the ledger pages, for their own area.
     "report.request_ledger": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
+    # Long-term maintenance (长效管护): township officials and county staff register, edit and retire the assets of
+    # their area, keep their rosters of keepers (a township's, a county's) and assign keepers; supervisors read.
+    "asset.manage": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    "keeper.manage": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    "keeper.assign": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
     # Marking a region's figures as invented (sample or scale-test data): no role's action. The command line does it
     # (seed_demo, generate_programme, with no actor, as grant_role grants); of the people, only a superuser could.
     "region.mark_sample_data": {},
@@ -97,6 +102,9 @@ AREA_PATHS: dict[str, str] = {
     "dashboard.townshipstats": "township__code",
     "core.roleassignment": "region__code",
     "reports.reportjob": "region__code",
+    "maintenance.asset": "village__code",
+    "maintenance.keeper": "region__code",  # the township or county whose roster it is
+    "maintenance.keeperassignment": "keeper__region__code",
 }
 # Rows administered at a level above the user (a provincial fund, a city's
 # assessment scheme) are visible to the users below it: they allocate from

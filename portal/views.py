@@ -1,5 +1,6 @@
 """Pages that combine several apps: home with the to-do list, the village page, the project page."""
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -11,6 +12,7 @@ from core.views import PortalAccessMixin, ScopedDetailView
 from funding import selectors as funding_selectors
 from funding.selectors import figures_for_area
 from funding.services import FUNDABLE_STATUSES
+from maintenance import selectors as maintenance_selectors
 from projects import selectors as project_selectors
 from projects import services as project_services
 from projects.forms import TransitionForm
@@ -62,6 +64,11 @@ class VillageDetailView(ScopedDetailView):
             assessment_selectors.open_follow_ups_q(), village=self.object
         )
         context["promotions"] = assessment_selectors.promotions_of(self.object)
+        context["assets"] = maintenance_selectors.assets_of(user=self.request.user, village=self.object)
+        context["add_asset_url"] = (
+            reverse("maintenance:asset_create") + "?village=" + self.object.code
+            if scoping.can(self.request.user, "asset.manage", self.object) else ""
+        )
         context["project_totals"] = projects.aggregate(
             count=Count("id"), budget=Sum("budget"), done=Count("id", filter=Q(status__in=DONE_STATUSES))
         )
@@ -115,4 +122,9 @@ class ProjectDetailView(ScopedDetailView):
         )
         context["timeline"] = project_timeline(project)
         context["return_reason"] = return_reason(project)
+        context["assets"] = maintenance_selectors.assets_of(user=user, project=project)
+        context["add_asset_url"] = (
+            reverse("maintenance:asset_create") + f"?project={project.pk}"
+            if project.status == ProjectStatus.ACCEPTED and scoping.can(user, "asset.manage", project) else ""
+        )
         return context

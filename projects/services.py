@@ -31,6 +31,7 @@ from .models import (
     ProjectTransition,
 )
 from .photos import MAX_PHOTOS, PhotoRejected
+from .signals import project_accepted
 
 S = ProjectStatus
 
@@ -190,6 +191,10 @@ def project_transition(
             actor=actor, action=AuditAction.TRANSITION, obj=current,
             changes=audit.diff(before, audit.snapshot(current)), note=reason,
         )
+        if spec.target == S.ACCEPTED:
+            # The layers above (maintenance) register the facility as an asset, in this transaction: a refusal
+            # there rolls the acceptance back.
+            project_accepted.send(sender=Project, project=current, actor=actor, on_date=today)
         village_changed(current.village_id)
         return current
 

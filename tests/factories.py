@@ -218,3 +218,38 @@ def api_token(user) -> str:
 
     _row, token = AuthToken.objects.create(user=user)
     return token
+
+
+class AssetFactory(DjangoModelFactory):
+    class Meta:
+        model = "maintenance.Asset"
+
+    kind = "sewage_station"
+    village = factory.SubFactory(VillageFactory)
+    name = factory.Sequence(lambda n: f"污水处理终端{n}")
+    quantity = Decimal("1")
+    unit = "stations"
+    commissioned_on = datetime.date(2020, 6, 1)
+    owner_kind = "village_collective"
+    owner_name = "村股份经济合作社"
+    maintenance_body = "village_collective"
+
+
+class KeeperFactory(DjangoModelFactory):
+    class Meta:
+        model = "maintenance.Keeper"
+
+    name = factory.Sequence(lambda n: f"管护员{n}")
+    phone = "13800000000"
+    organisation = "村委会"
+    region = factory.LazyFunction(lambda: region("330523108"))
+
+
+class KeeperAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = "maintenance.KeeperAssignment"
+
+    keeper = factory.SubFactory(KeeperFactory)
+    chief_type = "station"
+    asset = factory.SubFactory(AssetFactory)
+    starts_on = datetime.date(2021, 1, 1)

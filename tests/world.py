@@ -101,6 +101,7 @@ def build_world():
     world["payment"] = DisbursementFactory(allocation=world["allocation"], amount=Decimal("100000"), paid_on=datetime.date(2024, 5, 1))
     world.update(_assessment_world(village))
     world["report"] = _report(region("330523108"), village.code)
+    world.update(_maintenance_world(village, "余村"))
     User = get_user_model()
     for kind, (role, code) in GRANTS.items():
         user = User.objects.create_user(kind, password=PASSWORD)
@@ -150,6 +151,8 @@ def _far_world(area, township, county, stem):
                                                 promoted_on=datetime.date(2025, 12, 1), assessment=far["acceptance"])
     far["report"] = _report(region(township), village.code)
     far["village_change"] = VillageChange.objects.create(village_code=village.code)  # the dashboard's outbox
+    maintenance = _maintenance_world(village, stem)
+    far.update(asset=maintenance["asset"], keeper=maintenance["keeper"], keeper_assignment=maintenance["keeper_assignment"])
     return far
 
 
@@ -165,6 +168,21 @@ def _funds_from_above(xiajiang):
         "chunan_earmark": fund("浙江省专项资金（下姜片区）", "33", beneficiary_region=region("330127")),
         "xiajiang_donation": fund("杭州市社会捐赠（下姜村）", "3301", kind="social_donation", village=xiajiang),
         "jiangsu_fund": fund("江苏省乡村振兴专项资金（福山片区）", "32"),
+    }
+
+
+def _maintenance_world(village, stem):
+    """An asset of the village kept by a keeper of its township's roster since 2021, and a second keeper of that
+    roster to hand it over to."""
+    from tests.factories import AssetFactory, KeeperAssignmentFactory, KeeperFactory
+
+    asset = AssetFactory(village=village, name=f"{stem}村污水处理终端", latitude=Decimal("30.47"), longitude=Decimal("119.59"))
+    keeper = KeeperFactory(name=f"{stem}管护员", region=village.township)
+    return {
+        "asset": asset,
+        "keeper": keeper,
+        "spare_keeper": KeeperFactory(name=f"{stem}保洁员", region=village.township),
+        "keeper_assignment": KeeperAssignmentFactory(asset=asset, keeper=keeper, starts_on=datetime.date(2021, 1, 1)),
     }
 
 

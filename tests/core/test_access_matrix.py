@@ -56,6 +56,9 @@ API_COUNTY_ACTION = statuses(401, 403, 404, 201, 404, 403, 403, far=FAR_API_HIDD
 # by the county's staff and the city's supervisor; the townships, which read it, are refused (403), not kept out (404).
 SCHEME_READ = statuses(302, 200, 200, 200, 404, 200, 403, far=FAR_HIDDEN)
 SCHEME_CONFIGURE_PAGE = statuses(302, 403, 403, 200, 404, 200, 403, far=FAR_HIDDEN)
+# An asset or a keeper of 天荒坪镇: its township's official and the county's staff maintain it; supervisors read only.
+MAINTAIN_PAGE = statuses(302, 200, 404, 200, 404, 403, 403, far=FAR_HIDDEN)
+MAINTAIN = statuses(302, 302, 404, 302, 404, 403, 403, far=FAR_HIDDEN)
 SCHEME_CONFIGURE = statuses(302, 403, 403, 302, 404, 302, 403, far=FAR_HIDDEN)
 
 # route name → list of (method, url maker, expected statuses, is_write)
@@ -281,6 +284,36 @@ ACCESS = {
     # logged-in users and API clients only; anonymous 401 (tests/api/test_api_docs.py covers API_DOCS_PUBLIC on).
     "schema": [("get", lambda w: reverse("schema"), statuses(401, 200, 200, 200, 200, 200, 200, far=(200, 200, 200, 200)), False)],
     "api-docs": [("get", lambda w: reverse("api-docs"), statuses(401, 200, 200, 200, 200, 200, 200, far=(200, 200, 200, 200)), False)],
+    # Long-term maintenance (issue 19): 余村's sewage station, kept by a keeper of 天荒坪镇's roster; township officials
+    # and county staff register, edit, retire and hand over the assets of their area and keep their rosters.
+    "maintenance:assets": [("get", lambda w: reverse("maintenance:assets"), READ_ANY, False)],
+    "maintenance:asset_detail": [("get", lambda w: reverse("maintenance:asset_detail", args=[w["asset"].pk]), READ_OBJECT, False)],
+    "maintenance:asset_create": [
+        ("get", lambda w: reverse("maintenance:asset_create"), statuses(302, 200, 200, 200, 200, 403, 403, far=(200, 200, 403, 403)), False),
+        ("post", lambda w: reverse("maintenance:asset_create"), statuses(302, 302, 404, 302, 404, 403, 403, far=(404, 404, 403, 403)), True),
+    ],
+    "maintenance:asset_edit": [
+        ("get", lambda w: reverse("maintenance:asset_edit", args=[w["asset"].pk]), MAINTAIN_PAGE, False),
+        ("post", lambda w: reverse("maintenance:asset_edit", args=[w["asset"].pk]), MAINTAIN, True),
+    ],
+    "maintenance:asset_retire": [("post", lambda w: reverse("maintenance:asset_retire", args=[w["asset"].pk]), MAINTAIN, True)],
+    "maintenance:asset_assign": [
+        ("get", lambda w: reverse("maintenance:asset_assign", args=[w["asset"].pk]), MAINTAIN_PAGE, False),
+        ("post", lambda w: reverse("maintenance:asset_assign", args=[w["asset"].pk]), MAINTAIN, True),
+    ],
+    "maintenance:keepers": [("get", lambda w: reverse("maintenance:keepers"), READ_ANY, False)],
+    "maintenance:keeper_detail": [("get", lambda w: reverse("maintenance:keeper_detail", args=[w["keeper"].pk]), READ_OBJECT, False)],
+    "maintenance:keeper_create": [
+        ("get", lambda w: reverse("maintenance:keeper_create"), statuses(302, 200, 200, 200, 200, 403, 403, far=(200, 200, 403, 403)), False),
+        # Another township's official and another county's staff cannot choose 天荒坪镇's roster (form error, 200).
+        ("post", lambda w: reverse("maintenance:keeper_create"), statuses(302, 302, 200, 302, 200, 403, 403, far=(200, 200, 403, 403)), True),
+    ],
+    "maintenance:keeper_edit": [
+        ("get", lambda w: reverse("maintenance:keeper_edit", args=[w["keeper"].pk]), MAINTAIN_PAGE, False),
+        ("post", lambda w: reverse("maintenance:keeper_edit", args=[w["keeper"].pk]), MAINTAIN, True),
+    ],
+    "api:asset-list": [("get", lambda w: reverse("api:asset-list"), API_READ, False)],
+    "api:asset-detail": [("get", lambda w: reverse("api:asset-detail", args=[w["asset"].pk]), API_OBJECT, False)],
     "api:disbursement-detail": [("get", lambda w: reverse("api:disbursement-detail", args=[w["payment"].pk]), API_OBJECT, False)],
     "api:disbursement-reverse": [
         ("post", lambda w: reverse("api:disbursement-reverse", args=[w["payment"].pk]), API_COUNTY_ACTION, True)
@@ -331,6 +364,20 @@ POST_DATA = {
     "assessment:indicator_remove": lambda w: {"confirmed": "yes"},
     "funding:disbursement_create": lambda w: {"amount": "1000", "paid_on": RECENT, "voucher_no": "AJ-2025-0099"},
     "funding:disbursement_reverse": lambda w: {"reason": "凭证号录错", "confirmed": "yes"},
+    "maintenance:asset_create": lambda w: {
+        "village": w["village"].code, "kind": "public_toilet", "name": "余村游客公厕", "quantity": "1", "unit": "stations",
+        "commissioned_on": "2018-05-01", "owner_kind": "village_collective", "owner_name": "余村股份经济合作社",
+        "maintenance_body": "village_collective",
+    },
+    "maintenance:asset_edit": lambda w: {
+        "kind": "sewage_station", "name": "余村污水处理终端（一期）", "quantity": "2", "unit": "stations",
+        "commissioned_on": "2020-06-01", "owner_kind": "village_collective", "owner_name": "余村",
+        "maintenance_body": "contracted_company", "latitude": "30.47", "longitude": "119.59",
+    },
+    "maintenance:asset_retire": lambda w: {"retired_on": RECENT, "reason": "拆除重建", "confirmed": "yes"},
+    "maintenance:asset_assign": lambda w: {"keeper": w["spare_keeper"].pk, "chief_type": "station", "starts_on": RECENT},
+    "maintenance:keeper_create": lambda w: {"region": "330523108", "name": "潘春林", "phone": "13900000000", "organisation": "余村村委会"},
+    "maintenance:keeper_edit": lambda w: {"name": "余村管护员", "phone": "13911111111", "organisation": "余村村委会"},
     "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
     "password_change": lambda w: {"old_password": PASSWORD, "new_password1": "a-new-long-passphrase-2025",
                                   "new_password2": "a-new-long-passphrase-2025"},
@@ -414,6 +461,17 @@ def _state():
         list(ReportJob.objects.order_by("pk").values_list("pk", "status", "requester_id")),
         list(AuthToken.objects.order_by("digest").values_list("digest", "user_id")),
         list(get_user_model().objects.order_by("pk").values_list("pk", "password", "is_active")),
+        _maintenance_state(),
+    )
+
+
+def _maintenance_state():
+    from maintenance.models import Asset, Keeper, KeeperAssignment
+
+    return (
+        list(Asset.objects.order_by("pk").values()),
+        list(Keeper.objects.order_by("pk").values()),
+        list(KeeperAssignment.objects.order_by("pk").values()),
     )
 
 

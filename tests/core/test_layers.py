@@ -16,7 +16,7 @@ def _lint(where: Path) -> subprocess.CompletedProcess:
 
 
 def _copy_of_the_project(tmp_path: Path) -> Path:
-    for package in ("config", "core", "villages", "projects", "assessment", "funding", "dashboard", "reports", "portal", "sample"):
+    for package in ("config", "core", "villages", "projects", "assessment", "funding", "maintenance", "dashboard", "reports", "portal", "sample"):
         if (ROOT / package).is_dir():
             shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "data", "*.json"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
@@ -36,6 +36,8 @@ def test_the_project_keeps_its_layers():
         ("core/scoping.py", "    from villages.models import Village", "core is not allowed to import villages"),
         ("villages/selectors.py", "import portal.views", "villages is not allowed to import portal"),
         ("assessment/services.py", "from funding.models import Allocation", "assessment is not allowed to import funding"),
+        ("projects/services.py", "from maintenance.models import Asset", "projects is not allowed to import maintenance"),
+        ("maintenance/services.py", "    from dashboard.stats import rebuild", "maintenance is not allowed to import dashboard"),
     ],
 )
 def test_an_import_back_up_the_layers_is_refused(tmp_path, module, planted, message):

@@ -42,7 +42,7 @@ def test_every_model_with_an_area_is_registered():
     """A new domain model must say how the gate places it (or be listed as area-less)."""
     # Per user, not per area: idempotency keys are looked up by their owner only.
     arealess = {"core.user", "core.auditentry", "assessment.indicator", "core.idempotencykey"}
-    ours = ("core", "villages", "projects", "funding", "assessment", "dashboard")
+    ours = ("core", "villages", "projects", "funding", "assessment", "maintenance", "dashboard")
     labels = {model._meta.label_lower for model in apps.get_models() if model._meta.app_label in ours}
     assert labels - arealess - set(scoping.AREA_PATHS) == set()
 

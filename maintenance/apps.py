@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MaintenanceConfig(AppConfig):
+    name = "maintenance"
+    verbose_name = _("Long-term maintenance")
+
+    def ready(self):
+        # Accepting a project creates its asset (projects.signals.project_accepted, sent inside the acceptance's
+        # transaction): projects sits below maintenance and never imports it.
+        from projects.signals import project_accepted
+
+        from .receivers import create_asset_on_acceptance
+
+        project_accepted.connect(create_asset_on_acceptance, dispatch_uid="maintenance.create_asset_on_acceptance")
