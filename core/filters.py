@@ -3,6 +3,7 @@ import re
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +14,18 @@ MAX_ID = 2**63 - 1  # the largest primary key the database holds (bigint)
 def ascii_digits(value: str) -> bool:
     """Digits 0-9 only: ``"²".isdigit()`` and ``"٣".isdigit()`` are true, and neither is a code or an id."""
     return bool(value) and value.isascii() and value.isdigit()
+
+
+def search_village_objects(queryset, value: str):
+    """The search box of a list of things that belong to a village (projects, assets): digits find an id or the
+    villages under a code; other text the thing's name or its village's."""
+    value = value.strip()
+    if not value:
+        return queryset
+    if ascii_digits(value):
+        by_code = Q(village__code__startswith=value)
+        return queryset.filter(Q(pk=int(value)) | by_code if int(value) <= MAX_ID else by_code)
+    return queryset.filter(Q(name__contains=value) | Q(village__short_name__contains=value))
 
 
 class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):

@@ -3,7 +3,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import MAX_ID, BooleanFilter, IdFilter, MultipleChoiceFilter, RegionCodeFilter, ascii_digits
+from core.filters import BooleanFilter, IdFilter, MultipleChoiceFilter, RegionCodeFilter, search_village_objects
 
 from .models import Asset, AssetKind, AssetStatus, Keeper
 from .selectors import has_keeper_q
@@ -28,13 +28,7 @@ class AssetFilterSet(django_filters.FilterSet):
         return queryset.exclude(has_keeper_q()) if value else queryset.filter(has_keeper_q())
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        if ascii_digits(value):
-            by_code = Q(village__code__startswith=value)
-            return queryset.filter(Q(pk=int(value)) | by_code if int(value) <= MAX_ID else by_code)
-        return queryset.filter(Q(name__contains=value) | Q(village__short_name__contains=value))
+        return search_village_objects(queryset, value)
 
 
 class KeeperFilterSet(django_filters.FilterSet):

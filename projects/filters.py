@@ -1,16 +1,14 @@
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import (
-    MAX_ID,
     BooleanFilter,
     IdFilter,
     MultipleChoiceFilter,
     OrderingFilter,
     RegionCodeFilter,
     UpdatedSinceFilter,
-    ascii_digits,
+    search_village_objects,
 )
 
 from .models import ProgressReport, Project, ProjectStatus, ProjectType
@@ -50,13 +48,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         return queryset.filter(stale_q()) if value else queryset.exclude(stale_q())
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        if ascii_digits(value):
-            by_code = Q(village__code__startswith=value)
-            return queryset.filter(Q(pk=int(value)) | by_code if int(value) <= MAX_ID else by_code)
-        return queryset.filter(Q(name__contains=value) | Q(village__short_name__contains=value))
+        return search_village_objects(queryset, value)
 
 
 class ProgressReportFilterSet(django_filters.FilterSet):
