@@ -38,6 +38,8 @@ def test_the_project_keeps_its_layers():
         ("assessment/services.py", "from funding.models import Allocation", "assessment is not allowed to import funding"),
         ("projects/services.py", "from maintenance.models import Asset", "projects is not allowed to import maintenance"),
         ("maintenance/services.py", "    from dashboard.stats import rebuild", "maintenance is not allowed to import dashboard"),
+        ("maintenance/selectors.py", "from funding.models import Allocation", "maintenance is not allowed to import funding"),
+        ("maintenance/services.py", "from assessment.models import Score", "maintenance is not allowed to import assessment"),
     ],
 )
 def test_an_import_back_up_the_layers_is_refused(tmp_path, module, planted, message):
