@@ -115,6 +115,51 @@ def process(upload) -> ProcessedPhoto:
     return decode(inspect(upload))
 
 
+def process_batch(photos, *, max_photos: int = MAX_PHOTOS) -> tuple[list[ProcessedPhoto], list[str]]:
+    """Check and re-encode the photos of one submission (a progress report, an inspection, a repair): every
+    header first, against the per-photo cap and the submission's budget, so nothing is decoded for a submission
+    refused for a photo's size or their sum; then each is decoded in turn (each full decode is released before
+    the next). Returns the processed photos and the refusals, one message per refused photo; any refusal refuses
+    the whole submission (the caller raises it on its ``photos`` field)."""
+    photos = list(photos or ())
+    processed: list[ProcessedPhoto] = []
+    errors: list[str] = []
+
+    def refused(number, upload, reason):
+        errors.append(
+            _("Photo %(number)s (“%(name)s”): %(reason)s") % {"number": number, "name": getattr(upload, "name", ""), "reason": reason}
+        )
+
+    if len(photos) > max_photos:
+        errors.append(_("At most %(max)s photos per report; %(count)s were chosen.") % {"max": max_photos, "count": len(photos)})
+        return processed, errors
+    checked = []
+    for number, upload in enumerate(photos, 1):
+        try:
+            checked.append(inspect(upload))
+        except PhotoRejected as rejected:
+            refused(number, upload, rejected)
+    if not errors and (over := over_budget(checked)):
+        position, reason = over
+        refused(position + 1, checked[position].upload, reason)
+    if not errors:
+        for number, item in enumerate(checked, 1):
+            try:
+                processed.append(decode(item))
+            except PhotoRejected as rejected:
+                refused(number, item.upload, rejected)
+    return processed, errors
+
+
+def attach(photo, item: ProcessedPhoto, stored: list) -> None:
+    """Put a processed photo's files on an unsaved photo row (any model with ``image`` and ``thumbnail`` fields);
+    each stored file is added to ``stored``, so the caller can remove them if its transaction rolls back."""
+    photo.image.save(item.image.name, item.image, save=False)
+    stored.append(photo.image)
+    photo.thumbnail.save(item.thumbnail.name, item.thumbnail, save=False)
+    stored.append(photo.thumbnail)
+
+
 def inspect(upload) -> CheckedPhoto:
     """Read the upload's header (no pixel is decoded) and refuse it if it is not a photo or costs too much."""
     name = getattr(upload, "name", "") or "photo"

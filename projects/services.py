@@ -30,7 +30,6 @@ from .models import (
     ProjectStatus,
     ProjectTransition,
 )
-from .photos import MAX_PHOTOS, PhotoRejected
 from .signals import project_accepted
 
 S = ProjectStatus
@@ -210,33 +209,7 @@ def progress_report_create(
     photo refuses the whole report. Files stored before a rollback are removed.
     """
     scoping.require(actor, "progress.create", project)  # before any photo is decoded
-    photos = list(photos or ())
-    processed, photo_errors = [], []
-
-    def refused(number, upload, reason):
-        photo_errors.append(
-            _("Photo %(number)s (“%(name)s”): %(reason)s") % {"number": number, "name": getattr(upload, "name", ""), "reason": reason}
-        )
-
-    if len(photos) > MAX_PHOTOS:
-        photo_errors.append(_("At most %(max)s photos per report; %(count)s were chosen.") % {"max": MAX_PHOTOS, "count": len(photos)})
-    else:
-        # Every header first: nothing is decoded for a report that is refused for a photo's size or their sum.
-        checked = []
-        for number, upload in enumerate(photos, 1):
-            try:
-                checked.append(photo_processing.inspect(upload))
-            except PhotoRejected as rejected:
-                refused(number, upload, rejected)
-        if not photo_errors and (over := photo_processing.over_budget(checked)):
-            position, reason = over
-            refused(position + 1, checked[position].upload, reason)
-        if not photo_errors:
-            for number, item in enumerate(checked, 1):  # one after another; each full decode is released
-                try:
-                    processed.append(photo_processing.decode(item))
-                except PhotoRejected as rejected:
-                    refused(number, item.upload, rejected)
+    processed, photo_errors = photo_processing.process_batch(photos)
     stored: list = []
     try:
         return _progress_report_write(
@@ -299,10 +272,7 @@ def _progress_report_write(
                 taken_at=item.taken_at, gps_latitude=item.gps_latitude, gps_longitude=item.gps_longitude,
                 uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
-            photo.image.save(item.image.name, item.image, save=False)
-            stored.append(photo.image)
-            photo.thumbnail.save(item.thumbnail.name, item.thumbnail, save=False)
-            stored.append(photo.thumbnail)
+            photo_processing.attach(photo, item, stored)
             photo.save()
             audit.record_create(actor=actor, obj=photo, note=item.original_name[:200])
         latest = current.progress_reports.order_by("-report_date", "-id").first()
