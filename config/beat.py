@@ -16,6 +16,11 @@ def beat_schedule(*, sweep_seconds: int = 60) -> dict:
 
 
 CELERY_BEAT_SCHEDULE: dict = {
+    # Maintenance: open the inspections falling due in the coming week, before the dashboards' nightly rebuild.
+    "maintenance-open-due-inspections": {
+        "task": "maintenance.open_due_inspections",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Dashboards: overdue and "no report in 30 days" depend on the date; rebuild after midnight.
     "dashboard-refresh-all-stats": {
         "task": "dashboard.refresh_all_stats",

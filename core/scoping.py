@@ -31,8 +31,12 @@ from core.models import Role
 WITHIN = "within"  # the object's area is the role's region or below it
 EXACT = "exact"  # the object's area is the role's region itself
 
-ALL_ROLES = frozenset(Role.values)
-HTML_ROLES = frozenset({Role.TOWNSHIP_OFFICIAL, Role.COUNTY_STAFF, Role.SUPERVISOR})
+# A keeper (管护员、河长、路长…) with a portal account holds this role for each village where they are responsible
+# for an asset or for the village now: it is derived, never granted (no RoleAssignment holds it), by the grant
+# sources the apps register (DERIVED_GRANTS; maintenance registers the keepers' in its AppConfig.ready()).
+KEEPER = "keeper"
+ALL_ROLES = frozenset(Role.values) | {KEEPER}
+HTML_ROLES = frozenset({Role.TOWNSHIP_OFFICIAL, Role.COUNTY_STAFF, Role.SUPERVISOR, KEEPER})
 
 # action → {role: how the object's area must relate to the role's region}
 PERMISSIONS: dict[str, dict[str, str]] = {
@@ -75,6 +79,14 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "asset.manage": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
     "keeper.manage": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
     "keeper.assign": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    # Inspections and faults: the keeper of the village, its township's official and the county's staff record
+    # inspections, report faults and record repairs; the township (or the county) verifies a repair. County staff
+    # set their county's inspection intervals.
+    "inspection.record": {KEEPER: WITHIN, Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    "fault.report": {KEEPER: WITHIN, Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    "fault.repair": {KEEPER: WITHIN, Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    "fault.verify": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    "maintenance.configure": {Role.COUNTY_STAFF: WITHIN},
     # Marking a region's figures as invented (sample or scale-test data): no role's action. The command line does it
     # (seed_demo, generate_programme, with no actor, as grant_role grants); of the people, only a superuser could.
     "region.mark_sample_data": {},
@@ -105,11 +117,16 @@ AREA_PATHS: dict[str, str] = {
     "maintenance.asset": "village__code",
     "maintenance.keeper": "region__code",  # the township or county whose roster it is
     "maintenance.keeperassignment": "keeper__region__code",
+    "maintenance.inspectioninterval": "region__code",
+    "maintenance.inspection": "asset__village__code",
+    "maintenance.inspectionphoto": "inspection__asset__village__code",
+    "maintenance.fault": "asset__village__code",
+    "maintenance.faultphoto": "fault__asset__village__code",
 }
 # Rows administered at a level above the user (a provincial fund, a city's
-# assessment scheme) are visible to the users below it: they allocate from
+# assessment scheme, a county's inspection intervals) are visible to the users below it: they allocate from
 # them and are scored against them.
-VISIBLE_FROM_BELOW = {"funding.fundingsource", "assessment.assessmentscheme"}
+VISIBLE_FROM_BELOW = {"funding.fundingsource", "assessment.assessmentscheme", "maintenance.inspectioninterval"}
 # ... unless the row is meant for another area: a provincial fund earmarked for one county, the money of one
 # village. Seen from below, such a row is visible only on its target's line (the target is the user's region,
 # above it, or below it). model label → paths to the division codes of its targets (each may be empty).
@@ -124,15 +141,22 @@ class Grant:
     code: str
 
 
+# Functions user → a queryset of (role, code) pairs, for roles that follow from what a user is rather than from a
+# role assignment (a keeper's villages). Registered by the apps that know (AppConfig.ready()); core imports none of
+# them. They are read in the same query as the assigned roles (a UNION), so they cost a request nothing more.
+DERIVED_GRANTS: list = []
+
+
 def grants(user) -> tuple[Grant, ...]:
-    """The user's role grants, read once per user object (i.e. once per request)."""
+    """The user's role grants (assigned and derived), read once per user object (i.e. once per request)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ()
     cached = getattr(user, "_qiancun_grants", None)
     if cached is None:
-        cached = tuple(
-            Grant(role, code) for role, code in user.role_assignments.values_list("role", "region_id").order_by("region_id")
-        )
+        pairs = user.role_assignments.values_list("role", "region_id")
+        if DERIVED_GRANTS:
+            pairs = pairs.order_by().union(*(source(user) for source in DERIVED_GRANTS))
+        cached = tuple(sorted({Grant(role, code) for role, code in pairs}, key=lambda grant: (grant.code, grant.role)))
         user._qiancun_grants = cached
     return cached
 

@@ -14,3 +14,11 @@ class MaintenanceConfig(AppConfig):
         from .receivers import create_asset_on_acceptance
 
         project_accepted.connect(create_asset_on_acceptance, dispatch_uid="maintenance.create_asset_on_acceptance")
+
+        # A keeper with a portal account sees (and records inspections in) the villages of their current assets.
+        from core.scoping import DERIVED_GRANTS
+
+        from .selectors import keeper_grants
+
+        if keeper_grants not in DERIVED_GRANTS:
+            DERIVED_GRANTS.append(keeper_grants)

@@ -65,3 +65,19 @@ def assignable_keepers(*, user, asset: Asset) -> QuerySet:
     """Keepers the user sees on the rosters the asset lies in (its township's, its county's)."""
     code = asset.village_id
     return restrict(Keeper.objects.select_related("region"), user).filter(region_id__in=[code[:6], code[:9]]).order_by("name", "id")
+
+
+def keeper_grants(user) -> QuerySet:
+    """(role, village code) for each village where the user, as a keeper, is responsible now: for an asset in
+    service there, or for the village itself. core.scoping unions it with the user's role assignments."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Coalesce
+
+    from core.scoping import KEEPER
+
+    return (
+        KeeperAssignment.objects.filter(current_q(), keeper__user=user)
+        .exclude(asset__status=AssetStatus.RETIRED)
+        .order_by()
+        .values_list(Value(KEEPER, output_field=CharField()), Coalesce("asset__village_id", "village_id"))
+    )

@@ -1,4 +1,4 @@
-"""Writes of assets, keepers and their assignments.
+"""Writes of assets, keepers and their assignments, inspections and faults.
 
 Every function checks the actor's right through the gate (core.scoping), runs in one transaction, locks the row
 it changes and writes its audit rows in that same transaction.
@@ -8,24 +8,43 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit, scoping
+from core.changes import village_changed
 from core.exceptions import Conflict, IllegalTransition, InvalidInput
 from core.models import AuditAction
+from projects import photos as photo_processing
 from projects.models import MaintenanceBody, ProjectStatus
 
 from .models import (
+    CHECKLISTS,
+    DEFAULT_INTERVAL_DAYS,
+    INSPECTION_LEAD_DAYS,
+    OPEN_FAULT_STATUSES,
+    REPAIR_DAYS,
     Asset,
     AssetKind,
     AssetStatus,
     AssetUnit,
     ChiefType,
+    Condition,
+    Fault,
+    FaultPhoto,
+    FaultPhotoStage,
+    FaultStatus,
+    Inspection,
+    InspectionInterval,
+    InspectionPhoto,
+    InspectionStatus,
     Keeper,
     KeeperAssignment,
     OwnerKind,
+    Severity,
     chief_for,
     kind_and_unit_for,
     owner_kind_from_text,
@@ -125,6 +144,11 @@ def asset_retire(*, actor, asset: Asset, on_date: datetime.date | None = None, r
             raise InvalidInput(field_errors={"retired_on": _("An asset cannot be retired before it was commissioned.")})
         for assignment in KeeperAssignment.objects.select_for_update().filter(asset=current, ends_on__isnull=True):
             _end(actor, assignment, max(on_date, assignment.starts_on))
+        # A retired asset is no longer inspected: its open (due) inspection goes.
+        for due in Inspection.objects.select_for_update().filter(asset=current, status=InspectionStatus.DUE):
+            audit.record(actor=actor, action=AuditAction.DELETE, obj=due, changes=audit.diff(audit.snapshot(due), {}),
+                         note=_("The asset was retired."))
+            due.delete()
         before = audit.snapshot(current)
         current.status, current.retired_on = AssetStatus.RETIRED, on_date
         current.save()
@@ -262,3 +286,346 @@ def keeper_assign_village(*, actor, village, keeper: Keeper, chief_type: str, st
         )
         audit.record_create(actor=actor, obj=assignment)
         return assignment
+
+
+# --- inspection intervals ------------------------------------------------------------------------------------
+
+def interval_days(county_code: str, kind: str) -> int:
+    """How often an asset of this kind in this county is inspected, in days."""
+    own = InspectionInterval.objects.filter(region_id=county_code, kind=kind).values_list("days", flat=True).first()
+    return own or DEFAULT_INTERVAL_DAYS[kind]
+
+
+def intervals_of(county_codes) -> dict[tuple[str, str], int]:
+    """{(county, kind): days} for every kind of the given counties, the defaults filled in (one query)."""
+    county_codes = set(county_codes)
+    result = {(county, kind): days for county in county_codes for kind, days in DEFAULT_INTERVAL_DAYS.items()}
+    for county, kind, days in InspectionInterval.objects.filter(region_id__in=county_codes).values_list("region_id", "kind", "days"):
+        result[(county, kind)] = days
+    return result
+
+
+def inspection_interval_set(*, actor, county, kind: str, days) -> InspectionInterval:
+    """A county's own interval for a kind of asset; applies from each asset's next due inspection on."""
+    with transaction.atomic():
+        scoping.require(actor, "maintenance.configure", county)
+        if len(county.code) != 6:
+            raise InvalidInput(field_errors={"region": _("Inspection intervals are set by a county.")})
+        if kind not in AssetKind.values:
+            raise InvalidInput(field_errors={"kind": _("Choose one of the listed values.")})
+        try:
+            days = int(days)
+        except (TypeError, ValueError):
+            days = 0
+        if not 1 <= days <= 366:
+            raise InvalidInput(field_errors={"days": _("Between 1 and 366 days.")})
+        interval = InspectionInterval.objects.select_for_update().filter(region=county, kind=kind).first()
+        if interval is None:
+            interval = InspectionInterval.objects.create(region=county, kind=kind, days=days)
+            audit.record_create(actor=actor, obj=interval)
+        elif interval.days != days:
+            before = audit.snapshot(interval)
+            interval.days = days
+            interval.save()
+            audit.record(actor=actor, action=AuditAction.UPDATE, obj=interval, changes=audit.diff(before, audit.snapshot(interval)))
+        return interval
+
+
+# --- inspections ---------------------------------------------------------------------------------------------
+
+def next_due_on(asset: Asset, last_done_on: datetime.date | None, days: int) -> datetime.date:
+    """An asset is inspected at least every ``days`` days: the next inspection is due that long after the last
+    one (scheduled or not); an asset never inspected is first due that long after it was commissioned, or after it
+    was registered in the portal if that is later (a facility of 2010 registered today is not years overdue)."""
+    if last_done_on is not None:
+        return last_done_on + datetime.timedelta(days=days)
+    registered = timezone.localdate(asset.created_at) if asset.created_at else asset.commissioned_on
+    return max(asset.commissioned_on + datetime.timedelta(days=days), registered)
+
+
+def inspections_open_due(*, today: datetime.date | None = None, county_code: str | None = None) -> int:
+    """The beat task's service (maintenance.tasks.open_due_inspections): for every asset in service with no open
+    inspection whose next inspection falls within INSPECTION_LEAD_DAYS, open it as due. Idempotent: an asset holds
+    at most one due inspection (a constraint), so a second run, or two at once, open nothing more. Returns how
+    many were opened."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=INSPECTION_LEAD_DAYS)
+    assets = Asset.objects.filter(status=AssetStatus.IN_SERVICE).exclude(inspections__status=InspectionStatus.DUE)
+    if county_code:
+        assets = assets.filter(village__code__startswith=county_code)
+    counties = assets.order_by().annotate(county=Substr("village_id", 1, 6)).values_list("county", flat=True).distinct()
+    opened = 0
+    for county in sorted(counties):
+        intervals = intervals_of([county])
+        rows = (
+            assets.filter(village__code__startswith=county)
+            .annotate(last_done=Max("inspections__done_on", filter=Q(inspections__status=InspectionStatus.DONE)))
+            .only("pk", "kind", "commissioned_on", "created_at", "village_id")
+            .order_by("pk")
+        )
+        new = []
+        for asset in rows.iterator(chunk_size=2000):
+            due_on = next_due_on(asset, asset.last_done, intervals[(county, asset.kind)])
+            if due_on <= horizon:
+                new.append(Inspection(asset_id=asset.pk, due_on=due_on))
+        with transaction.atomic():
+            created = _create_due(new)
+            audit.record_created_in_bulk(actor=None, objs=created, note=_("Opened by the inspection schedule."))
+        opened += len(created)
+    return opened
+
+
+def _create_due(new: list[Inspection]) -> list[Inspection]:
+    """Insert the due inspections; if another run opened some meanwhile (the one-due-per-asset constraint), insert
+    the others one by one and skip those."""
+    try:
+        with transaction.atomic():
+            return Inspection.objects.bulk_create(new, batch_size=1000)
+    except IntegrityError:
+        created = []
+        for inspection in new:
+            inspection.pk = None
+            try:
+                with transaction.atomic():
+                    inspection.save(force_insert=True)
+                created.append(inspection)
+            except IntegrityError:
+                continue
+        return created
+
+
+def _check_position(latitude, longitude, errors: dict) -> None:
+    if (latitude is None) != (longitude is None):
+        errors["longitude" if longitude is None else "latitude"] = _("Give both latitude and longitude, or neither.")
+    elif latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        errors["latitude"] = _("Not a position on Earth.")
+
+
+def _check_checklist(kind: str, checklist) -> dict:
+    """{key: bool} for the keys of the kind's checklist; anything else is refused."""
+    keys = {key for key, _label in CHECKLISTS[kind]}
+    if not isinstance(checklist, dict) or set(checklist) - keys or not all(isinstance(v, bool) for v in checklist.values()):
+        raise InvalidInput(field_errors={"checklist": _("Only the items of this asset's checklist, each ticked or not.")})
+    return {key: checklist.get(key, False) for key in sorted(keys)}
+
+
+def _store_photos(model, owner_field: str, owner, processed, actor, stored: list, **extra) -> None:
+    for item in processed:
+        photo = model(
+            **{owner_field: owner}, content_type=item.content_type, size_bytes=item.size_bytes, taken_at=item.taken_at,
+            gps_latitude=item.gps_latitude, gps_longitude=item.gps_longitude, uploaded_by=_user(actor), **extra,
+        )
+        photo_processing.attach(photo, item, stored)
+        photo.save()
+        audit.record_create(actor=actor, obj=photo, note=item.original_name[:200])
+
+
+def _with_photos(photos, write):
+    """Check and re-encode the photos before anything is written, then write; the files stored by a write that
+    rolls back are removed."""
+    processed, photo_errors = photo_processing.process_batch(photos)
+    stored: list = []
+    try:
+        return write(processed, photo_errors, stored)
+    except BaseException:
+        for file_field in stored:
+            file_field.storage.delete(file_field.name)
+        raise
+
+
+def inspection_record(
+    *, actor, asset: Asset, done_on: datetime.date, condition: int, checklist: dict | None = None, notes: str = "",
+    latitude=None, longitude=None, photos=(), fault: dict | None = None,
+) -> Inspection:
+    """Record an inspection of an asset: it completes the asset's due inspection, or, with none due, is recorded as
+    an extra (unscheduled) one. ``fault`` ({"severity", "description"}) reports what was found broken, in the same
+    transaction. The next inspection falls due an interval after this one (inspections_open_due)."""
+    scoping.require(actor, "inspection.record", asset)
+
+    def write(processed, photo_errors, stored):
+        with transaction.atomic():
+            scoping.require(actor, "inspection.record", asset)
+            current = _lock(asset)
+            errors = {}
+            if current.status == AssetStatus.RETIRED:
+                raise IllegalTransition(_("A retired asset is no longer inspected."))
+            if done_on > timezone.localdate():
+                errors["done_on"] = _("The inspection date cannot be in the future.")
+            elif done_on < current.commissioned_on:
+                errors["done_on"] = _("The inspection date cannot be before the asset was commissioned.")
+            if condition not in Condition.values:
+                errors["condition"] = _("Choose a condition from 1 to 5.")
+            _check_position(latitude, longitude, errors)
+            if photo_errors:
+                errors["photos"] = photo_errors
+            items = _check_checklist(current.kind, checklist or {})
+            if fault is not None:
+                _check_fault(fault, errors)
+            if errors:
+                raise InvalidInput(field_errors=errors)
+            inspection = Inspection.objects.select_for_update().filter(asset=current, status=InspectionStatus.DUE).first()
+            before = audit.snapshot(inspection) if inspection else None
+            if inspection is None:
+                inspection = Inspection(asset=current, due_on=done_on, scheduled=False)
+            inspection.status, inspection.done_on, inspection.condition = InspectionStatus.DONE, done_on, condition
+            inspection.checklist, inspection.notes = items, (notes or "").strip()
+            inspection.latitude, inspection.longitude, inspection.inspector = latitude, longitude, _user(actor)
+            inspection.save()
+            if before is None:
+                audit.record_create(actor=actor, obj=inspection)
+            else:
+                audit.record(actor=actor, action=AuditAction.TRANSITION, obj=inspection,
+                             changes=audit.diff(before, audit.snapshot(inspection)))
+            _store_photos(InspectionPhoto, "inspection", inspection, processed, actor, stored)
+            if fault is not None:
+                _fault_create(actor, current, severity=fault["severity"], description=fault["description"],
+                              reported_on=done_on, inspection=inspection)
+            village_changed(current.village_id)
+            return inspection
+
+    return _with_photos(photos, write)
+
+
+# --- faults --------------------------------------------------------------------------------------------------
+
+def repair_deadline(severity: str, reported_on: datetime.date) -> datetime.date:
+    return reported_on + datetime.timedelta(days=REPAIR_DAYS[severity])
+
+
+def _check_fault(data: dict, errors: dict) -> None:
+    if data.get("severity") not in Severity.values:
+        errors["severity"] = _("Choose one of the listed values.")
+    if not (data.get("description") or "").strip():
+        errors["description"] = _("Say what is broken.")
+
+
+def _fault_create(actor, asset, *, severity, description, reported_on, inspection=None) -> Fault:
+    fault = Fault.objects.create(
+        asset=asset, inspection=inspection, severity=severity, description=description.strip(), reported_on=reported_on,
+        deadline=repair_deadline(severity, reported_on), reported_by=_user(actor),
+    )
+    audit.record_create(actor=actor, obj=fault)
+    return fault
+
+
+def fault_report(
+    *, actor, asset: Asset, severity: str, description: str, reported_on: datetime.date | None = None, photos=(),
+) -> Fault:
+    """Report a fault of an asset directly (not at an inspection); its repair deadline follows from its severity."""
+    scoping.require(actor, "fault.report", asset)
+
+    def write(processed, photo_errors, stored):
+        with transaction.atomic():
+            scoping.require(actor, "fault.report", asset)
+            current = _lock(asset)
+            if current.status == AssetStatus.RETIRED:
+                raise IllegalTransition(_("A retired asset has no faults to repair."))
+            day = reported_on or timezone.localdate()
+            errors = {}
+            _check_fault({"severity": severity, "description": description}, errors)
+            if day > timezone.localdate():
+                errors["reported_on"] = _("The date cannot be in the future.")
+            if photo_errors:
+                errors["photos"] = photo_errors
+            if errors:
+                raise InvalidInput(field_errors=errors)
+            fault = _fault_create(actor, current, severity=severity, description=description, reported_on=day)
+            _store_photos(FaultPhoto, "fault", fault, processed, actor, stored, stage=FaultPhotoStage.REPORTED)
+            village_changed(current.village_id)
+            return fault
+
+    return _with_photos(photos, write)
+
+
+def _lock_fault(fault: Fault) -> Fault:
+    return Fault.objects.select_for_update(of=("self",)).select_related("asset").get(pk=fault.pk)
+
+
+def _check_day(day: datetime.date, not_before: datetime.date, field: str) -> None:
+    if day > timezone.localdate():
+        raise InvalidInput(field_errors={field: _("The date cannot be in the future.")})
+    if day < not_before:
+        raise InvalidInput(field_errors={field: _("The date cannot be before %(date)s.") % {"date": not_before.isoformat()}})
+
+
+def _fault_step(actor, fault: Fault, to_status: str, changes: dict, note: str = "") -> Fault:
+    before = audit.snapshot(fault)
+    fault.status = to_status
+    for field, value in changes.items():
+        setattr(fault, field, value)
+    fault.save()
+    audit.record(actor=actor, action=AuditAction.TRANSITION, obj=fault, changes=audit.diff(before, audit.snapshot(fault)), note=note)
+    village_changed(fault.asset.village_id)
+    return fault
+
+
+def fault_start_repair(*, actor, fault: Fault, on_date: datetime.date | None = None) -> Fault:
+    """reported → repairing: someone is on it."""
+    with transaction.atomic():
+        scoping.require(actor, "fault.repair", fault)
+        current = _lock_fault(fault)
+        if current.status != FaultStatus.REPORTED:
+            raise IllegalTransition(_("Only a reported fault can go under repair; this one is %(status)s.")
+                                    % {"status": current.get_status_display()})
+        day = on_date or timezone.localdate()
+        _check_day(day, current.reported_on, "repair_started_on")
+        return _fault_step(actor, current, FaultStatus.REPAIRING, {"repair_started_on": day})
+
+
+def fault_mark_repaired(*, actor, fault: Fault, repaired_on: datetime.date, notes: str, photos=()) -> Fault:
+    """reported or repairing → repaired, with what was done and at least one photo of the result, for the township
+    to verify."""
+    scoping.require(actor, "fault.repair", fault)
+
+    def write(processed, photo_errors, stored):
+        with transaction.atomic():
+            scoping.require(actor, "fault.repair", fault)
+            current = _lock_fault(fault)
+            if current.status not in OPEN_FAULT_STATUSES:
+                raise IllegalTransition(_("This fault is %(status)s: it cannot be marked repaired.")
+                                        % {"status": current.get_status_display()})
+            _check_day(repaired_on, current.repair_started_on or current.reported_on, "repaired_on")
+            errors = {}
+            if not (notes or "").strip():
+                errors["repair_notes"] = _("Say what was repaired.")
+            if photo_errors:
+                errors["photos"] = photo_errors
+            elif not processed:
+                errors["photos"] = [_("Add at least one photo of the repair.")]
+            if errors:
+                raise InvalidInput(field_errors=errors)
+            changes = {"repaired_on": repaired_on, "repair_notes": notes.strip()}
+            if current.repair_started_on is None:
+                changes["repair_started_on"] = repaired_on
+            _fault_step(actor, current, FaultStatus.REPAIRED, changes)
+            _store_photos(FaultPhoto, "fault", current, processed, actor, stored, stage=FaultPhotoStage.REPAIRED)
+            return current
+
+    return _with_photos(photos, write)
+
+
+def fault_verify(*, actor, fault: Fault, on_date: datetime.date | None = None) -> Fault:
+    """repaired → verified: the township has seen the repair and accepts it."""
+    with transaction.atomic():
+        scoping.require(actor, "fault.verify", fault)
+        current = _lock_fault(fault)
+        if current.status != FaultStatus.REPAIRED:
+            raise IllegalTransition(_("Only a repaired fault can be verified; this one is %(status)s.")
+                                    % {"status": current.get_status_display()})
+        day = on_date or timezone.localdate()
+        _check_day(day, current.repaired_on, "verified_on")
+        return _fault_step(actor, current, FaultStatus.VERIFIED, {"verified_on": day, "verified_by": _user(actor)})
+
+
+def fault_reject_repair(*, actor, fault: Fault, reason: str) -> Fault:
+    """repaired → repairing: the township does not accept the repair; the reason is kept and the deadline stands."""
+    with transaction.atomic():
+        scoping.require(actor, "fault.verify", fault)
+        current = _lock_fault(fault)
+        if current.status != FaultStatus.REPAIRED:
+            raise IllegalTransition(_("Only a repaired fault can be sent back; this one is %(status)s.")
+                                    % {"status": current.get_status_display()})
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput(field_errors={"reason": _("Say what is still wrong.")})
+        return _fault_step(actor, current, FaultStatus.REPAIRING, {"repaired_on": None}, note=reason[:2000])

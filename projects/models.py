@@ -282,10 +282,31 @@ def thumbnail_upload_to(instance, filename):
     return f"progress/{instance.report.report_date:%Y/%m}/thumbs/{filename}"
 
 
-class ProgressPhoto(models.Model):
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="photos", verbose_name=_("report"))
-    image = models.ImageField(_("photo"), upload_to=photo_upload_to, width_field="width", height_field="height")
-    thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_upload_to, blank=True)
+def photo_constraints(prefix: str) -> list:
+    """The rules every stored photo keeps (a progress photo's, an inspection's, a repair's): a re-encoded JPEG,
+    PNG or WebP of at most 10 MB, with a GPS position on Earth or none."""
+    return [
+        choices_check(
+            "content_type", [("image/jpeg", "JPEG"), ("image/png", "PNG"), ("image/webp", "WebP")], f"{prefix}_content_type_valid",
+        ),
+        models.CheckConstraint(
+            condition=models.Q(size_bytes__gt=0, size_bytes__lte=10 * 1024 * 1024), name=f"{prefix}_size_within_limit"
+        ),
+        models.CheckConstraint(
+            name=f"{prefix}_gps_valid",
+            condition=models.Q(gps_latitude__isnull=True, gps_longitude__isnull=True)
+            | models.Q(
+                gps_latitude__isnull=False, gps_longitude__isnull=False,
+                gps_latitude__gte=-90, gps_latitude__lte=90, gps_longitude__gte=-180, gps_longitude__lte=180,
+            ),
+        ),
+    ]
+
+
+class PhotoFields(models.Model):
+    """What is kept of a photo that went through projects.photos (re-encoded, with its thumbnail and EXIF fields).
+    A concrete photo model adds its owner and its ``image`` and ``thumbnail`` fields with their upload paths."""
+
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     content_type = models.CharField(_("content type"), max_length=32)
@@ -302,27 +323,19 @@ class ProgressPhoto(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+
+
+class ProgressPhoto(PhotoFields):
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="photos", verbose_name=_("report"))
+    image = models.ImageField(_("photo"), upload_to=photo_upload_to, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_upload_to, blank=True)
+
+    class Meta:
         ordering = ["report", "id"]
         verbose_name = _("progress photo")
         verbose_name_plural = _("progress photos")
-        constraints = [
-            choices_check(
-                "content_type",
-                [("image/jpeg", "JPEG"), ("image/png", "PNG"), ("image/webp", "WebP")],
-                "photo_content_type_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(size_bytes__gt=0, size_bytes__lte=10 * 1024 * 1024), name="photo_size_within_limit"
-            ),
-            models.CheckConstraint(
-                name="photo_gps_valid",
-                condition=models.Q(gps_latitude__isnull=True, gps_longitude__isnull=True)
-                | models.Q(
-                    gps_latitude__isnull=False, gps_longitude__isnull=False,
-                    gps_latitude__gte=-90, gps_latitude__lte=90, gps_longitude__gte=-180, gps_longitude__lte=180,
-                ),
-            ),
-        ]
+        constraints = photo_constraints("photo")
 
     def __str__(self):
         return self.image.name

@@ -253,3 +253,52 @@ class KeeperAssignmentFactory(DjangoModelFactory):
     chief_type = "station"
     asset = factory.SubFactory(AssetFactory)
     starts_on = datetime.date(2021, 1, 1)
+
+
+class InspectionFactory(DjangoModelFactory):
+    class Meta:
+        model = "maintenance.Inspection"
+
+    asset = factory.SubFactory(AssetFactory)
+    due_on = datetime.date(2025, 6, 1)
+
+
+class DoneInspectionFactory(InspectionFactory):
+    status = "done"
+    done_on = factory.LazyAttribute(lambda o: o.due_on)
+    condition = 4
+    checklist = factory.LazyFunction(lambda: {"equipment_running": True, "effluent_clear": True})
+
+
+class InspectionPhotoFactory(DjangoModelFactory):
+    class Meta:
+        model = "maintenance.InspectionPhoto"
+
+    inspection = factory.SubFactory(DoneInspectionFactory)
+    image = factory.django.ImageField(width=64, height=48, format="JPEG", filename="station.jpg")
+    thumbnail = factory.django.ImageField(width=32, height=24, format="JPEG", filename="station-thumb.jpg")
+    content_type = "image/jpeg"
+    size_bytes = factory.LazyAttribute(lambda o: o.image.size if hasattr(o.image, "size") else 1000)
+
+
+class FaultFactory(DjangoModelFactory):
+    class Meta:
+        model = "maintenance.Fault"
+
+    asset = factory.SubFactory(AssetFactory)
+    severity = "major"
+    description = "进水泵异响，出水浑浊"
+    reported_on = datetime.date(2025, 6, 1)
+    deadline = factory.LazyAttribute(lambda o: o.reported_on + datetime.timedelta(days=7))
+
+
+class FaultPhotoFactory(DjangoModelFactory):
+    class Meta:
+        model = "maintenance.FaultPhoto"
+
+    fault = factory.SubFactory(FaultFactory)
+    stage = "reported"
+    image = factory.django.ImageField(width=64, height=48, format="JPEG", filename="fault.jpg")
+    thumbnail = factory.django.ImageField(width=32, height=24, format="JPEG", filename="fault-thumb.jpg")
+    content_type = "image/jpeg"
+    size_bytes = factory.LazyAttribute(lambda o: o.image.size if hasattr(o.image, "size") else 1000)

@@ -152,7 +152,12 @@ def _far_world(area, township, county, stem):
     far["report"] = _report(region(township), village.code)
     far["village_change"] = VillageChange.objects.create(village_code=village.code)  # the dashboard's outbox
     maintenance = _maintenance_world(village, stem)
-    far.update(asset=maintenance["asset"], keeper=maintenance["keeper"], keeper_assignment=maintenance["keeper_assignment"])
+    far.update({key: maintenance[key] for key in (
+        "asset", "keeper", "keeper_assignment", "inspection", "inspection_photo", "due_inspection", "fault", "fault_photo",
+    )})
+    from maintenance.models import InspectionInterval
+
+    far["interval"] = InspectionInterval.objects.create(region=region(county), kind="road", days=60)
     return far
 
 
@@ -173,12 +178,29 @@ def _funds_from_above(xiajiang):
 
 def _maintenance_world(village, stem):
     """An asset of the village kept by a keeper of its township's roster since 2021, and a second keeper of that
-    roster to hand it over to."""
-    from tests.factories import AssetFactory, KeeperAssignmentFactory, KeeperFactory
+    roster to hand it over to; its inspection of June 2025 (with a photo) that found a fault (with a photo), still
+    open, and its next inspection, due."""
+    from tests.factories import (
+        AssetFactory,
+        DoneInspectionFactory,
+        FaultFactory,
+        FaultPhotoFactory,
+        InspectionFactory,
+        InspectionPhotoFactory,
+        KeeperAssignmentFactory,
+        KeeperFactory,
+    )
 
     asset = AssetFactory(village=village, name=f"{stem}村污水处理终端", latitude=Decimal("30.47"), longitude=Decimal("119.59"))
     keeper = KeeperFactory(name=f"{stem}管护员", region=village.township)
+    inspection = DoneInspectionFactory(asset=asset, due_on=datetime.date(2025, 6, 1), condition=2, notes=f"{stem}村终端进水泵异响")
+    fault = FaultFactory(asset=asset, inspection=inspection, description=f"{stem}村终端进水泵异响", reported_on=datetime.date(2025, 6, 1))
     return {
+        "inspection": inspection,
+        "inspection_photo": InspectionPhotoFactory(inspection=inspection),
+        "due_inspection": InspectionFactory(asset=asset, due_on=datetime.date(2025, 7, 1)),
+        "fault": fault,
+        "fault_photo": FaultPhotoFactory(fault=fault),
         "asset": asset,
         "keeper": keeper,
         "spare_keeper": KeeperFactory(name=f"{stem}保洁员", region=village.township),
