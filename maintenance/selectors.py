@@ -1,11 +1,28 @@
-"""Reads of assets and keepers: scoped through the gate, with what the pages show joined in, so a page costs the
-same queries for 1 row and for 50."""
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+"""Reads of assets, keepers, inspections and faults: scoped through the gate, with what the pages show joined in,
+so a page costs the same queries for 1 row and for 50; and the maintenance figures of villages and areas."""
+from __future__ import annotations
 
-from core.scoping import restrict
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
-from .models import Asset, AssetStatus, Keeper, KeeperAssignment
+from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
+
+from core.scoping import KEEPER, restrict
+
+from .models import (
+    OPEN_FAULT_STATUSES,
+    Asset,
+    AssetStatus,
+    Fault,
+    FaultStatus,
+    Inspection,
+    InspectionStatus,
+    Keeper,
+    KeeperAssignment,
+)
 
 
 def current_q() -> Q:
@@ -70,14 +87,161 @@ def assignable_keepers(*, user, asset: Asset) -> QuerySet:
 def keeper_grants(user) -> QuerySet:
     """(role, village code) for each village where the user, as a keeper, is responsible now: for an asset in
     service there, or for the village itself. core.scoping unions it with the user's role assignments."""
-    from django.db.models import CharField, Value
-    from django.db.models.functions import Coalesce
-
-    from core.scoping import KEEPER
-
     return (
         KeeperAssignment.objects.filter(current_q(), keeper__user=user)
         .exclude(asset__status=AssetStatus.RETIRED)
         .order_by()
         .values_list(Value(KEEPER, output_field=CharField()), Coalesce("asset__village_id", "village_id"))
     )
+
+
+# --- inspections and faults ----------------------------------------------------------------------------------
+
+def inspection_overdue_q(today: datetime.date | None = None) -> Q:
+    """Due and past its date."""
+    return Q(status=InspectionStatus.DUE, due_on__lt=today or timezone.localdate())
+
+
+def fault_overdue_q(today: datetime.date | None = None) -> Q:
+    """Not repaired yet and past its repair deadline."""
+    return Q(status__in=OPEN_FAULT_STATUSES, deadline__lt=today or timezone.localdate())
+
+
+def inspection_list(*, user) -> QuerySet:
+    return restrict(
+        Inspection.objects.select_related("asset", "asset__village", "asset__village__township", "inspector"), user
+    ).annotate(photo_count=Count("photos"))
+
+
+def inspection_detail(*, user) -> QuerySet:
+    return inspection_list(user=user).prefetch_related("photos", "faults")
+
+
+def fault_list(*, user) -> QuerySet:
+    return restrict(
+        Fault.objects.select_related("asset", "asset__village", "asset__village__township", "reported_by", "verified_by"), user
+    )
+
+
+def fault_detail(*, user) -> QuerySet:
+    return fault_list(user=user).select_related("inspection").prefetch_related("photos")
+
+
+def last_inspections(assets) -> dict[int, Inspection]:
+    """{asset id: its latest done inspection} for the given assets (one query)."""
+    ids = [asset.pk for asset in assets]
+    latest = (
+        Inspection.objects.filter(asset_id=OuterRef("asset_id"), status=InspectionStatus.DONE)
+        .order_by("-done_on", "-id").values("pk")[:1]
+    )
+    rows = Inspection.objects.filter(asset_id__in=ids, status=InspectionStatus.DONE, pk=Subquery(latest))
+    return {row.asset_id: row for row in rows}
+
+
+def open_faults(assets) -> dict[int, list[Fault]]:
+    """{asset id: its faults not yet verified, oldest deadline first} for the given assets (one query)."""
+    result: dict[int, list[Fault]] = {}
+    rows = Fault.objects.filter(asset_id__in=[asset.pk for asset in assets]).exclude(status=FaultStatus.VERIFIED)
+    for fault in rows.order_by("deadline", "id"):
+        result.setdefault(fault.asset_id, []).append(fault)
+    return result
+
+
+# --- figures -------------------------------------------------------------------------------------------------
+
+@dataclass
+class MaintenanceFigures:
+    """An area's (or a village's) upkeep in figures, over a period (inspections, faults reported) and now (assets,
+    overdue inspections, open and overdue faults)."""
+
+    assets: int = 0
+    assets_by_kind: dict[str, int] = field(default_factory=dict)
+    inspections_expected: int = 0  # scheduled inspections due in the period by today
+    inspections_on_time: int = 0  # ... done on or before their due date
+    inspections_done: int = 0  # every inspection done in the period, extra ones included
+    condition_sum: int = 0
+    overdue_inspections: int = 0  # now
+    faults_reported: int = 0  # in the period
+    open_faults: int = 0  # now
+    overdue_faults: int = 0  # now
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        """Share of the inspections due in the period that were done by their date, in percent (None: none due)."""
+        if not self.inspections_expected:
+            return None
+        return (Decimal(100) * self.inspections_on_time / self.inspections_expected).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def mean_condition(self) -> Decimal | None:
+        if not self.inspections_done:
+            return None
+        return (Decimal(self.condition_sum) / self.inspections_done).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    def add(self, other: MaintenanceFigures) -> None:
+        for name in ("assets", "inspections_expected", "inspections_on_time", "inspections_done", "condition_sum",
+                     "overdue_inspections", "faults_reported", "open_faults", "overdue_faults"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for kind, count in other.assets_by_kind.items():
+            self.assets_by_kind[kind] = self.assets_by_kind.get(kind, 0) + count
+
+
+def maintenance_figures(
+    *, prefix: str, group_length: int = 12, start: datetime.date, end: datetime.date, today: datetime.date | None = None,
+) -> dict[str, MaintenanceFigures]:
+    """The figures of the villages under ``prefix`` (a division code), summed per code of ``group_length`` digits
+    (12: per village; 9: per township...), for the period [start, end]; three grouped queries whatever the size."""
+    today = today or timezone.localdate()
+    last = min(end, today)
+    result: dict[str, MaintenanceFigures] = {}
+
+    def of(code):
+        return result.setdefault(code, MaintenanceFigures())
+
+    group = Substr("village_id", 1, group_length)
+    assets = (
+        Asset.objects.filter(village__code__startswith=prefix, status=AssetStatus.IN_SERVICE).order_by()
+        .annotate(area=group).values("area", "kind").annotate(n=Count("pk"))
+    )
+    for row in assets:
+        figures = of(row["area"])
+        figures.assets += row["n"]
+        figures.assets_by_kind[row["kind"]] = figures.assets_by_kind.get(row["kind"], 0) + row["n"]
+    group = Substr("asset__village_id", 1, group_length)
+    inspections = (
+        Inspection.objects.filter(asset__village__code__startswith=prefix).order_by().annotate(area=group).values("area")
+        .annotate(
+            expected=Count("pk", filter=Q(scheduled=True, due_on__gte=start, due_on__lte=last)
+                       & (Q(status=InspectionStatus.DONE) | Q(due_on__lt=today))),
+            on_time=Count("pk", filter=Q(scheduled=True, due_on__gte=start, due_on__lte=last, status=InspectionStatus.DONE,
+                                         done_on__lte=F("due_on"))),
+            done=Count("pk", filter=Q(status=InspectionStatus.DONE, done_on__gte=start, done_on__lte=end)),
+            condition=Coalesce(Sum("condition", filter=Q(status=InspectionStatus.DONE, done_on__gte=start, done_on__lte=end)), 0),
+            overdue=Count("pk", filter=inspection_overdue_q(today)),
+        )
+    )
+    for row in inspections:
+        figures = of(row["area"])
+        figures.inspections_expected += row["expected"]
+        figures.inspections_on_time += row["on_time"]
+        figures.inspections_done += row["done"]
+        figures.condition_sum += row["condition"]
+        figures.overdue_inspections += row["overdue"]
+    faults = (
+        Fault.objects.filter(asset__village__code__startswith=prefix).order_by().annotate(area=group).values("area")
+        .annotate(
+            reported=Count("pk", filter=Q(reported_on__gte=start, reported_on__lte=end)),
+            open=Count("pk", filter=Q(status__in=OPEN_FAULT_STATUSES)),
+            overdue=Count("pk", filter=fault_overdue_q(today)),
+        )
+    )
+    for row in faults:
+        figures = of(row["area"])
+        figures.faults_reported += row["reported"]
+        figures.open_faults += row["open"]
+        figures.overdue_faults += row["overdue"]
+    return result
+
+
+def village_maintenance(village_code: str, *, start: datetime.date, end: datetime.date, today=None) -> MaintenanceFigures:
+    return maintenance_figures(prefix=village_code, start=start, end=end, today=today).get(village_code, MaintenanceFigures())
