@@ -12,7 +12,7 @@ from assessment.api import AssessmentViewSet
 from core.exceptions import NoToken
 from core.services import token_issue, token_revoke
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
-from maintenance.api import AssetViewSet
+from maintenance.api import AssetViewSet, FaultViewSet, InspectionViewSet
 from portal.api import RegionViewSet, VillageViewSet  # villages.api's, with the status and summary actions
 from projects.api import ProgressReportViewSet, ProjectViewSet
 from reports.api import ReportViewSet
@@ -91,6 +91,8 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("progress-reports", ProgressReportViewSet, basename="progressreport")
 router.register("reports", ReportViewSet, basename="report")
 router.register("assets", AssetViewSet, basename="asset")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("faults", FaultViewSet, basename="fault")
 
 app_name = "api"
 urlpatterns = [

@@ -392,6 +392,10 @@ SPECTACULAR_SETTINGS = {
         # `check --deploy --fail-level WARNING` (tests/core/test_deploy_check.py).
         "ReportKindEnum": "reports.models.ReportKind",
         "ReportStatusEnum": "reports.models.ReportStatus",
+        "AssetKindEnum": "maintenance.models.AssetKind",
+        "InspectionStatusEnum": "maintenance.models.InspectionStatus",
+        "FaultStatusEnum": "maintenance.models.FaultStatus",
+        "AssetStatusEnum": "maintenance.models.AssetStatus",
     },
 }
 

@@ -245,3 +245,13 @@ def maintenance_figures(
 
 def village_maintenance(village_code: str, *, start: datetime.date, end: datetime.date, today=None) -> MaintenanceFigures:
     return maintenance_figures(prefix=village_code, start=start, end=end, today=today).get(village_code, MaintenanceFigures())
+
+
+def village_upkeep_facts(village_code: str) -> dict:
+    """What the village status adds to its figures: assets in service without a keeper, the last inspection's day."""
+    assets = Asset.objects.filter(village_id=village_code, status=AssetStatus.IN_SERVICE)
+    last = Inspection.objects.filter(asset__village_id=village_code, status=InspectionStatus.DONE).order_by("-done_on")
+    return {
+        "without_keeper": assets.exclude(has_keeper_q()).count(),
+        "last_done_on": last.values_list("done_on", flat=True).first(),
+    }

@@ -13,6 +13,7 @@ from assessment.api import FollowUpSerializer
 from assessment.models import AssessmentStatus
 from dashboard.selectors import dashboard
 from funding.selectors import figures_for_area
+from maintenance import selectors as maintenance_selectors
 from projects.models import DONE_STATUSES, ProjectStatus
 from projects.selectors import completion, project_list
 from villages import api as village_api
@@ -42,6 +43,35 @@ def _totals(t) -> dict:
         "funding_gap": dec(t.funding_gap), "execution_rate": dec(t.execution_rate),
         "government": dec(t.allocated_government), "non_government": dec(t.allocated_non_government),
         "leverage_ratio": dec(t.leverage_ratio),
+    }
+
+
+def _maintenance(village) -> dict:
+    """The village's upkeep (长效管护) this calendar year to date: its assets, their inspections and faults."""
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    figures = maintenance_selectors.village_maintenance(
+        village.code, start=datetime.date(today.year, 1, 1), end=datetime.date(today.year, 12, 31), today=today
+    )
+    extra = maintenance_selectors.village_upkeep_facts(village.code)
+
+    def dec(value):
+        return None if value is None else str(value)
+
+    return {
+        "assets": figures.assets,
+        "assets_by_kind": figures.assets_by_kind,
+        "assets_without_keeper": extra["without_keeper"],
+        "inspections": {
+            "year": today.year, "due": figures.inspections_expected, "on_time": figures.inspections_on_time,
+            "on_time_rate": dec(figures.on_time_rate), "done": figures.inspections_done,
+            "mean_condition": dec(figures.mean_condition), "overdue": figures.overdue_inspections,
+            "last_done_on": extra["last_done_on"],
+        },
+        "faults": {"reported_this_year": figures.faults_reported, "open": figures.open_faults, "overdue": figures.overdue_faults},
     }
 
 
@@ -81,12 +111,14 @@ class VillageViewSet(village_api.VillageViewSet):
         "code": serializers.CharField(), "category": serializers.CharField(), "phase": serializers.CharField(allow_null=True),
         "projects": serializers.DictField(), "money": serializers.DictField(),
         "latest_assessment": serializers.DictField(allow_null=True), "rank": serializers.IntegerField(allow_null=True),
-        "open_follow_ups": FollowUpSerializer(many=True),
+        "open_follow_ups": FollowUpSerializer(many=True), "maintenance": serializers.DictField(),
     }))
     @action(detail=True, methods=["get"])
     def status(self, request, code=None):
         """The village's programme status: category, phase, projects by status, completion, money,
-        latest finalised assessment with its grade and county rank, open follow-ups."""
+        latest finalised assessment with its grade and county rank, open follow-ups, and its upkeep (`maintenance`:
+        assets by kind, assets without a keeper, this year's inspections due, on time, overdue and mean condition,
+        open and overdue faults)."""
         village = self.get_object()
         user = request.user
         projects = project_list(user=user).filter(village=village)
@@ -122,4 +154,5 @@ class VillageViewSet(village_api.VillageViewSet):
             },
             "rank": rank[0] if rank else None,
             "open_follow_ups": FollowUpSerializer(follow_ups, many=True).data,
+            "maintenance": _maintenance(village),
         })

@@ -314,6 +314,10 @@ ACCESS = {
     ],
     "api:asset-list": [("get", lambda w: reverse("api:asset-list"), API_READ, False)],
     "api:asset-detail": [("get", lambda w: reverse("api:asset-detail", args=[w["asset"].pk]), API_OBJECT, False)],
+    "api:inspection-list": [("get", lambda w: reverse("api:inspection-list"), API_READ, False)],
+    "api:inspection-detail": [("get", lambda w: reverse("api:inspection-detail", args=[w["inspection"].pk]), API_OBJECT, False)],
+    "api:fault-list": [("get", lambda w: reverse("api:fault-list"), API_READ, False)],
+    "api:fault-detail": [("get", lambda w: reverse("api:fault-detail", args=[w["fault"].pk]), API_OBJECT, False)],
     "api:disbursement-detail": [("get", lambda w: reverse("api:disbursement-detail", args=[w["payment"].pk]), API_OBJECT, False)],
     "api:disbursement-reverse": [
         ("post", lambda w: reverse("api:disbursement-reverse", args=[w["payment"].pk]), API_COUNTY_ACTION, True)
