@@ -11,12 +11,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import SourceKind
+from maintenance.models import AssetKind
 from projects.models import ProjectStatus, ProjectType
 
 # One column per value of these choices (tests/dashboard checks none is missing).
 STATUSES = list(ProjectStatus.values)
 TYPES = list(ProjectType.values)
 KINDS = list(SourceKind.values)
+ASSET_KINDS = list(AssetKind.values)
 
 
 def MONEY():  # noqa: N802 - a field factory
@@ -68,6 +70,26 @@ class StatsColumns(models.Model):
     allocated_government = MONEY()
     disbursed = MONEY()
     disbursed_government = MONEY()
+    # Long-term maintenance (长效管护): assets in service now, by kind; inspections and faults of computed_on's
+    # calendar year to date (maintenance.selectors.maintenance_figures); overdue and open ones as of computed_on.
+    assets = models.PositiveIntegerField(default=0)
+    asset_sewage_station = models.PositiveIntegerField(default=0)
+    asset_sewer_network = models.PositiveIntegerField(default=0)
+    asset_public_toilet = models.PositiveIntegerField(default=0)
+    asset_road = models.PositiveIntegerField(default=0)
+    asset_street_lights = models.PositiveIntegerField(default=0)
+    asset_waste_station = models.PositiveIntegerField(default=0)
+    asset_cultural_hall = models.PositiveIntegerField(default=0)
+    asset_greenery = models.PositiveIntegerField(default=0)
+    asset_other = models.PositiveIntegerField(default=0)
+    inspections_expected = models.PositiveIntegerField(default=0, help_text="Scheduled inspections due this year by now.")
+    inspections_on_time = models.PositiveIntegerField(default=0)
+    inspections_done = models.PositiveIntegerField(default=0)
+    condition_sum = models.PositiveIntegerField(default=0, help_text="Sum of the conditions found this year.")
+    overdue_inspections = models.PositiveIntegerField(default=0)
+    faults_reported = models.PositiveIntegerField(default=0)
+    open_faults = models.PositiveIntegerField(default=0)
+    overdue_faults = models.PositiveIntegerField(default=0)
     last_report_on = models.DateField(null=True, blank=True)
     computed_on = models.DateField(help_text="The day the date-dependent figures refer to.")
     computed_at = models.DateTimeField(auto_now=True)

@@ -20,6 +20,7 @@ from assessment.selectors import open_follow_ups_q
 from core.scoping import can, restrict
 from funding.models import SourceKind
 from funding.selectors import MoneyRatios
+from maintenance.models import AssetKind
 from projects.models import Project, ProjectStatus, ProjectType
 from projects.rules import overdue_q
 from projects.selectors import completion
@@ -73,6 +74,19 @@ class Totals(MoneyRatios):
     def completion(self) -> Decimal | None:
         return completion(self.values["percent_sum"], self.values.get("live_projects") or 0)
 
+    @property
+    def inspection_rate(self) -> Decimal | None:
+        """Share of this year's inspections due by now that were done by their date, in percent."""
+        expected = self.values.get("inspections_expected") or 0
+        if not expected:
+            return None
+        return (Decimal(100) * self.values["inspections_on_time"] / expected).quantize(Decimal("0.1"))
+
+    @property
+    def mean_condition(self) -> Decimal | None:
+        done = self.values.get("inspections_done") or 0
+        return (Decimal(self.values["condition_sum"]) / done).quantize(Decimal("0.01")) if done else None
+
 
 @dataclass
 class Dashboard:
@@ -84,6 +98,7 @@ class Dashboard:
     by_status: list[tuple[str, str, int]]
     by_type: list[tuple[str, str, int]]
     by_kind: list[tuple[str, str, Decimal]]
+    by_asset_kind: list[tuple[str, str, int]]
     trend: list[dict]
     overdue: list
     silent_villages: list
@@ -183,6 +198,7 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
         by_status=[(s, str(label), values[f"status_{s}"]) for s, label in ProjectStatus.choices],
         by_type=[(t, str(label), values[f"type_{t}"]) for t, label in ProjectType.choices],
         by_kind=[(k, str(label), values[f"allocated_{k}"]) for k, label in SourceKind.choices],
+        by_asset_kind=[(k, str(label), values[f"asset_{k}"]) for k, label in AssetKind.choices if values[f"asset_{k}"]],
         trend=trend,
         overdue=overdue,
         silent_villages=silent,

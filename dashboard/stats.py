@@ -31,11 +31,12 @@ from kombu.exceptions import OperationalError
 from core.bulk import analyze
 from core.models import VillageChange
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement
+from maintenance.selectors import maintenance_figures
 from projects.models import ProgressReport, Project, ProjectStatus
 from projects.rules import overdue_q, stale_q
 from villages.models import Region, Village, VillageCategory
 
-from .models import KINDS, STATUSES, TYPES, StatsColumns, TownshipMonth, TownshipStats, VillageStats
+from .models import ASSET_KINDS, KINDS, STATUSES, TYPES, StatsColumns, TownshipMonth, TownshipStats, VillageStats
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
@@ -89,13 +90,31 @@ def _disbursement_rows(prefix: str) -> dict[str, dict]:
     return {row.pop("allocation__project__village_id"): row for row in rows}
 
 
+def _maintenance_rows(prefix: str, today: datetime.date) -> dict[str, dict]:
+    """Each village's upkeep figures: assets now, inspections and faults of today's year to date."""
+    figures = maintenance_figures(
+        prefix=prefix, group_length=12, start=datetime.date(today.year, 1, 1), end=datetime.date(today.year, 12, 31), today=today
+    )
+    return {
+        code: {
+            "assets": f.assets, **{f"asset_{kind}": f.assets_by_kind.get(kind, 0) for kind in ASSET_KINDS},
+            "inspections_expected": f.inspections_expected, "inspections_on_time": f.inspections_on_time,
+            "inspections_done": f.inspections_done, "condition_sum": f.condition_sum,
+            "overdue_inspections": f.overdue_inspections, "faults_reported": f.faults_reported,
+            "open_faults": f.open_faults, "overdue_faults": f.overdue_faults,
+        }
+        for code, f in figures.items()
+    }
+
+
 def compute_village_stats(prefix: str, today: datetime.date) -> list[VillageStats]:
     """Fresh VillageStats objects (not saved) for every village below ``prefix``."""
     projects, allocations, payments = _project_rows(prefix, today), _allocation_rows(prefix), _disbursement_rows(prefix)
+    upkeep = _maintenance_rows(prefix, today)
     villages = Village.objects.filter(code__startswith=prefix).values_list("code", "category", "latitude", "longitude")
     result = []
     for code, category, lat, lon in villages.order_by("code").iterator(chunk_size=5000):
-        values = {**projects.get(code, {}), **allocations.get(code, {}), **payments.get(code, {})}
+        values = {**projects.get(code, {}), **allocations.get(code, {}), **payments.get(code, {}), **upkeep.get(code, {})}
         result.append(VillageStats(
             village_id=code, category=category, has_location=lat is not None and lon is not None, computed_on=today, **values
         ))

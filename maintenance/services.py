@@ -114,6 +114,7 @@ def asset_register(*, actor, village, data: dict, project=None) -> Asset:
                 raise IllegalTransition(_("Assets are registered for accepted projects only."))
         asset = Asset.objects.create(village=village, project=project, created_by=_user(actor), **data)
         audit.record_create(actor=actor, obj=asset)
+        village_changed(village.code)
         return asset
 
 
@@ -129,6 +130,7 @@ def asset_update(*, actor, asset: Asset, data: dict) -> Asset:
             setattr(current, field, value)
         current.save()
         audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=audit.diff(before, audit.snapshot(current)))
+        village_changed(current.village_id)  # its kind may have changed
         return current
 
 
@@ -152,6 +154,7 @@ def asset_retire(*, actor, asset: Asset, on_date: datetime.date | None = None, r
         before = audit.snapshot(current)
         current.status, current.retired_on = AssetStatus.RETIRED, on_date
         current.save()
+        village_changed(current.village_id)
         audit.record(
             actor=actor, action=AuditAction.TRANSITION, obj=current, changes=audit.diff(before, audit.snapshot(current)),
             note=(reason or "").strip()[:2000],
@@ -363,14 +366,20 @@ def inspections_open_due(*, today: datetime.date | None = None, county_code: str
             .only("pk", "kind", "commissioned_on", "created_at", "village_id")
             .order_by("pk")
         )
-        new = []
+        new, villages = [], {}
         for asset in rows.iterator(chunk_size=2000):
+            villages[asset.pk] = asset.village_id
             due_on = next_due_on(asset, asset.last_done, intervals[(county, asset.kind)])
             if due_on <= horizon:
                 new.append(Inspection(asset_id=asset.pk, due_on=due_on))
         with transaction.atomic():
             created = _create_due(new)
             audit.record_created_in_bulk(actor=None, objs=created, note=_("Opened by the inspection schedule."))
+            # One opened already past its date is overdue at once: those villages' figures change now (the others
+            # change when their date passes, which the dashboards' nightly rebuild picks up).
+            late = {villages[i.asset_id] for i in created if i.due_on < timezone.localdate()}
+            for village in sorted(late):
+                village_changed(village)
         opened += len(created)
     return opened
 

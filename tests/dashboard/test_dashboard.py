@@ -16,9 +16,11 @@ from assessment.models import Assessment, FollowUp
 from core.exceptions import DomainError
 from core.models import Role
 from dashboard import selectors, stats
-from dashboard.models import KINDS, STATUSES, TYPES, TownshipMonth, TownshipStats, VillageStats
+from dashboard.models import ASSET_KINDS, KINDS, STATUSES, TYPES, TownshipMonth, TownshipStats, VillageStats
 from funding import services as funding_services
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement, SourceKind
+from maintenance import services as maintenance_services
+from maintenance.models import Fault
 from projects import services as project_services
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
 from tests.factories import (
@@ -32,6 +34,7 @@ from tests.factories import (
     region,
     user_with,
 )
+from tests.images import upload
 from villages.models import Region, Village
 
 D = Decimal
@@ -208,13 +211,16 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
     villages = [VillageFactory(code=f"330523108{200 + i:03d}") for i in range(4)]
     source = FundingSourceFactory(total_amount=D("10000000"), kind=rng.choice(SourceKind.values))
     stats.rebuild("")
-    projects, allocations, payments = [], [], []
+    projects, allocations, payments, assets = [], [], [], []
     done = Counter()
+    asset_data = {"name": "设施", "quantity": D("1"), "unit": "stations", "commissioned_on": TODAY - datetime.timedelta(days=400),
+                  "owner_kind": "village_collective", "maintenance_body": "village_collective"}
     data = {"type": "road", "name": "道路", "budget": D("100000"), "planned_start": TODAY - datetime.timedelta(days=90),
             "planned_end": TODAY + datetime.timedelta(days=90), "responsible_person": "张"}
     for _step in range(120):  # enough steps for every kind of write with the lifecycle of issue 18
         op = "create" if len(projects) < 3 else rng.choice(
-            ["create", "move", "move", "move", "report", "report", "allocate", "allocate", "pay", "pay", "reverse"])
+            ["create", "move", "move", "move", "report", "report", "allocate", "allocate", "pay", "pay", "reverse",
+             "asset", "inspect", "inspect", "schedule", "fault", "repair", "repair", "retire"])
         with django_capture_on_commit_callbacks(execute=True):
             try:
                 if op == "create" or not projects:
@@ -243,6 +249,32 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
                         paid_on=TODAY, voucher_no=f"V{_step}"))
                 elif op == "reverse" and payments:
                     funding_services.disbursement_reverse(actor=county, disbursement=payments.pop(), reason="冲销")
+                elif op == "asset":  # upkeep (issue 19): assets, inspections, faults feed the maintenance columns
+                    assets.append(maintenance_services.asset_register(
+                        actor=official, village=rng.choice(villages), data={**asset_data, "kind": rng.choice(ASSET_KINDS)}))
+                elif op == "inspect" and assets:
+                    found = {"severity": rng.choice(["minor", "major", "urgent"]), "description": "损坏"} if rng.random() < 0.5 else None
+                    maintenance_services.inspection_record(
+                        actor=official, asset=rng.choice(assets), done_on=TODAY - datetime.timedelta(days=rng.randint(0, 60)),
+                        condition=rng.randint(1, 5), fault=found)
+                elif op == "schedule" and assets:
+                    maintenance_services.inspections_open_due(today=TODAY + datetime.timedelta(days=rng.randint(0, 120)))
+                elif op == "fault" and assets:
+                    maintenance_services.fault_report(actor=official, asset=rng.choice(assets), severity="minor",
+                                                      description="灯不亮", reported_on=TODAY - datetime.timedelta(days=rng.randint(0, 40)))
+                elif op == "repair" and Fault.objects.exists():
+                    fault = rng.choice(list(Fault.objects.exclude(status="verified")) or [None])
+                    if fault is None:
+                        continue
+                    if fault.status == "reported":
+                        maintenance_services.fault_start_repair(actor=official, fault=fault)
+                    elif fault.status == "repairing":
+                        maintenance_services.fault_mark_repaired(actor=official, fault=fault, repaired_on=TODAY, notes="已修复",
+                                                                 photos=[upload()])
+                    else:
+                        maintenance_services.fault_verify(actor=official, fault=fault)
+                elif op == "retire" and assets:
+                    maintenance_services.asset_retire(actor=official, asset=assets.pop(rng.randrange(len(assets))))
                 else:
                     continue
                 done[op] += 1
@@ -250,7 +282,7 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
                 assert refused.code  # refused on purpose by a service rule
         _assert_fresh()
     # Every kind of write happened (otherwise the test would prove little).
-    assert set(done) >= {"create", "move", "report", "allocate", "pay"}, done
+    assert set(done) >= {"create", "move", "report", "allocate", "pay", "asset", "inspect", "fault", "repair"}, done
 
 
 def _live(projects):
