@@ -28,6 +28,7 @@ class ReportKind(models.TextChoices):
     RANKING = "ranking", _("assessment ranking")
     ROSTER = "roster", _("village roster")
     LEDGER = "ledger", _("funding ledger")
+    MAINTENANCE = "maintenance", _("long-term maintenance")
 
 
 class ReportFormat(models.TextChoices):
@@ -50,6 +51,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     ReportKind.RANKING: (ReportFormat.XLSX,),
     ReportKind.ROSTER: (ReportFormat.CSV, ReportFormat.XLSX),
     ReportKind.LEDGER: (ReportFormat.XLSX,),
+    ReportKind.MAINTENANCE: (ReportFormat.XLSX,),
 }
 # What the period of each kind is: a month, a fiscal year, an assessment period, or none.
 PERIOD_PATTERNS: dict[str, str] = {
@@ -58,6 +60,7 @@ PERIOD_PATTERNS: dict[str, str] = {
     ReportKind.RANKING: r"^[0-9]{4}(-H[12]|-Q[1-4])?$",
     ReportKind.ROSTER: r"^$",
     ReportKind.LEDGER: r"^$",
+    ReportKind.MAINTENANCE: r"^[0-9]{4}$",
 }
 CONTENT_TYPES = {
     ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -376,3 +376,59 @@ def ledger(code: str, params: dict):
         payments.values_list("pk", "paid_on", "voucher_no", "allocation_id", "allocation__source__name",
                              "allocation__project__name", "allocation__project__village_id", "amount", "reverses_id", "reason"),
     )
+
+
+# --- maintenance ---------------------------------------------------------------------------------------------
+
+def maintenance_assets(prefix: str, today: datetime.date):
+    """Every asset below the region (in service or retired), in village and id order, as tuples, with its current
+    keeper, its last inspection and its open and overdue faults (subqueries: one statement, streamed)."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+
+    from maintenance.models import OPEN_FAULT_STATUSES, Asset, Fault, Inspection, InspectionStatus, KeeperAssignment
+
+    current = KeeperAssignment.objects.filter(asset=OuterRef("pk"), ends_on__isnull=True).order_by("-starts_on")
+    last = Inspection.objects.filter(asset=OuterRef("pk"), status=InspectionStatus.DONE).order_by("-done_on", "-id")
+
+    def faults(**conditions):
+        return Subquery(
+            Fault.objects.filter(asset=OuterRef("pk"), status__in=OPEN_FAULT_STATUSES, **conditions).order_by()
+            .values("asset").annotate(n=Count("pk")).values("n"), output_field=IntegerField(),
+        )
+
+    return (
+        Asset.objects.filter(village__code__startswith=prefix).order_by("village_id", "id")
+        .annotate(
+            keeper_name=Subquery(current.values("keeper__name")[:1]), keeper_phone=Subquery(current.values("keeper__phone")[:1]),
+            chief=Subquery(current.values("chief_type")[:1]), last_done=Subquery(last.values("done_on")[:1]),
+            last_condition=Subquery(last.values("condition")[:1]), open_faults=faults(), overdue_faults=faults(deadline__lt=today),
+        )
+        .values_list(
+            "pk", "village_id", "village__short_name", "village__township__name", "kind", "name", "quantity", "unit",
+            "commissioned_on", "owner_kind", "owner_name", "maintenance_body", "status", "keeper_name", "keeper_phone",
+            "chief", "last_done", "last_condition", "open_faults", "overdue_faults",
+        )
+    )
+
+
+def maintenance_asset_count(prefix: str) -> int:
+    from maintenance.models import Asset
+
+    return Asset.objects.filter(village__code__startswith=prefix).count()
+
+
+def maintenance_overdue(prefix: str, today: datetime.date):
+    """Overdue inspections and overdue repairs below the region, the longest overdue first."""
+    from maintenance.models import Fault, Inspection
+    from maintenance.selectors import fault_overdue_q, inspection_overdue_q
+
+    inspections = (
+        Inspection.objects.filter(inspection_overdue_q(today), asset__village__code__startswith=prefix).order_by("due_on", "id")
+        .values_list("asset__village_id", "asset__village__short_name", "asset__name", "asset__kind", "due_on")
+    )
+    faults = (
+        Fault.objects.filter(fault_overdue_q(today), asset__village__code__startswith=prefix).order_by("deadline", "id")
+        .values_list("asset__village_id", "asset__village__short_name", "asset__name", "severity", "description",
+                     "reported_on", "deadline", "status")
+    )
+    return inspections, faults

@@ -70,6 +70,10 @@ def _period(kind: str, period: str, region: Region, today: datetime.date) -> str
     elif kind == ReportKind.FUNDING:
         if period and (not re.fullmatch(r"[0-9]{4}", period) or not 2003 <= int(period) <= today.year + 1):
             raise InvalidInput(field_errors={"period": _("Give a fiscal year such as 2025, or leave it empty for every year.")})
+    elif kind == ReportKind.MAINTENANCE:
+        period = period or str(today.year)
+        if not re.fullmatch(PERIOD_PATTERNS[kind], period) or not 2003 <= int(period) <= today.year:
+            raise InvalidInput(field_errors={"period": _("Give a year such as 2025, up to this year.")})
     elif kind == ReportKind.RANKING:
         period = period or latest_ranking_period(region.code) or ""
         if not period:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from reports.models import ReportFormat, ReportKind
 
-from . import funding, ledger, progress, ranking, roster
+from . import funding, ledger, maintenance, progress, ranking, roster
 from .common import Plan, ReportUnavailable, Ticker  # noqa: F401 - the kinds' shared names
 
 BUILDERS: dict[tuple[str, str], tuple[Callable, Callable]] = {
@@ -24,4 +24,5 @@ BUILDERS: dict[tuple[str, str], tuple[Callable, Callable]] = {
     (ReportKind.ROSTER, ReportFormat.CSV): (roster.plan, roster.build_csv),
     (ReportKind.ROSTER, ReportFormat.XLSX): (roster.plan, roster.build_xlsx),
     (ReportKind.LEDGER, ReportFormat.XLSX): (ledger.plan, ledger.build_xlsx),
+    (ReportKind.MAINTENANCE, ReportFormat.XLSX): (maintenance.plan, maintenance.build_xlsx),
 }

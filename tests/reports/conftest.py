@@ -13,6 +13,12 @@ from funding.models import SourceKind
 from projects.models import ProjectStatus
 from tests.factories import (
     AllocationFactory,
+    AssetFactory,
+    DoneInspectionFactory,
+    FaultFactory,
+    InspectionFactory,
+    KeeperAssignmentFactory,
+    KeeperFactory,
     AssessmentSchemeFactory,
     DisbursementFactory,
     FundingSourceFactory,
@@ -73,6 +79,20 @@ def county_world(db, eager_celery):
     FollowUp.objects.create(assessment=assessments[4], village=villages[4], rank=5, ranked_among=5,
                             due_date=today - datetime.timedelta(days=3))
     Assessment.objects.create(village=villages[0], total_score=D("70"), grade="pass", **{**finalised, "period": "2024"})
+    # Upkeep (the maintenance report): a station of 余村 inspected on time and late, overdue now, with an overdue
+    # repair; a road of 鲁家村 (named like a formula) inspected once, with a fault repaired.
+    jan = datetime.date(today.year, 1, 1)
+    station = AssetFactory(village=villages[0], name="余村污水处理终端", commissioned_on=jan - datetime.timedelta(days=400))
+    road = AssetFactory(village=villages[3], kind="road", unit="km", quantity=D("2.5"), name="=鲁家村道路",
+                        commissioned_on=jan - datetime.timedelta(days=400))
+    KeeperAssignmentFactory(asset=station, keeper=KeeperFactory(name="王管护", region=villages[0].township))
+    DoneInspectionFactory(asset=station, due_on=jan, done_on=jan, condition=4)
+    DoneInspectionFactory(asset=station, due_on=jan + datetime.timedelta(days=30), done_on=jan + datetime.timedelta(days=33), condition=2)
+    InspectionFactory(asset=station, due_on=today - datetime.timedelta(days=5))
+    FaultFactory(asset=station, severity="urgent", reported_on=today - datetime.timedelta(days=6), deadline=today - datetime.timedelta(days=4))
+    DoneInspectionFactory(asset=road, due_on=jan, done_on=jan, condition=5)
+    FaultFactory(asset=road, severity="minor", reported_on=jan, deadline=jan + datetime.timedelta(days=30), status="verified",
+                 repaired_on=jan + datetime.timedelta(days=2), verified_on=jan + datetime.timedelta(days=3))
     rebuild("")
     return {
         "villages": villages, "projects": projects, "today": today,

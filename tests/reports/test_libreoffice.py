@@ -26,6 +26,7 @@ def _on_commit(django_capture_on_commit_callbacks):
     ("ranking", ["按县汇总", "排名", "末位跟进"]),
     ("roster", ["村庄"]),
     ("ledger", ["资金来源", "资金分配", "拨付记录"]),
+    ("maintenance", ["按区域", "设施", "逾期巡查", "逾期维修"]),
 ])
 def test_each_report_workbook_reads_the_same_in_libreoffice(county_world, tmp_path, kind, sheets):
     with _commit(execute=True):

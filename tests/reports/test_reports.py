@@ -21,6 +21,7 @@ from projects.models import Project, ProjectStatus
 from reports import kinds, services
 from reports.kinds import progress, roster
 from reports.models import ReportJob, ReportStatus
+from tests.clock import at_day
 from tests.workbooks import assert_guarded, quoted
 from villages.models import Region, Village
 
@@ -151,6 +152,38 @@ def test_roster_csv_lists_every_village_once_with_its_latest_assessment(county_w
     assert next(r for r in rows if r["村代码"] == "330523001212")["待办跟进"] == "1"
     assert all(not r["村庄"].startswith(("=", "+", "-", "@")) for r in rows)
     assert job.rows == len(rows)
+
+
+@pytest.fixture
+def mid_june(monkeypatch):
+    """The clock in mid-June, before the county is built: its dates of this year are all in the past."""
+    at_day(monkeypatch, datetime.date(2026, 6, 15))
+
+
+def test_maintenance_workbook_matches_the_database(mid_june, county_world):
+    """The 长效管护 report: figures per township, every asset with its keeper and last inspection, what is overdue."""
+    today = county_world["today"]
+    job = _request(county_world, "maintenance")
+    assert job.status == ReportStatus.SUCCEEDED, job.error
+    assert job.period == str(today.year)
+    book = load_workbook(_path(job))
+    assert book.sheetnames == ["按区域", "设施", "逾期巡查", "逾期维修"]
+    areas = {row["代码"]: row for row in _sheet_rows(book["按区域"], 3)}
+    thp, dipu = areas["330523108"], areas["330523001"]
+    assert thp["在用设施"] == 1 and thp["污水处理站"] == 1 and dipu["道路"] == 1
+    # 余村's station: due on 1 Jan (on time) and a month later (late); the third due is overdue now.
+    assert (thp["应巡查"], thp["按时完成"], thp["逾期巡查（当前）"]) == (3, 1, 1)
+    assert thp["按时率（%）"] == pytest.approx(33.3)
+    assert (dipu["应巡查"], dipu["按时完成"], dipu["按时率（%）"]) == (1, 1, 100)
+    assert areas["330523"]["在用设施"] == 2  # the total row
+    assets = {row["设施名称"]: row for row in _sheet_rows(book["设施"], 1)}
+    station = assets["余村污水处理终端"]
+    assert station["管护人员"] == "王管护" and station["未修复故障"] == 1 and station["逾期维修"] == 1
+    assert station["最近巡查"].date() == datetime.date(today.year, 2, 3)
+    assert assets["=鲁家村道路"]["设施类型"] == "道路" and "=鲁家村道路" in quoted(book)  # a formula-like name is text
+    overdue = _sheet_rows(book["逾期维修"], 1)
+    assert [(row["设施名称"], row["逾期天数"]) for row in overdue] == [("余村污水处理终端", 4)]
+    assert [row["逾期天数"] for row in _sheet_rows(book["逾期巡查"], 1)] == [5]
 
 
 def test_english_requester_gets_english_labels(county_world):
