@@ -18,7 +18,10 @@ of one county (安吉县 330523 by default) that ``import_divisions`` has loaded
 - demo users (``DEMO_USERS``) for the roles that come later, and the accounts the
   county's writes need where DEMO_USERS has none: an official of each other
   township, the province's supervisor (and, for another county, its clerk and
-  its city's supervisor) (sample/people.py).
+  its city's supervisor) (sample/people.py);
+- a year of upkeep: the accepted projects' assets and facilities built before the portal, their keepers (the demo
+  keeper ``keeper_yucun`` keeps 余村's station and sees only 余村), a year of inspections opened by the schedule
+  and recorded mostly on time, faults repaired and verified, some still open (sample/upkeep.py).
 
 Every figure is invented: project descriptions and funding-source notes carry
 ``SAMPLE_MARK`` (示例数据), and the county is recorded as holding sample data
@@ -60,6 +63,7 @@ from django.utils import timezone
 from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore
 from dashboard.stats import drain, rebuild
 from funding.models import Allocation, Disbursement, FundingSource
+from maintenance.models import Asset, Fault, Inspection
 from projects.models import ProgressReport, Project, ProjectTransition
 from villages import outlines
 from villages.models import Region, RegionLevel, SampleData, Village, VillageKind
@@ -79,6 +83,7 @@ from .base import (  # noqa: F401  (the names callers and tests use)
 from .ledger import _seed_funding
 from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
 from .rounds import _lagging_village, _seed_assessments
+from .upkeep import DEMO_KEEPER, _seed_upkeep  # noqa: F401  (demo_logins prints the keeper)
 from .works import _seed_projects
 
 # --- Entry point --------------------------------------------------------------
@@ -116,6 +121,7 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED, as
         results = _seed_assessments(random.Random(f"{seed}:assessment"), county, villages, actors, lagging, line)
         _seed_funding(random.Random(f"{seed}:funding"), county, villages, plans, results, actors, lagging, line)
         _sample_places(random.Random(f"{seed}:places"), villages, actors)
+        _seed_upkeep(random.Random(f"{seed}:upkeep"), county, villages, actors, line)
         # What reports and exports read to mark their figures as samples (the reports do not know this app).
         region_mark_sample_data(actor=None, region=county, kind=SampleData.SAMPLE)
         # The services recorded every village they changed (the outbox): rebuild those now, in this transaction,
@@ -198,4 +204,7 @@ def sample_counts(county_code: str) -> dict[str, int]:
         "indicator_scores": IndicatorScore.objects.filter(assessment__in=assessments).count(),
         "follow_ups": FollowUp.objects.filter(assessment__in=assessments).count(),
         "demo_users": get_user_model().objects.filter(username__in=usernames).count(),
+        "assets": Asset.objects.filter(village__code__startswith=county_code).count(),
+        "inspections": Inspection.objects.filter(asset__village__code__startswith=county_code).count(),
+        "faults": Fault.objects.filter(asset__village__code__startswith=county_code).count(),
     }

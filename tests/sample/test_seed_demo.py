@@ -34,7 +34,7 @@ from projects.models import (
     ProjectType,
 )
 from sample.base import Timeline
-from sample.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, SAMPLE_MARK, seed_demo
+from sample.demo import DEMO_KEEPER, DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, SAMPLE_MARK, seed_demo
 from tests.clock import at_day
 from tests.factories import region
 from villages.models import Village, VillageKind, kind_for_code, short_name_for
@@ -365,6 +365,8 @@ def gate_action(row) -> str:
     if (label, row.action) == ("assessment.followup", "transition"):
         before, after = row.changes["status"]
         return next(s.permission for s in FOLLOW_UP_STEPS.values() if (s.source, s.target) == (before, after))
+    if (label, row.action) == ("maintenance.fault", "transition"):
+        return "fault.verify" if row.changes["status"][1] == "verified" else "fault.repair"
     return {
         ("projects.project", "create"): "project.create",
         ("projects.progressreport", "create"): "progress.create",
@@ -380,6 +382,14 @@ def gate_action(row) -> str:
         ("maintenance.asset", "create"): "asset.manage",
         ("maintenance.keeper", "create"): "keeper.manage",
         ("maintenance.keeperassignment", "create"): "keeper.assign",
+        ("maintenance.keeperassignment", "update"): "keeper.assign",  # a handover ends the previous assignment
+        ("maintenance.keeper", "update"): "keeper.manage",
+        # A year of upkeep (sample/upkeep.py): inspections recorded, faults reported, repaired and verified.
+        ("maintenance.inspection", "create"): "inspection.record",
+        ("maintenance.inspection", "transition"): "inspection.record",
+        ("maintenance.inspectionphoto", "create"): "inspection.record",
+        ("maintenance.fault", "create"): "fault.report",
+        ("maintenance.faultphoto", "create"): "fault.repair",
     }[(label, row.action)]  # a KeyError: the seed writes something this test does not know the gate's action for
 
 
@@ -387,9 +397,11 @@ def gate_action(row) -> str:
 @pytest.mark.parametrize("county, divisions", [(COUNTY, {**ANJI_VILLAGES, **XILONG}), ("330522", SMALL_COUNTY)])
 def test_every_audited_write_is_by_an_account_that_holds_the_role_the_gate_asks_for(fast_passwords, county, divisions):
     """Each audit row of the seed names an account that, read back from the database (no grant held in memory),
-    holds in RoleAssignment a role with which core.scoping lets it take that action on that object; only the role
-    grants themselves name no actor (the command line grants, as grant_role does), and the one mark of the county as
-    holding sample data (no role's action). A second run writes nothing."""
+    holds in RoleAssignment a role with which core.scoping lets it take that action on that object (or, for the demo
+    keeper, the keeper role the gate derives from their current assignments); only the role grants themselves name
+    no actor (the command line grants, as grant_role does), the one mark of the county as holding sample data (no
+    role's action), and the due inspections the schedule opens (the nightly beat task's, no one's). A second run
+    writes nothing."""
     from core import scoping
     from core.models import AuditEntry, RoleAssignment
 
@@ -406,8 +418,10 @@ def test_every_audited_write_is_by_an_account_that_holds_the_role_the_gate_asks_
     ]
     actors: dict[int, object] = {}
     checked = defaultdict(int)
+    scheduled = [row for row in rows if row.content_type.model == "inspection" and row.action == "create" and row.actor_id is None]
+    assert scheduled and {row.note for row in scheduled} == {"按巡查周期自动生成。"}
     for row in rows:
-        if row.action == "grant" or row in marks:
+        if row.action == "grant" or row in marks or row in scheduled:
             continue
         assert row.actor_id is not None, row
         if row.actor_id not in actors:
@@ -417,11 +431,15 @@ def test_every_audited_write_is_by_an_account_that_holds_the_role_the_gate_asks_
         obj = row.content_type.get_object_for_this_type(pk=row.object_id)
         assert not actor.is_superuser, (row, actor)
         held = set(RoleAssignment.objects.filter(user=actor).values_list("role", flat=True))
+        if actor.username == DEMO_KEEPER[0]:
+            held = {grant.role for grant in scoping.grants(User.objects.get(pk=actor.pk))}
+            assert held == {scoping.KEEPER}, held
         assert held & set(scoping.PERMISSIONS[action]), (row, actor, action)
         assert scoping.can(actor, action, obj), (row, actor, action, obj)
         checked[action] += 1
     assert {"project.create", "project.approve", "funding_source.manage", "allocation.create",
-            "assessment.manage", "followup.record"} <= set(checked)
+            "assessment.manage", "followup.record", "inspection.record", "fault.report", "fault.repair",
+            "fault.verify"} <= set(checked)
 
     # The township without a demo official has its own, who entered its projects; the province's and the
     # city's sources were recorded by their supervisors.
@@ -442,6 +460,44 @@ def test_every_audited_write_is_by_an_account_that_holds_the_role_the_gate_asks_
     counts = (User.objects.count(), RoleAssignment.objects.count(), AuditEntry.objects.count())
     assert seed_demo(county_code=county)["created"] is False
     assert (User.objects.count(), RoleAssignment.objects.count(), AuditEntry.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_a_year_of_upkeep_with_inspections_on_time_late_and_overdue_and_faults_repaired(seeded):
+    """sample/upkeep.py: assets of accepted projects and of before the portal, each with a keeper; a year of
+    inspections, most on time, some late, some overdue at the reference day; faults repaired and verified, some open."""
+    from maintenance.models import Asset, Fault, Inspection
+    from maintenance.selectors import has_keeper_q, village_maintenance
+
+    assets = Asset.objects.all()
+    assert assets.filter(project__isnull=False).exists() and assets.filter(project__isnull=True).exists()
+    assert not assets.exclude(has_keeper_q()).exists()
+    done = Inspection.objects.filter(status="done")
+    assert done.filter(scheduled=True).count() > 2 * assets.count()  # more than two a year each
+    assert not done.filter(done_on__gt=AS_OF).exists() and not done.filter(done_on__lt=AS_OF - timedelta(days=365)).exists()
+    on_time = sum(1 for i in done.filter(scheduled=True) if i.done_on <= i.due_on)
+    assert 0.6 < on_time / done.filter(scheduled=True).count() < 0.95
+    assert Inspection.objects.filter(status="due", due_on__lt=AS_OF).exists()  # overdue now
+    faults = Fault.objects.all()
+    assert faults.filter(status="verified").exists() and faults.filter(status__in=["reported", "repairing"]).exists()
+    assert faults.filter(inspection__isnull=True).exists() and faults.filter(inspection__isnull=False).exists()
+    assert not faults.filter(status="verified").exclude(photos__stage="repaired").exists()  # each with its repair photo
+    figures = village_maintenance(Asset.objects.first().village_id, start=date(AS_OF.year, 1, 1), end=AS_OF, today=AS_OF)
+    assert figures.assets >= 1
+
+
+@pytest.mark.django_db
+def test_the_demo_keeper_keeps_yucuns_station_and_sees_only_yucun(seeded):
+    from core import scoping
+    from maintenance.models import KeeperAssignment
+
+    keeper = get_user_model().objects.get(username=DEMO_KEEPER[0])
+    assert log_in(keeper.username, DEMO_PASSWORD) is not None
+    assert not keeper.role_assignments.exists()
+    kept = KeeperAssignment.objects.filter(keeper__user=keeper, ends_on__isnull=True).select_related("asset__village")
+    assert {a.asset.village.short_name for a in kept} == {"余村"}
+    assert list(scoping.restrict(Village.objects.all(), keeper).values_list("short_name", flat=True)) == ["余村"]
+    assert scoping.restrict(Project.objects.all(), keeper).exclude(village__short_name="余村").count() == 0
 
 
 @pytest.mark.django_db

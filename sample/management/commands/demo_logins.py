@@ -2,7 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from sample.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS
+from sample.demo import DEMO_KEEPER, DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS
 from sample.people import other_accounts_line
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         existing = set(
-            get_user_model().objects.filter(username__in=[u for u, *_ in DEMO_USERS] + [DEMO_SUPERUSER[0]])
+            get_user_model().objects.filter(username__in=[u for u, *_ in DEMO_USERS] + [DEMO_SUPERUSER[0], DEMO_KEEPER[0]])
             .values_list("username", flat=True)
         )
         if not existing:
@@ -27,6 +27,8 @@ class Command(BaseCommand):
         for username, role, region, name in [*DEMO_USERS, (DEMO_SUPERUSER[0], "superuser", "", DEMO_SUPERUSER[1])]:
             if username in existing:
                 self.stdout.write(f"  {username:<24} {role:<18} {region:<10} {name}")
+        if DEMO_KEEPER[0] in existing:  # no role: a keeper with a portal account sees the villages of their assets
+            self.stdout.write(f"  {DEMO_KEEPER[0]:<24} {'keeper':<18} {DEMO_KEEPER[2]:<10} {DEMO_KEEPER[1]}")
         others = other_accounts_line()
         if others:
             self.stdout.write(others)
