@@ -33,6 +33,7 @@ follow-ups' due dates; the assessment round is the latest one finalised by then
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import time
 from dataclasses import dataclass, field
@@ -45,6 +46,18 @@ from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator,
 from assessment.selectors import bottom_group
 from core.bulk import analyze, copy_into, next_ids, reset_sequence
 from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+from maintenance.models import (
+    CHECKLISTS,
+    DEFAULT_INTERVAL_DAYS,
+    REPAIR_DAYS,
+    Asset,
+    Fault,
+    Inspection,
+    Keeper,
+    KeeperAssignment,
+    chief_for,
+    kind_and_unit_for,
+)
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
 from villages.models import Region, SampleData, Village, VillageKind
 from villages.services import region_mark_sample_data
@@ -112,11 +125,13 @@ def generate_programme(*, province: str = "33", seed: int = 1, projects_per_vill
         plans = _projects(rng("projects"), villages, projects_per_village, reports_per_project, today, result, log)
         _funding(rng("funding"), counties, plans, today, result, log)
         _assessments(rng("assessments"), counties, villages, today, result, log)
+        _upkeep(rng("upkeep"), plans, villages, today, result, log)
         region = Region.objects.filter(code=province).first()
         if region is not None:
             region_mark_sample_data(actor=None, region=region, kind=SampleData.SCALE_TEST)
         models = (Village, Project, ProjectTransition, ProgressReport, FundingSource, Allocation, Disbursement,
-                  AssessmentScheme, Indicator, Assessment, IndicatorScore, FollowUp)
+                  AssessmentScheme, Indicator, Assessment, IndicatorScore, FollowUp, Asset, Keeper, KeeperAssignment,
+                  Inspection, Fault)
         reset_sequence(*models[1:])
     analyze(*models)
     result.seconds = time.perf_counter() - started
@@ -151,6 +166,7 @@ class _Plan:
     status: str
     budget: Decimal
     accepted_on: datetime.date | None
+    type: str = ""
 
 
 def _projects(rng, villages, per_village, per_project, today, result, log) -> list[_Plan]:
@@ -195,12 +211,13 @@ def _projects(rng, villages, per_village, per_project, today, result, log) -> li
                     spent = (budget * reached / 100).quantize(Decimal("0.01"))
                     report_rows.append((pid, day, reached, spent, SCALE_MARK, "", "", None, now))
                     last = day
+            project_type = rng.choice(types)
             project_rows.append((
-                pid, now, now, code, rng.choice(types), f"整治项目{pid}", SCALE_MARK, budget, planned_start, planned_end,
+                pid, now, now, code, project_type, f"整治项目{pid}", SCALE_MARK, budget, planned_start, planned_end,
                 actual_start, actual_end, status, "张三", "", "", maintenance[0], maintenance[1], percent, last, 1,
             ))
             transition_rows.append((pid, "", status, None, now, SCALE_MARK if status == S.RETURNED else ""))
-            plans.append(_Plan(pid, code, status, budget, actual_end if status == S.ACCEPTED else None))
+            plans.append(_Plan(pid, code, status, budget, actual_end if status == S.ACCEPTED else None, project_type))
     result.counts["projects"] = copy_into(Project, [
         "id", "created_at", "updated_at", "village", "type", "name", "description", "budget", "planned_start", "planned_end",
         "actual_start", "actual_end", "status", "responsible_person", "responsible_phone", "property_owner",
@@ -310,3 +327,91 @@ def _assessments(rng, counties, villages, today, result, log) -> None:
         "created_at", "updated_at", "assessment", "village", "rank", "ranked_among", "due_date", "status", "talk_held_on",
         "talk_notes", "rectification", "rectified_on", "reinspected_on", "reinspection_notes"], follow_rows)
     log(f"  {result.counts['assessments']:,} assessments, {result.counts['follow_ups']:,} follow-ups")
+
+
+# Inspections: how they go (on time, late, missed and still open), the condition found, and a fault's repair.
+INSPECTION_FATE = [("on_time", 80), ("late", 15), ("missed", 5)]
+CONDITION_WEIGHTS = [(5, 34), (4, 36), (3, 18), (2, 9), (1, 3)]
+
+
+def _upkeep(rng, plans, villages, today, result, log) -> None:
+    """Each accepted project's asset (commissioned on its acceptance), kept by its village's keeper (on the
+    township's roster); a year of inspections at the default interval of its kind, most on time, some late, a few
+    missed (the asset's inspection then stays due, overdue); a poor condition reports a fault, repaired and
+    verified mostly within its deadline. Repairs carry no photo here (no files at this scale)."""
+    now = timezone.now()
+    start = today - _days(364)
+    accepted = [plan for plan in plans if plan.accepted_on is not None]
+    village_of = {code: (lat, lon) for code, lat, lon in Village.objects.filter(
+        code__in={plan.village for plan in accepted}).values_list("code", "latitude", "longitude")}
+    keeper_ids = iter(next_ids(Keeper, len(village_of)))
+    keepers, keeper_rows = {}, []
+    for code in sorted(village_of):
+        kid = next(keeper_ids)
+        keepers[code] = kid
+        keeper_rows.append((kid, now, now, f"管护员{code[-6:]}", "", f"{code}村委会", None, code[:9]))
+    asset_ids = iter(next_ids(Asset, len(accepted)))
+    inspection_ids = iter(next_ids(Inspection, len(accepted) * 16))
+    asset_rows, assignment_rows, inspection_rows, fault_rows = [], [], [], []
+    fates, fate_weights = [f for f, _w in INSPECTION_FATE], [w for _f, w in INSPECTION_FATE]
+    conditions, condition_weights = [c for c, _w in CONDITION_WEIGHTS], [w for _c, w in CONDITION_WEIGHTS]
+    for plan in accepted:
+        aid = next(asset_ids)
+        kind, unit = kind_and_unit_for(plan.type)
+        lat, lon = village_of[plan.village]
+        asset_rows.append((aid, now, now, kind, plan.village, plan.id, f"整治项目{plan.id}设施", lat, lon, Decimal(1), unit,
+                           plan.accepted_on, "village_collective", f"{plan.village}村委会", "village_collective",
+                           "in_service", None, None))
+        assignment_rows.append((keepers[plan.village], chief_for(kind), aid, None, plan.accepted_on, None, None, now))
+        interval = DEFAULT_INTERVAL_DAYS[kind]
+        checklist = json.dumps({key: True for key, _label in CHECKLISTS[kind]}, ensure_ascii=False)
+        due = plan.accepted_on + _days(interval)
+        while due < start:  # before the year simulated: inspected on its day
+            due += _days(interval)
+        open_due = None
+        while due <= today:
+            fate = rng.choices(fates, fate_weights)[0]
+            if fate == "missed":
+                open_due = due
+                break
+            done = due - _days(rng.randint(0, 3)) if fate == "on_time" else due + _days(rng.randint(1, 14))
+            if done > today:
+                open_due = due
+                break
+            condition = rng.choices(conditions, condition_weights)[0]
+            iid = next(inspection_ids)
+            inspection_rows.append((iid, now, now, aid, due, True, "done", done, condition, checklist, "", None, None, None))
+            if condition <= 2:
+                severity = "urgent" if condition == 1 else "major"
+                deadline = done + _days(REPAIR_DAYS[severity])
+                repaired = done + _days(rng.randint(0, REPAIR_DAYS[severity] + (10 if rng.random() < 0.15 else 0)))
+                verified = repaired + _days(rng.randint(1, 5))
+                if verified <= today:
+                    status, repaired_on, verified_on = "verified", repaired, verified
+                elif repaired <= today:
+                    status, repaired_on, verified_on = "repaired", repaired, None
+                else:
+                    status, repaired_on, verified_on = "repairing", None, None
+                fault_rows.append((now, now, aid, iid, severity, "巡查发现设施故障", done, deadline, status, done, repaired_on,
+                                   "已完成维修" if repaired_on else "", verified_on, None, None))
+            due = done + _days(interval)
+        if open_due is None and due <= today + _days(7):
+            open_due = due
+        if open_due is not None:
+            inspection_rows.append((next(inspection_ids), now, now, aid, open_due, True, "due", None, None, "{}", "", None, None, None))
+    result.counts["keepers"] = copy_into(Keeper, ["id", "created_at", "updated_at", "name", "phone", "organisation", "user", "region"], keeper_rows)
+    result.counts["assets"] = copy_into(Asset, [
+        "id", "created_at", "updated_at", "kind", "village", "project", "name", "latitude", "longitude", "quantity", "unit",
+        "commissioned_on", "owner_kind", "owner_name", "maintenance_body", "status", "retired_on", "created_by",
+    ], asset_rows)
+    copy_into(KeeperAssignment, ["keeper", "chief_type", "asset", "village", "starts_on", "ends_on", "created_by", "created_at"],
+              assignment_rows)
+    result.counts["inspections"] = copy_into(Inspection, [
+        "id", "created_at", "updated_at", "asset", "due_on", "scheduled", "status", "done_on", "condition", "checklist", "notes",
+        "latitude", "longitude", "inspector",
+    ], inspection_rows)
+    result.counts["faults"] = copy_into(Fault, [
+        "created_at", "updated_at", "asset", "inspection", "severity", "description", "reported_on", "deadline", "status",
+        "repair_started_on", "repaired_on", "repair_notes", "verified_on", "reported_by", "verified_by",
+    ], fault_rows)
+    log(f"  {result.counts['assets']:,} assets, {result.counts['inspections']:,} inspections, {result.counts['faults']:,} faults")

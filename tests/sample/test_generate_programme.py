@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from assessment.models import Assessment, FollowUp
 from dashboard.models import VillageStats
 from funding.models import Allocation, Disbursement, FundingSource
+from maintenance.models import Asset, Fault, Inspection, Keeper, KeeperAssignment
 from projects.models import ProgressReport, Project
 from sample.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 from tests.factories import VillageFactory
@@ -24,12 +25,16 @@ def _digest() -> str:
         list(Allocation.objects.order_by("amount").values_list("amount", "allocated_on")),
         list(Assessment.objects.order_by("village_id").values_list("village_id", "total_score", "grade")),
         list(FollowUp.objects.order_by("village_id").values_list("village_id", "rank")),
+        list(Asset.objects.order_by("village_id", "commissioned_on", "kind").values_list("village_id", "kind", "commissioned_on")),
+        list(Inspection.objects.order_by("asset__village_id", "due_on", "status").values_list("due_on", "status", "done_on", "condition")),
+        list(Fault.objects.order_by("reported_on", "severity", "status").values_list("reported_on", "severity", "status", "repaired_on")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 def _wipe():
-    for model in (FollowUp, Assessment, Disbursement, Allocation, FundingSource, ProgressReport):
+    for model in (Fault, Inspection, KeeperAssignment, Asset, Keeper, FollowUp, Assessment, Disbursement, Allocation,
+                  FundingSource, ProgressReport):
         model.objects.all().delete()
     Project.objects.all().delete()
 
@@ -45,6 +50,16 @@ def test_same_seed_same_programme(db):
     result = generate_programme(province="33", seed=7, projects_per_village=4, reports_per_project=5, today=TODAY, log=lambda *_: None)
     assert result.villages == 12 and result.counts["projects"] == Project.objects.filter(description=SCALE_MARK).count()
     assert result.counts["follow_ups"] >= 2  # one bottom group per county
+    # Upkeep: one asset per accepted project, kept, with a year of inspections (some overdue) and faults.
+    accepted = Project.objects.filter(status="accepted")
+    assert Asset.objects.count() == accepted.count() > 0
+    assert set(Asset.objects.values_list("project_id", flat=True)) == set(accepted.values_list("pk", flat=True))
+    assert KeeperAssignment.objects.filter(ends_on__isnull=True).count() == Asset.objects.count()
+    done = Inspection.objects.filter(status="done")
+    assert done.exists() and not done.filter(done_on__gt=TODAY).exists()
+    assert not done.filter(done_on__lt=TODAY - datetime.timedelta(days=364 + 3)).exists()
+    assert Inspection.objects.filter(status="due").count() <= Asset.objects.count()
+    assert all(f.deadline >= f.reported_on for f in Fault.objects.all())
     first = _digest()
     with pytest.raises(AlreadyGenerated):
         generate_programme(province="33", seed=7, today=TODAY, log=lambda *_: None)
