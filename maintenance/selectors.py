@@ -17,8 +17,11 @@ from .models import (
     Asset,
     AssetStatus,
     Fault,
+    FaultPhoto,
     FaultStatus,
     Inspection,
+    InspectionInterval,
+    InspectionPhoto,
     InspectionStatus,
     Keeper,
     KeeperAssignment,
@@ -54,13 +57,14 @@ def asset_detail(*, user) -> QuerySet:
 
 
 def assets_of(*, user, village=None, project=None) -> list[Asset]:
-    """The assets shown on a village's or a project's page, with their current keepers (two queries)."""
+    """The assets shown on a village's or a project's page, with their current keepers, last inspections and open
+    fault counts (four queries)."""
     assets = asset_list(user=user)
     if village is not None:
         assets = assets.filter(village=village)
     if project is not None:
         assets = assets.filter(project=project)
-    return list(assets.order_by("status", "kind", "id")[:100])
+    return with_upkeep(list(assets.order_by("status", "kind", "id")[:100]))
 
 
 def keeper_list(*, user) -> QuerySet:
@@ -76,6 +80,39 @@ def keeper_list(*, user) -> QuerySet:
 def keeper_assignments(keeper: Keeper) -> QuerySet:
     """What a keeper is (and was) responsible for, newest first."""
     return keeper.assignments.select_related("asset", "asset__village", "village").order_by("ends_on", "-starts_on", "-id")
+
+
+def inspection_photo_list(*, user) -> QuerySet:
+    """Inspection photos the user may open (served through the gate, never as bare media)."""
+    return restrict(InspectionPhoto.objects.all(), user)
+
+
+def fault_photo_list(*, user) -> QuerySet:
+    return restrict(FaultPhoto.objects.all(), user)
+
+
+def asset_inspections(asset: Asset, limit: int = 5) -> list[Inspection]:
+    """The asset's latest inspections, the open (due) one first, with their photo counts."""
+    return list(
+        asset.inspections.annotate(photo_count=Count("photos"))
+        .order_by(F("done_on").desc(nulls_first=True), "-due_on", "-id")[:limit]
+    )
+
+
+def county_intervals(county_code: str) -> dict[str, int]:
+    """{asset kind: days} of the county's own inspection intervals (kinds at the default are absent)."""
+    return dict(InspectionInterval.objects.filter(region_id=county_code).values_list("kind", "days"))
+
+
+def with_upkeep(assets: list[Asset]) -> list[Asset]:
+    """Each asset of the list gets ``last_inspection`` (its latest done inspection, or None) and ``open_fault_count``
+    (its faults not verified yet): two queries whatever the number of assets."""
+    last = last_inspections(assets)
+    faults = open_faults(assets)
+    for asset in assets:
+        asset.last_inspection = last.get(asset.pk)
+        asset.open_fault_count = len(faults.get(asset.pk, ()))
+    return assets
 
 
 def assignable_keepers(*, user, asset: Asset) -> QuerySet:

@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.filters import overdue_follow_up_q
 from assessment.models import FollowUp
-from core.divisions import CHILD_CODE_LENGTH, CODE_LENGTH, RegionLevel
+from core.divisions import CHILD_CODE_LENGTH, CODE_LENGTH, VILLAGE_CODE_LENGTH, RegionLevel
 from core.models import Role
-from core.scoping import grants, restrict
+from core.scoping import KEEPER, grants, restrict, roles_of
+from maintenance.models import OPEN_FAULT_STATUSES, Fault, FaultStatus, Inspection, InspectionStatus
+from maintenance.selectors import fault_overdue_q, inspection_overdue_q
 from projects.models import DONE_STATUSES, OPEN_STATUSES, Project, ProjectStatus, ProjectTransition
 from projects.rules import overdue_q, stale_q
 from villages.models import Region, Village
@@ -93,17 +95,69 @@ def todo_for(*, user, limit: int = 10) -> list[TodoSection]:
             follow_up_count, f"{reverse('assessment:follow_ups')}?overdue=true",
         ),
     ]
+    sections += _upkeep_todo(user, limit)
     return [section for section in sections if section.count]
 
 
+def _upkeep_todo(user, limit: int) -> list[TodoSection]:
+    """The to-do sections of long-term maintenance. A keeper (who holds no other role) sees every inspection due of
+    their assets and every fault still to repair; officials and county staff the overdue inspections and repairs of
+    their area, and the repairs waiting for their verification. Three queries for the counts, one per list shown."""
+    inspections = restrict(Inspection.objects.select_related("asset", "asset__village"), user, "inspection.record")
+    to_repair = restrict(Fault.objects.select_related("asset", "asset__village"), user, "fault.repair")
+    to_verify = restrict(Fault.objects.select_related("asset", "asset__village"), user, "fault.verify")
+    keeper_only = roles_of(user) == {KEEPER}
+    inspection_counts = inspections.aggregate(
+        due=Count("pk", filter=Q(status=InspectionStatus.DUE)), overdue=Count("pk", filter=inspection_overdue_q()),
+    )
+    repair_counts = to_repair.aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_FAULT_STATUSES)), overdue=Count("pk", filter=fault_overdue_q()),
+    )
+    inspections_url, faults_url = reverse("maintenance:inspections"), reverse("maintenance:faults")
+    if keeper_only:
+        due, open_faults = inspection_counts["due"], repair_counts["open"]
+        return [
+            TodoSection(
+                "inspections_due", _("Inspections due"),
+                list(inspections.filter(status=InspectionStatus.DUE).order_by("due_on", "id")[:limit]) if due else [],
+                due, f"{inspections_url}?status={InspectionStatus.DUE}",
+            ),
+            TodoSection(
+                "faults_open", _("Faults to repair"),
+                list(to_repair.filter(status__in=OPEN_FAULT_STATUSES).order_by("deadline", "id")[:limit]) if open_faults else [],
+                open_faults, f"{faults_url}?status={FaultStatus.REPORTED}&status={FaultStatus.REPAIRING}",
+            ),
+        ]
+    verify_count = to_verify.filter(status=FaultStatus.REPAIRED).count()
+    return [
+        TodoSection(
+            "inspections_overdue", _("Overdue inspections"),
+            list(inspections.filter(inspection_overdue_q()).order_by("due_on", "id")[:limit]) if inspection_counts["overdue"] else [],
+            inspection_counts["overdue"], f"{inspections_url}?overdue=true",
+        ),
+        TodoSection(
+            "repairs_overdue", _("Overdue repairs"),
+            list(to_repair.filter(fault_overdue_q()).order_by("deadline", "id")[:limit]) if repair_counts["overdue"] else [],
+            repair_counts["overdue"], f"{faults_url}?overdue=true",
+        ),
+        TodoSection(
+            "to_verify", _("Repairs waiting for verification"),
+            list(to_verify.filter(status=FaultStatus.REPAIRED).order_by("repaired_on", "id")[:limit]) if verify_count else [],
+            verify_count, f"{faults_url}?status={FaultStatus.REPAIRED}",
+        ),
+    ]
+
+
 def home_villages(*, user, limit: int = 300) -> list[Village]:
-    """A township official's villages, with their open project counts."""
+    """A township official's villages (a keeper's: those they keep something in), with their open project counts."""
     townships = [grant.code for grant in grants(user) if len(grant.code) == CODE_LENGTH[RegionLevel.TOWNSHIP]]
-    if not townships:
+    # A keeper's villages: those where they keep something (core.scoping.KEEPER).
+    villages = [grant.code for grant in grants(user) if len(grant.code) == VILLAGE_CODE_LENGTH]
+    if not townships and not villages:
         return []
     return list(
         village_list(user=user)
-        .filter(township_id__in=townships)
+        .filter(Q(township_id__in=townships) | Q(code__in=villages))
         .annotate(
             project_count=Count("projects"),
             open_count=Count("projects", filter=Q(projects__status__in=OPEN_STATUSES)),

@@ -33,6 +33,7 @@ class HomeView(PortalAccessMixin, TemplateView):
         context["regions"] = home_regions(user=user)
         context["villages"] = home_villages(user=user)
         context["todo"] = todo_for(user=user)
+        context["today"] = timezone.localdate()
         context["supervision"] = supervision_for(user=user)
         return context
 

@@ -195,7 +195,12 @@ def _maintenance_world(village, stem):
     keeper = KeeperFactory(name=f"{stem}管护员", region=village.township)
     inspection = DoneInspectionFactory(asset=asset, due_on=datetime.date(2025, 6, 1), condition=2, notes=f"{stem}村终端进水泵异响")
     fault = FaultFactory(asset=asset, inspection=inspection, description=f"{stem}村终端进水泵异响", reported_on=datetime.date(2025, 6, 1))
+    # A fault repaired and waiting for the township to verify (or send back) the repair.
+    repaired = FaultFactory(asset=asset, severity="minor", description=f"{stem}村终端围栏破损", reported_on=datetime.date(2025, 6, 1),
+                            status="repaired", repair_started_on=datetime.date(2025, 6, 3), repaired_on=datetime.date(2025, 6, 5),
+                            repair_notes="围栏已更换")
     return {
+        "repaired_fault": repaired,
         "inspection": inspection,
         "inspection_photo": InspectionPhotoFactory(inspection=inspection),
         "due_inspection": InspectionFactory(asset=asset, due_on=datetime.date(2025, 7, 1)),

@@ -43,6 +43,10 @@ NOT_PAGES = {
     "logout": "POST only (GET answers 405)",
     "projects:photo": "an image file",
     "projects:photo_thumbnail": "an image file",
+    "maintenance:inspection_photo": "an image file",
+    "maintenance:inspection_photo_thumbnail": "an image file",
+    "maintenance:fault_photo": "an image file",
+    "maintenance:fault_photo_thumbnail": "an image file",
     "reports:ledger": "POST only: the ledger pages' export button (on the crawled ledger pages); GET answers 405",
     "dashboard:map": "JSON, fetched by the dashboard page (crawled)",
     "dashboard:outline": "JSON (the map's outlines), fetched by the dashboard page (crawled)",
@@ -304,6 +308,8 @@ def test_every_page_loads_under_the_csp_with_no_violation(size, crawl_world, pho
     interactions = {
         "dashboard:region": _hover_charts,
         "projects:progress_create": _choose_photos(tmp_path),
+        "maintenance:asset_inspect": _choose_photos(tmp_path),
+        "maintenance:asset_fault": _choose_photos(tmp_path),
         "reports:request": _switch_report_kind,
         "funding:allocation_create": _type_amount,
         "api-docs": _swagger,
@@ -356,6 +362,33 @@ def test_every_page_loads_under_the_csp_with_no_violation(size, crawl_world, pho
     assert not findings, "axe-core, serious and critical:\n" + "\n".join(json.dumps(f, ensure_ascii=False) for f in findings)
     for crawl in crawls.values():
         crawl.device.csp_violations.clear()  # already reported above, page by page
+
+
+# The pages of long-term maintenance one route at a time (the same checks as the whole crawl), to run a few of them
+# while working on them: pytest tests/browser/test_csp.py -k "inspection or fault or interval".
+MAINTENANCE_ROUTES = sorted(
+    name for name, rows in ACCESS.items()
+    if name.startswith("maintenance:") and name not in NOT_PAGES and any(row[0] == "get" for row in rows)
+)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("route", MAINTENANCE_ROUTES)
+def test_a_maintenance_page_loads_under_the_csp(route, size, crawl_world, phone, live_server, tmp_path):
+    pages = [(name, user, url) for name, user, url in _pages(crawl_world)[0] if name == route]
+    assert pages, f"{route}: nothing to open"
+    settle = {"maintenance:asset_inspect": _choose_photos(tmp_path), "maintenance:asset_fault": _choose_photos(tmp_path)}
+    crawls = {}
+    for name, user, url in pages:
+        crawl = crawls.setdefault(user, Crawl(phone, live_server, user, size))
+        crawl.open(url, settle=settle.get(name), name=name)
+        crawl.shot(f"{name.replace(':', '-')}-{user}")
+    problems = [p for c in crawls.values() for p in c.problems]
+    findings = [f for c in crawls.values() for f in c.axe]
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(f"{w}: {p}" for w, p in problems)
+    assert not findings, "axe-core, serious and critical:\n" + "\n".join(json.dumps(f, ensure_ascii=False) for f in findings)
+    for crawl in crawls.values():
+        crawl.device.csp_violations.clear()
 
 
 def test_the_503_page_loads_under_the_csp(crawl_world, phone, live_server, monkeypatch):

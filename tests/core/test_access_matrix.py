@@ -17,6 +17,7 @@ from core.models import AuditEntry
 from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project, ProjectTransition
 from reports.models import ReportJob
+from tests.images import upload
 from tests.world import GRANTS, PASSWORD, build_world, built_once
 
 # Far from 余村 (tests/world.py): a user of every role in another city of Zhejiang (hz_: 杭州市) and in another
@@ -312,6 +313,48 @@ ACCESS = {
         ("get", lambda w: reverse("maintenance:keeper_edit", args=[w["keeper"].pk]), MAINTAIN_PAGE, False),
         ("post", lambda w: reverse("maintenance:keeper_edit", args=[w["keeper"].pk]), MAINTAIN, True),
     ],
+    # Inspections and faults (issue 19, items 3-4): the keeper of the village (a derived role, tests/maintenance),
+    # its township's official and the county's staff record inspections, report faults and repairs; the township or
+    # the county verifies a repair; supervisors read. Photos are served through the gate.
+    "maintenance:inspections": [("get", lambda w: reverse("maintenance:inspections"), READ_ANY, False)],
+    "maintenance:inspection_detail": [
+        ("get", lambda w: reverse("maintenance:inspection_detail", args=[w["inspection"].pk]), READ_OBJECT, False),
+        ("get", lambda w: reverse("maintenance:inspection_detail", args=[w["due_inspection"].pk]), READ_OBJECT, False),
+    ],
+    "maintenance:inspection_photo": [
+        ("get", lambda w: reverse("maintenance:inspection_photo", args=[w["inspection_photo"].pk]), READ_OBJECT, False)
+    ],
+    "maintenance:inspection_photo_thumbnail": [
+        ("get", lambda w: reverse("maintenance:inspection_photo_thumbnail", args=[w["inspection_photo"].pk]), READ_OBJECT, False)
+    ],
+    "maintenance:asset_inspect": [
+        ("get", lambda w: reverse("maintenance:asset_inspect", args=[w["asset"].pk]), MAINTAIN_PAGE, False),
+        ("post", lambda w: reverse("maintenance:asset_inspect", args=[w["asset"].pk]), MAINTAIN, True),
+    ],
+    "maintenance:asset_fault": [
+        ("get", lambda w: reverse("maintenance:asset_fault", args=[w["asset"].pk]), MAINTAIN_PAGE, False),
+        ("post", lambda w: reverse("maintenance:asset_fault", args=[w["asset"].pk]), MAINTAIN, True),
+    ],
+    "maintenance:faults": [("get", lambda w: reverse("maintenance:faults"), READ_ANY, False)],
+    "maintenance:fault_detail": [
+        ("get", lambda w: reverse("maintenance:fault_detail", args=[w["fault"].pk]), READ_OBJECT, False),
+        ("get", lambda w: reverse("maintenance:fault_detail", args=[w["repaired_fault"].pk]), READ_OBJECT, False),
+    ],
+    "maintenance:fault_photo": [("get", lambda w: reverse("maintenance:fault_photo", args=[w["fault_photo"].pk]), READ_OBJECT, False)],
+    "maintenance:fault_photo_thumbnail": [
+        ("get", lambda w: reverse("maintenance:fault_photo_thumbnail", args=[w["fault_photo"].pk]), READ_OBJECT, False)
+    ],
+    "maintenance:fault_start": [("post", lambda w: reverse("maintenance:fault_start", args=[w["fault"].pk]), MAINTAIN, True)],
+    "maintenance:fault_repaired": [("post", lambda w: reverse("maintenance:fault_repaired", args=[w["fault"].pk]), MAINTAIN, True)],
+    "maintenance:fault_verify": [("post", lambda w: reverse("maintenance:fault_verify", args=[w["repaired_fault"].pk]), MAINTAIN, True)],
+    "maintenance:fault_reject": [("post", lambda w: reverse("maintenance:fault_reject", args=[w["repaired_fault"].pk]), MAINTAIN, True)],
+    # Every portal role reads the intervals of its own county (or of the counties below its region); 安吉县's staff
+    # change 安吉县's. Another county's staff, and far users, cannot open 安吉县's.
+    "maintenance:intervals": [
+        ("get", lambda w: reverse("maintenance:intervals"), READ_ANY, False),
+        ("get", lambda w: reverse("maintenance:intervals") + "?county=330523", statuses(302, 200, 200, 200, 404, 200, 403, far=FAR_HIDDEN), False),
+        ("post", lambda w: reverse("maintenance:intervals"), statuses(302, 403, 403, 302, 404, 403, 403, far=FAR_HIDDEN), True),
+    ],
     "api:asset-list": [("get", lambda w: reverse("api:asset-list"), API_READ, False)],
     "api:asset-detail": [("get", lambda w: reverse("api:asset-detail", args=[w["asset"].pk]), API_OBJECT, False)],
     "api:inspection-list": [("get", lambda w: reverse("api:inspection-list"), API_READ, False)],
@@ -382,6 +425,17 @@ POST_DATA = {
     "maintenance:asset_assign": lambda w: {"keeper": w["spare_keeper"].pk, "chief_type": "station", "starts_on": RECENT},
     "maintenance:keeper_create": lambda w: {"region": "330523108", "name": "潘春林", "phone": "13900000000", "organisation": "余村村委会"},
     "maintenance:keeper_edit": lambda w: {"name": "余村管护员", "phone": "13911111111", "organisation": "余村村委会"},
+    "maintenance:asset_inspect": lambda w: {
+        "done_on": RECENT, "condition": "3", "checklist": ["equipment_running", "site_clean"], "notes": "出水略浑",
+        "latitude": "30.458333", "longitude": "119.680000", "photos": [upload("巡查.jpg")],
+        "severity": "minor", "description": "格栅有杂物",
+    },
+    "maintenance:asset_fault": lambda w: {
+        "severity": "urgent", "description": "提升泵停转", "reported_on": RECENT, "photos": [upload("故障.jpg")],
+    },
+    "maintenance:fault_repaired": lambda w: {"repaired_on": RECENT, "repair_notes": "更换进水泵轴承", "photos": [upload("修好.jpg")]},
+    "maintenance:fault_reject": lambda w: {"reason": "围栏仍有缺口", "confirmed": "yes"},
+    "maintenance:intervals": lambda w: {"county": "330523", "kind": "sewage_station", "days": "21"},
     "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
     "password_change": lambda w: {"old_password": PASSWORD, "new_password1": "a-new-long-passphrase-2025",
                                   "new_password2": "a-new-long-passphrase-2025"},
@@ -470,12 +524,26 @@ def _state():
 
 
 def _maintenance_state():
-    from maintenance.models import Asset, Keeper, KeeperAssignment
+    from maintenance.models import (
+        Asset,
+        Fault,
+        FaultPhoto,
+        Inspection,
+        InspectionInterval,
+        InspectionPhoto,
+        Keeper,
+        KeeperAssignment,
+    )
 
     return (
         list(Asset.objects.order_by("pk").values()),
         list(Keeper.objects.order_by("pk").values()),
         list(KeeperAssignment.objects.order_by("pk").values()),
+        list(Inspection.objects.order_by("pk").values()),
+        list(Fault.objects.order_by("pk").values()),
+        list(InspectionPhoto.objects.order_by("pk").values_list("pk", "inspection_id")),
+        list(FaultPhoto.objects.order_by("pk").values_list("pk", "fault_id", "stage")),
+        list(InspectionInterval.objects.order_by("pk").values_list("pk", "region_id", "kind", "days")),
     )
 
 

@@ -86,6 +86,22 @@ def test_body_limits_match_the_portals():
     assert photos.UPLOAD_BODY_LIMIT >= photos.MAX_PHOTOS * photos.MAX_BYTES
 
 
+def test_every_photo_form_has_the_photo_body_limit():
+    """Each view marked with @body_limit (core.body_limits) has a location of that size, and only those routes."""
+    from django.urls import resolve
+
+    from core.body_limits import body_limit_of
+
+    _parsed_conf, _http, https = _servers()
+    locations = [(d["args"][1], _size(_one(d["block"], "client_max_body_size")[0])) for d in _all(https, "location") if d["args"][0] == "~"]
+    for url in (reverse("projects:progress_create", args=[7]), reverse("maintenance:asset_inspect", args=[7]),
+                reverse("maintenance:asset_fault", args=[7]), reverse("maintenance:fault_repaired", args=[7])):
+        assert body_limit_of(resolve(url).func) == photos.UPLOAD_BODY_LIMIT, url
+        assert [size for pattern, size in locations if re.search(pattern, url)] == [photos.UPLOAD_BODY_LIMIT], url
+    for url in (reverse("maintenance:asset_edit", args=[7]), reverse("maintenance:fault_verify", args=[7]), "/maintenance/assets/7/inspect/x"):
+        assert not any(re.search(pattern, url) for pattern, _size_ in locations), url
+
+
 def test_slow_clients_never_hold_a_worker():
     _parsed_conf, _http, https = _servers()
     assert _one(https, "proxy_request_buffering") == ["on"] and _one(https, "proxy_buffering") == ["on"]
