@@ -13,15 +13,15 @@ from funding.models import SourceKind
 from projects.models import ProjectStatus
 from tests.factories import (
     AllocationFactory,
+    AssessmentSchemeFactory,
     AssetFactory,
+    DisbursementFactory,
     DoneInspectionFactory,
     FaultFactory,
+    FundingSourceFactory,
     InspectionFactory,
     KeeperAssignmentFactory,
     KeeperFactory,
-    AssessmentSchemeFactory,
-    DisbursementFactory,
-    FundingSourceFactory,
     ProgressReportFactory,
     ProjectFactory,
     VillageFactory,
