@@ -73,7 +73,7 @@ class AllocationDetailView(ScopedDetailView):
         )
         context["reversed_ids"] = {d.reverses_id for d in context["disbursements"] if d.reverses_id}
         context["available"] = allocation.amount + allocation.reversed_amount - allocation.disbursed
-        may_pay = scoping.can(user, "disbursement.create", allocation.project) and allocation.reverses_id is None
+        may_pay = scoping.can(user, "disbursement.create", allocation) and allocation.reverses_id is None
         context["can_pay"] = may_pay and context["available"] > 0
         context["can_reverse"] = may_pay and not allocation.reversed_amount and not allocation.disbursed
         context["can_reverse_payments"] = may_pay
@@ -176,7 +176,7 @@ def disbursement_create(request, pk):
                           form=form, success=_("Payment recorded."))
         if outcome.done:
             return redirect("funding:allocation_detail", pk=allocation.pk)
-    elif not scoping.can(request.user, "disbursement.create", allocation.project):
+    elif not scoping.can(request.user, "disbursement.create", allocation):
         raise NotPermitted("disbursement.create")
     return render_detail(AllocationDetailView, request, allocation, form=form)
 
@@ -188,12 +188,13 @@ def allocation_reverse(request, pk):
     form = ReversalForm(request.POST)
     form.is_valid()
     if not is_confirmed(request):  # irreversible: the first POST asks for confirmation and writes nothing
-        if not scoping.can(request.user, "allocation.create", allocation.project):
+        if not scoping.can(request.user, "allocation.create", allocation):
             raise NotPermitted("allocation.create")
         return _reversal_confirmation(
             request, form, title=_("Reverse this allocation"),
             question=_("Do you really want to reverse the allocation of %(amount)s yuan to “%(project)s”?")
-            % {"amount": f"{allocation.amount:,.2f}", "project": allocation.project.name},
+            % {"amount": f"{allocation.amount:,.2f}",
+               "project": allocation.project.name if allocation.project_id else allocation.asset.name},
             consequence=_("A reversing entry is recorded against it; the money goes back to the source. The reversal "
                           "itself cannot be undone."),
             back_url=reverse("funding:allocation_detail", args=[allocation.pk]),
@@ -210,7 +211,7 @@ def disbursement_reverse(request, pk):
     form = ReversalForm(request.POST)
     form.is_valid()
     if not is_confirmed(request):
-        if not scoping.can(request.user, "disbursement.create", payment.allocation.project):
+        if not scoping.can(request.user, "disbursement.create", payment.allocation):
             raise NotPermitted("disbursement.create")
         return _reversal_confirmation(
             request, form, title=_("Reverse this payment"),
