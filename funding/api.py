@@ -5,8 +5,8 @@ so the refusals of the pages (over-commit 409, mechanisms, scope) hold here too.
 """
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
