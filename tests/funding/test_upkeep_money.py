@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from core import audit
 from core.exceptions import Conflict, InvalidInput, NotPermitted
@@ -100,9 +101,9 @@ def test_a_source_that_does_not_serve_the_village_is_refused(ledger):
     earmarked = FundingSourceFactory(name="县级专项（递铺街道）", region=region("330523"), beneficiary_region=region("330523001"),
                                      total_amount=D("5000"))
     elsewhere = FundingSourceFactory(name="德清县财政预算", region=region("330522"), total_amount=D("5000"))
-    with pytest.raises(InvalidInput) as only_there:
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as only_there:
         _upkeep(ledger, "100", source=village_money)
-    assert "this asset" in str(only_there.value)
+    assert str(only_there.value) == "“鲁家村集体资金”仅用于鲁家村；本设施在余村。"
     with pytest.raises(services.OutsideEarmark):
         _upkeep(ledger, "100", source=earmarked)
     with pytest.raises(NotPermitted):  # a source the county staff cannot even see
