@@ -137,7 +137,7 @@ class Indicator(models.Model):
     max_score = models.DecimalField(_("maximum score"), max_digits=6, decimal_places=2)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     prefill = models.CharField(
-        _("score suggested from"), max_length=16, choices=Prefill.choices, blank=True, default="",
+        _("score suggested from"), max_length=16, choices=Prefill.choices, blank=True, default="", db_default="",
         help_text=_("The 长效管护 indicator: its score is suggested from the village's inspections, asset condition and "
                     "faults when the assessment starts; the assessor may change it, giving a reason. One per scheme."),
     )
@@ -224,8 +224,9 @@ class IndicatorScore(models.Model):
     # The score suggested when the assessment started (Indicator.prefill) and the figures it came from; a score
     # other than the suggestion keeps the assessor's reason.
     suggested = models.DecimalField(_("suggested score"), max_digits=6, decimal_places=2, null=True, blank=True)
-    suggestion_basis = models.JSONField(_("figures of the suggestion"), default=dict, blank=True)
-    override_reason = models.TextField(_("reason for a score other than the suggested one"), blank=True)
+    # Database defaults too: bulk loads (sample.scale's COPY) name only the columns they fill.
+    suggestion_basis = models.JSONField(_("figures of the suggestion"), default=dict, db_default={}, blank=True)
+    override_reason = models.TextField(_("reason for a score other than the suggested one"), blank=True, db_default="")
 
     class Meta:
         ordering = ["assessment", "indicator__order", "indicator_id"]
