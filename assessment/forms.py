@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import NamedBlankChoice
 from villages.models import VillageCategory
 
-from .models import AssessmentScheme, Indicator
+from .models import AssessmentScheme, Indicator, Prefill
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -17,11 +17,13 @@ class RoundStartForm(forms.Form):
 
 
 class ScoreForm(forms.Form):
-    """One field pair per indicator of the scheme: score_<id> and evidence_<id>."""
+    """One field pair per indicator of the scheme: score_<id> and evidence_<id>; and reason_<id> for an indicator
+    whose score is suggested (Indicator.prefill): why the score differs from the suggestion."""
 
     def __init__(self, *args, indicators=(), existing=None, **kwargs):
         super().__init__(*args, **kwargs)
         existing = existing or {}
+        self.existing = existing
         self.indicators = list(indicators)
         for indicator in self.indicators:
             row = existing.get(indicator.pk)
@@ -35,14 +37,27 @@ class ScoreForm(forms.Form):
                 label=_("evidence"), required=False, max_length=2000, initial=row.evidence if row else "",
                 widget=forms.TextInput(attrs={"placeholder": _("What was checked, where")}),
             )
+            if indicator.prefill:
+                self.fields[f"reason_{indicator.pk}"] = forms.CharField(
+                    label=_("reason for another score than the suggested one"), required=False, max_length=2000,
+                    initial=row.override_reason if row else "",
+                    help_text=_("Needed only when the score differs from the suggested one."),
+                )
 
     def pairs(self):
         for indicator in self.indicators:
             yield indicator, self[f"score_{indicator.pk}"], self[f"evidence_{indicator.pk}"]
 
+    def rows(self):
+        """(indicator, score field, evidence field, reason field or None, stored score row or None) for the template."""
+        for indicator in self.indicators:
+            reason = self[f"reason_{indicator.pk}"] if f"reason_{indicator.pk}" in self.fields else None
+            yield indicator, self[f"score_{indicator.pk}"], self[f"evidence_{indicator.pk}"], reason, self.existing.get(indicator.pk)
+
     def scores(self) -> dict:
         return {
-            i.pk: (self.cleaned_data.get(f"score_{i.pk}"), self.cleaned_data.get(f"evidence_{i.pk}", ""))
+            i.pk: (self.cleaned_data.get(f"score_{i.pk}"), self.cleaned_data.get(f"evidence_{i.pk}", ""),
+                   self.cleaned_data.get(f"reason_{i.pk}", ""))
             for i in self.indicators
         }
 
@@ -112,7 +127,7 @@ class SchemeCopyForm(forms.Form):
 class IndicatorForm(NamedBlankChoice, forms.ModelForm):
     class Meta:
         model = Indicator
-        fields = ["category", "name", "description", "max_score", "order"]
+        fields = ["category", "name", "description", "max_score", "order", "prefill"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3}), "max_score": SCORE,
                    "order": forms.NumberInput(attrs={"min": "0", "step": "1"})}
         help_texts = {"description": _("What is checked, and how points are given or taken."),
@@ -121,6 +136,7 @@ class IndicatorForm(NamedBlankChoice, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["order"].required = False
+        self.fields["prefill"].choices = [("", _("nothing: scored by hand")), *Prefill.choices]
 
     def _post_clean(self):
         pass  # the rules (a free name, a positive maximum, a scheme not in use) are assessment.services'

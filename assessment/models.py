@@ -1,5 +1,7 @@
 """Stage assessments (考核): schemes, indicators, scores, ranking follow-ups,
 and the category promotions a passed acceptance justifies."""
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,28 @@ from villages.models import VillageCategory
 # Canonical period labels sort chronologically as strings within a granularity:
 # "2024", "2024-H1", "2024-Q3".
 PERIOD_REGEX = r"^20[0-9]{2}(-H[12]|-Q[1-4])?$"
+
+
+def period_bounds(period: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of a period label: "2025" → 2025-01-01..2025-12-31, "2025-H2" → 07-01..12-31,
+    "2025-Q3" → 07-01..09-30."""
+    year, _sep, part = str(period).partition("-")
+    first, last = 1, 12
+    if part.startswith("H"):
+        first = 1 + 6 * (int(part[1:]) - 1)
+        last = first + 5
+    elif part.startswith("Q"):
+        first = 1 + 3 * (int(part[1:]) - 1)
+        last = first + 2
+    end_month_next = datetime.date(int(year) + (last == 12), last % 12 + 1, 1)
+    return datetime.date(int(year), first, 1), end_month_next - datetime.timedelta(days=1)
+
+
+class Prefill(models.TextChoices):
+    """Where the score of an indicator is suggested from when an assessment starts (the assessor may change it,
+    with a reason)."""
+
+    MAINTENANCE = "maintenance", _("the village's maintenance figures")
 
 
 class SchemeKind(models.TextChoices):
@@ -112,6 +136,11 @@ class Indicator(models.Model):
     description = models.TextField(_("standard"), blank=True)
     max_score = models.DecimalField(_("maximum score"), max_digits=6, decimal_places=2)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    prefill = models.CharField(
+        _("score suggested from"), max_length=16, choices=Prefill.choices, blank=True, default="", db_default="",
+        help_text=_("The 长效管护 indicator: its score is suggested from the village's inspections, asset condition and "
+                    "faults when the assessment starts; the assessor may change it, giving a reason. One per scheme."),
+    )
 
     class Meta:
         ordering = ["scheme", "order", "id"]
@@ -119,6 +148,9 @@ class Indicator(models.Model):
         verbose_name_plural = _("indicators")
         constraints = [
             choices_check("category", IndicatorCategory.choices, "indicator_category_valid"),
+            choices_check("prefill", Prefill.choices, "indicator_prefill_valid", allow_blank=True),
+            models.UniqueConstraint(fields=["scheme"], condition=models.Q(prefill=Prefill.MAINTENANCE),
+                                    name="indicator_one_maintenance_prefill_per_scheme"),
             models.CheckConstraint(condition=models.Q(max_score__gt=0), name="indicator_max_score_positive"),
             models.UniqueConstraint(fields=["scheme", "name"], name="indicator_unique_name_per_scheme"),
         ]
@@ -189,6 +221,12 @@ class IndicatorScore(models.Model):
     # score within 0..max (schemes are frozen once an assessment is finalised).
     max_score = models.DecimalField(_("maximum score"), max_digits=6, decimal_places=2)
     evidence = models.TextField(_("evidence"), blank=True)
+    # The score suggested when the assessment started (Indicator.prefill) and the figures it came from; a score
+    # other than the suggestion keeps the assessor's reason.
+    suggested = models.DecimalField(_("suggested score"), max_digits=6, decimal_places=2, null=True, blank=True)
+    # Database defaults too: bulk loads (sample.scale's COPY) name only the columns they fill.
+    suggestion_basis = models.JSONField(_("figures of the suggestion"), default=dict, db_default={}, blank=True)
+    override_reason = models.TextField(_("reason for a score other than the suggested one"), blank=True, db_default="")
 
     class Meta:
         ordering = ["assessment", "indicator__order", "indicator_id"]
@@ -198,6 +236,16 @@ class IndicatorScore(models.Model):
             models.UniqueConstraint(fields=["assessment", "indicator"], name="score_unique_per_indicator"),
             models.CheckConstraint(
                 condition=models.Q(score__gte=0, score__lte=models.F("max_score")), name="score_within_max"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(suggested__isnull=True)
+                | models.Q(suggested__gte=0, suggested__lte=models.F("max_score")),
+                name="score_suggested_within_max",
+            ),
+            # A score that departs from its suggestion says why.
+            models.CheckConstraint(
+                condition=models.Q(suggested__isnull=True) | models.Q(score=models.F("suggested")) | ~models.Q(override_reason=""),
+                name="score_override_has_reason",
             ),
         ]
 

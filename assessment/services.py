@@ -35,9 +35,11 @@ from .models import (
     Indicator,
     IndicatorCategory,
     IndicatorScore,
+    Prefill,
     Promotion,
     SchemeKind,
 )
+from .prefill import maintenance_suggestion
 
 A = AssessmentStatus
 CENT = Decimal("0.01")
@@ -70,7 +72,7 @@ ISSUING_CODE_LENGTHS = tuple(CODE_LENGTH[level] for level in SCHEME_ISSUING_LEVE
 SCHEME_EDITABLE = ("name", "kind", "year", "category", "excellent_min", "good_min", "pass_min", "bottom_percent",
                    "bottom_min", "follow_up_days")
 SCHEME_FIELDS = (*SCHEME_EDITABLE, "region")
-INDICATOR_FIELDS = ("category", "name", "description", "max_score", "order")
+INDICATOR_FIELDS = ("category", "name", "description", "max_score", "order", "prefill")
 # What the columns hold (assessment.models): decimals of 6 digits with 2 places, small positive integers.
 SCORE_MAX = Decimal("9999.99")
 SMALL_MAX = 32767
@@ -260,9 +262,12 @@ def _indicator_values(values: dict) -> dict:
         "description": _text_of(values.get("description"), "description", errors, 4000, required=False),
         "max_score": _decimal(values.get("max_score"), "max_score", errors, low=Decimal("0"), low_included=False),
         "order": _integer(values.get("order"), "order", errors, 0, SMALL_MAX),
+        "prefill": values.get("prefill") or "",
     }
     if clean["category"] not in IndicatorCategory.values:
         errors["category"] = _("Choose an indicator category.")
+    if clean["prefill"] and clean["prefill"] not in Prefill.values:
+        errors["prefill"] = _("Choose where the score is suggested from, or nothing.")
     if errors:
         raise InvalidInput(field_errors=errors)
     return clean
@@ -276,6 +281,17 @@ def _check_indicator_name_free(scheme: AssessmentScheme, name: str, *, exclude_p
         raise InvalidInput(field_errors={"name": _("The scheme already has an indicator of that name.")})
 
 
+def _check_prefill_free(scheme, prefill: str, *, exclude_pk=None) -> None:
+    """One indicator of a scheme takes its suggestion from the maintenance figures (also a database constraint)."""
+    if prefill != Prefill.MAINTENANCE:
+        return
+    taken = Indicator.objects.filter(scheme=scheme, prefill=prefill)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput(field_errors={"prefill": _("Another indicator of the scheme already takes the maintenance figures.")})
+
+
 def indicator_add(*, actor, scheme: AssessmentScheme, data: dict) -> Indicator:
     """An indicator added to a scheme that no assessment uses; without an order it goes last."""
     with transaction.atomic():
@@ -287,6 +303,7 @@ def indicator_add(*, actor, scheme: AssessmentScheme, data: dict) -> Indicator:
             order = 1 if last is None else min(last + 1, SMALL_MAX)
         values = _indicator_values({**data, "order": order})
         _check_indicator_name_free(current, values["name"])
+        _check_prefill_free(current, values["prefill"])
         indicator = Indicator.objects.create(scheme=current, **values)
         audit.record_create(actor=actor, obj=indicator)
         return indicator
@@ -306,6 +323,7 @@ def indicator_update(*, actor, indicator: Indicator, data: dict) -> Indicator:
         before = audit.snapshot(current)
         values = _indicator_values({**{f: getattr(current, f) for f in INDICATOR_FIELDS}, **data})
         _check_indicator_name_free(current.scheme_id, values["name"], exclude_pk=current.pk)
+        _check_prefill_free(current.scheme_id, values["prefill"], exclude_pk=current.pk)
         for field, value in values.items():
             setattr(current, field, value)
         current.save()
@@ -350,7 +368,22 @@ def assessment_start(*, actor, scheme: AssessmentScheme, village: Village, perio
         )
         if created:
             audit.record_create(actor=actor, obj=assessment)
+            _prefill(actor, assessment)
         return assessment
+
+
+def _prefill(actor, assessment: Assessment) -> None:
+    """The suggested scores of a new assessment (Indicator.prefill; assessment.prefill for the formula), each stored
+    as the indicator's score with its suggestion and the figures it came from. A village without assets gets none."""
+    for indicator in assessment.scheme.indicators.filter(prefill=Prefill.MAINTENANCE):
+        suggested, basis = maintenance_suggestion(assessment.village_id, assessment.period, indicator.max_score)
+        if suggested is None:
+            continue
+        row = IndicatorScore.objects.create(
+            assessment=assessment, indicator=indicator, score=suggested, max_score=indicator.max_score,
+            suggested=suggested, suggestion_basis=basis,
+        )
+        audit.record_create(actor=actor, obj=row, note=_("Suggested from the village's maintenance figures."))
 
 
 def round_start(*, actor, scheme: AssessmentScheme, period: str, county_code: str) -> int:
@@ -380,8 +413,10 @@ def _score_value(raw, indicator) -> Decimal:
 
 
 def assessment_score(*, actor, assessment: Assessment, scores: dict[int, tuple], submit: bool = False) -> Assessment:
-    """Record indicator scores {indicator id: (score, evidence)}; the total and grade are computed.
-    With ``submit`` every indicator must be scored and the assessment moves to submitted."""
+    """Record indicator scores {indicator id: (score, evidence[, reason])}; the total and grade are computed.
+    With ``submit`` every indicator must be scored and the assessment moves to submitted. A score other than the
+    one suggested when the assessment started (IndicatorScore.suggested) needs a reason (kept on the score and in
+    the audit row); the reason given before stays while the score stays."""
     with transaction.atomic():
         scoping.require(actor, "assessment.manage", assessment)
         current = _lock(assessment)
@@ -390,8 +425,9 @@ def assessment_score(*, actor, assessment: Assessment, scores: dict[int, tuple],
                 _("Only a draft assessment can be scored; this one is %(status)s.") % {"status": current.get_status_display()}
             )
         indicators = {i.pk: i for i in current.scheme.indicators.all()}
-        errors, values = {}, {}
-        for key, (raw, evidence) in scores.items():
+        errors, values, reasons = {}, {}, {}
+        existing = {s.indicator_id: s for s in current.scores.all()}
+        for key, (raw, evidence, *rest) in scores.items():
             indicator = indicators.get(int(key))
             if indicator is None:
                 errors[f"score_{key}"] = _("Not an indicator of this scheme.")
@@ -402,7 +438,18 @@ def assessment_score(*, actor, assessment: Assessment, scores: dict[int, tuple],
                 values[indicator.pk] = (_score_value(raw, indicator), (evidence or "").strip())
             except ValueError as problem:
                 errors[f"score_{key}"] = str(problem)
-        existing = {s.indicator_id: s for s in current.scores.all()}
+                continue
+            row = existing.get(indicator.pk)
+            if row is not None and row.suggested is not None:
+                value, reason = values[indicator.pk][0], ((rest[0] if rest else "") or "").strip()
+                if value == row.suggested:
+                    reason = ""
+                elif not reason and value == row.score:
+                    reason = row.override_reason  # unchanged since it was given
+                if value != row.suggested and not reason:
+                    errors[f"score_{key}"] = _("The suggested score is %(suggested)s: give the reason for another one.") % {
+                        "suggested": row.suggested}
+                reasons[indicator.pk] = reason[:2000]
         if submit:
             missing = [pk for pk in indicators if pk not in values and pk not in existing and f"score_{pk}" not in errors]
             for pk in missing:
@@ -419,10 +466,14 @@ def assessment_score(*, actor, assessment: Assessment, scores: dict[int, tuple],
                 )
                 existing[pk] = row
                 changes[indicators[pk].name] = [None, str(value)]
-            elif row.score != value or row.evidence != evidence:
+            elif row.score != value or row.evidence != evidence or reasons.get(pk, row.override_reason) != row.override_reason:
                 changes[indicators[pk].name] = [str(row.score), str(value)]
                 row.score, row.evidence = value, evidence
-                row.save(update_fields=["score", "evidence"])
+                if pk in reasons:
+                    if reasons[pk] != row.override_reason:
+                        changes[f"{indicators[pk].name} ({_('reason')})"] = [row.override_reason, reasons[pk]]
+                    row.override_reason = reasons[pk]
+                row.save(update_fields=["score", "evidence", "override_reason"])
         total = sum((s.score for s in existing.values()), Decimal("0.00"))
         current.total_score = total
         current.grade = current.scheme.grade_for(total)

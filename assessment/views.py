@@ -158,7 +158,8 @@ def assessment_score(request, pk):
     assessment = get_object_or_404(selectors.assessment_detail(user=request.user), pk=pk)
     if not scoping.can(request.user, "assessment.manage", assessment):
         raise NotPermitted("assessment.manage")
-    form = ScoreForm(request.POST, indicators=assessment.scheme.indicators.all())
+    existing = {s.indicator_id: s for s in assessment.scores.all()}
+    form = ScoreForm(request.POST, indicators=assessment.scheme.indicators.all(), existing=existing)
     submit = request.POST.get("do") == "submit"
     if form.is_valid():
         outcome = perform(request, lambda: services.assessment_score(actor=request.user, assessment=assessment, scores=form.scores(), submit=submit),

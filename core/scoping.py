@@ -102,8 +102,8 @@ AREA_PATHS: dict[str, str] = {
     "projects.progressreport": "project__village__code",
     "projects.progressphoto": "report__project__village__code",
     "funding.fundingsource": "region__code",
-    "funding.allocation": "project__village__code",
-    "funding.disbursement": "allocation__project__village__code",
+    "funding.allocation": "village__code",  # the village of its project or of its asset (upkeep)
+    "funding.disbursement": "allocation__village__code",
     "assessment.assessmentscheme": "region__code",
     "assessment.assessment": "village__code",
     "assessment.indicatorscore": "assessment__village__code",

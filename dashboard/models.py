@@ -90,6 +90,10 @@ class StatsColumns(models.Model):
     faults_reported = models.PositiveIntegerField(default=0)
     open_faults = models.PositiveIntegerField(default=0)
     overdue_faults = models.PositiveIntegerField(default=0)
+    # Upkeep money (管护经费): allocations to assets and what was paid out of them, apart from the construction
+    # money above (allocated, disbursed: allocations to projects).
+    upkeep_allocated = MONEY()
+    upkeep_disbursed = MONEY()
     last_report_on = models.DateField(null=True, blank=True)
     computed_on = models.DateField(help_text="The day the date-dependent figures refer to.")
     computed_at = models.DateTimeField(auto_now=True)

@@ -90,6 +90,22 @@ def _disbursement_rows(prefix: str) -> dict[str, dict]:
     return {row.pop("allocation__project__village_id"): row for row in rows}
 
 
+def _upkeep_money_rows(prefix: str) -> dict[str, dict]:
+    """Each village's upkeep money: allocations to its assets and the payments out of them."""
+    allocated = (
+        Allocation.objects.filter(village__code__startswith=prefix, asset__isnull=False)
+        .values("village_id").annotate(upkeep_allocated=_money_sum("amount")).order_by()
+    )
+    paid = (
+        Disbursement.objects.filter(allocation__village__code__startswith=prefix, allocation__asset__isnull=False)
+        .values("allocation__village_id").annotate(upkeep_disbursed=_money_sum("amount")).order_by()
+    )
+    rows: dict[str, dict] = {row["village_id"]: {"upkeep_allocated": row["upkeep_allocated"]} for row in allocated}
+    for row in paid:
+        rows.setdefault(row["allocation__village_id"], {})["upkeep_disbursed"] = row["upkeep_disbursed"]
+    return rows
+
+
 def _maintenance_rows(prefix: str, today: datetime.date) -> dict[str, dict]:
     """Each village's upkeep figures: assets now, inspections and faults of today's year to date."""
     figures = maintenance_figures(
@@ -111,10 +127,12 @@ def compute_village_stats(prefix: str, today: datetime.date) -> list[VillageStat
     """Fresh VillageStats objects (not saved) for every village below ``prefix``."""
     projects, allocations, payments = _project_rows(prefix, today), _allocation_rows(prefix), _disbursement_rows(prefix)
     upkeep = _maintenance_rows(prefix, today)
+    upkeep_money = _upkeep_money_rows(prefix)
     villages = Village.objects.filter(code__startswith=prefix).values_list("code", "category", "latitude", "longitude")
     result = []
     for code, category, lat, lon in villages.order_by("code").iterator(chunk_size=5000):
-        values = {**projects.get(code, {}), **allocations.get(code, {}), **payments.get(code, {}), **upkeep.get(code, {})}
+        values = {**projects.get(code, {}), **allocations.get(code, {}), **payments.get(code, {}), **upkeep.get(code, {}),
+                  **upkeep_money.get(code, {})}
         result.append(VillageStats(
             village_id=code, category=category, has_location=lat is not None and lon is not None, computed_on=today, **values
         ))

@@ -5,19 +5,21 @@ so the refusals of the pages (over-commit 409, mechanisms, scope) hold here too.
 """
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
 from core import scoping
 from core.api import ScopedViewSet, referenced
-from core.exceptions import NotPermitted
+from core.exceptions import InvalidInput, NotPermitted
+from maintenance.selectors import asset_list
 from projects.selectors import project_list
 from villages.models import Region, Village
 
 from . import selectors, services
 from .filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
-from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+from .models import Allocation, Disbursement, FundingSource, Mechanism, Purpose, SourceKind
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 BACKDATE_HELP = ("Why the entry is dated earlier: needed when the date is before the source's fiscal year or more than "
@@ -62,8 +64,17 @@ class FundingSourceSerializer(serializers.ModelSerializer):
 
 class AllocationSerializer(serializers.ModelSerializer):
     source = serializers.IntegerField(source="source_id", min_value=1)
-    project = serializers.IntegerField(source="project_id", min_value=1)
-    village = serializers.CharField(source="project.village_id", read_only=True)
+    project = serializers.IntegerField(
+        source="project_id", min_value=1, required=False, allow_null=True,
+        help_text="The project the money builds (construction); null for upkeep money. Give exactly one of project and asset.",
+    )
+    asset = serializers.IntegerField(
+        source="asset_id", min_value=1, required=False, allow_null=True,
+        help_text="The asset whose upkeep the money pays (管护经费); null for construction money.",
+    )
+    purpose = serializers.ChoiceField(choices=Purpose.choices, read_only=True,
+                                      help_text="construction (to a project) or upkeep (to an asset).")
+    village = serializers.CharField(source="village_id", read_only=True)
     amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY, help_text="Yuan, two decimals, greater than zero.")
     allocated_on = serializers.DateField(required=False, help_text="Default today. Not in the future, not before 2003.")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text=BACKDATE_HELP)
@@ -72,8 +83,8 @@ class AllocationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Allocation
-        fields = ["id", "source", "project", "village", "amount", "allocated_on", "reverses", "reason", "disbursed",
-                  "reversed_amount", "created_at"]
+        fields = ["id", "source", "purpose", "project", "asset", "village", "amount", "allocated_on", "reverses", "reason",
+                  "disbursed", "reversed_amount", "created_at"]
         read_only_fields = ["id", "reverses", "created_at"]
 
 
@@ -124,7 +135,8 @@ class FundingSourceViewSet(ScopedViewSet):
 
 
 class AllocationViewSet(ScopedViewSet):
-    """Allocations of sources to projects; a correction is a reversal (POST .../reverse/)."""
+    """Allocations of sources to projects (construction) and to assets (upkeep money, 管护经费; filter
+    ``purpose=``); a correction is a reversal (POST .../reverse/)."""
 
     selector = selectors.allocation_list
     serializer_class = AllocationSerializer
@@ -136,12 +148,19 @@ class AllocationViewSet(ScopedViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        project_id, asset_id = data.get("project_id"), data.get("asset_id")
+        if (project_id is None) == (asset_id is None):
+            message = _("Give exactly one of project (construction) and asset (upkeep money).")
+            raise InvalidInput(field_errors={"project": message, "asset": message})
         source = referenced(selectors.source_list(user=request.user), "source", pk=data["source_id"])
-        project = referenced(project_list(user=request.user), "project", pk=data["project_id"])
-        allocation = services.allocation_create(
-            actor=request.user, source=source, project=project, amount=data["amount"], allocated_on=data.get("allocated_on"),
-            reason=data.get("reason", ""),
-        )
+        common = {"actor": request.user, "source": source, "amount": data["amount"], "allocated_on": data.get("allocated_on"),
+                  "reason": data.get("reason", "")}
+        if project_id is not None:
+            project = referenced(project_list(user=request.user), "project", pk=project_id)
+            allocation = services.allocation_create(project=project, **common)
+        else:
+            asset = referenced(asset_list(user=request.user), "asset", pk=asset_id)
+            allocation = services.upkeep_allocation_create(asset=asset, **common)
         return self.created(allocation)
 
     @extend_schema(request=ReversalSerializer, responses=AllocationSerializer)

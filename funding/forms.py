@@ -61,6 +61,15 @@ class AllocationForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}), help_text=BACKDATE_HELP)
 
 
+class UpkeepAllocationForm(forms.Form):
+    source = forms.IntegerField(label=_("source"), widget=forms.Select)
+    asset = forms.IntegerField(label=_("asset"), widget=forms.Select)
+    amount = forms.DecimalField(label=_("amount (yuan)"), max_digits=16, decimal_places=2, widget=MONEY)
+    allocated_on = forms.DateField(label=_("allocated on"), widget=DATE)
+    reason = forms.CharField(label=_("Reason for an earlier date"), max_length=2000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}), help_text=BACKDATE_HELP)
+
+
 class DisbursementForm(forms.Form):
     amount = forms.DecimalField(label=_("amount (yuan)"), max_digits=16, decimal_places=2, widget=MONEY)
     paid_on = forms.DateField(label=_("payment date"), widget=DATE)
@@ -73,4 +82,4 @@ class ReversalForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
 
 
-__all__ = ["FundingSourceForm", "FundingSourceEditForm", "AllocationForm", "DisbursementForm", "ReversalForm", "Mechanism", "SourceKind"]
+__all__ = ["FundingSourceForm", "FundingSourceEditForm", "AllocationForm", "UpkeepAllocationForm", "DisbursementForm", "ReversalForm", "Mechanism", "SourceKind"]

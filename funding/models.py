@@ -117,12 +117,29 @@ def _ledger_entry_constraints(prefix: str) -> list:
     ]
 
 
+class Purpose(models.TextChoices):
+    """What an allocation pays for: building a project (建设), or the upkeep of an asset (管护经费)."""
+
+    CONSTRUCTION = "construction", _("construction")
+    UPKEEP = "upkeep", _("upkeep")
+
+
 class Allocation(models.Model):
-    """Money of a source committed to a project."""
+    """Money of a source committed to a project (construction) or to an asset's upkeep (管护经费): exactly one of
+    ``project`` and ``asset``. ``village`` is the village of either, kept on the row so that one path places every
+    entry (core.scoping.AREA_PATHS) and the figures group by one column."""
 
     source = models.ForeignKey(FundingSource, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("source"))
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.PROTECT, related_name="allocations", verbose_name=_("project")
+        "projects.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="allocations",
+        verbose_name=_("project"),
+    )
+    asset = models.ForeignKey(
+        "maintenance.Asset", on_delete=models.PROTECT, null=True, blank=True, related_name="upkeep_allocations",
+        verbose_name=_("asset"),
+    )
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.PROTECT, related_name="allocations", verbose_name=_("village")
     )
     amount = models.DecimalField(_("amount (yuan)"), max_digits=16, decimal_places=2)
     allocated_on = models.DateField(_("allocated on"), db_index=True)
@@ -142,10 +159,31 @@ class Allocation(models.Model):
         verbose_name_plural = _("allocations")
         constraints = _ledger_entry_constraints("allocation") + [
             models.CheckConstraint(condition=models.Q(allocated_on__gte=datetime.date(2003, 1, 1)), name="allocation_date_in_programme"),
+            models.CheckConstraint(
+                condition=models.Q(project__isnull=False, asset__isnull=True) | models.Q(project__isnull=True, asset__isnull=False),
+                name="allocation_project_xor_asset",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.source_id} → {self.project_id}: {self.amount}"
+        target = f"project {self.project_id}" if self.project_id else f"asset {self.asset_id}"
+        return f"{self.source_id} → {target}: {self.amount}"
+
+    def save(self, *args, **kwargs):
+        # The village follows from the project or the asset (the services set it; this keeps every other writer,
+        # such as a test's factory, from leaving it out).
+        if self.village_id is None:
+            target = self.project if self.project_id else self.asset if self.asset_id else None
+            if target is not None:
+                self.village_id = target.village_id
+        super().save(*args, **kwargs)
+
+    @property
+    def purpose(self) -> str:
+        return Purpose.CONSTRUCTION if self.project_id else Purpose.UPKEEP
+
+    def get_purpose_display(self) -> str:
+        return Purpose(self.purpose).label
 
 
 class Disbursement(models.Model):

@@ -36,7 +36,10 @@ from .models import GOVERNMENT_KINDS, Allocation, Disbursement, FundingSource
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
-GOV = Q(source__kind__in=GOVERNMENT_KINDS)
+# Construction money is what goes to projects (the figures' ``allocated``/``disbursed``, as before upkeep money
+# existed); upkeep money (管护经费) goes to assets and is counted apart (``upkeep_allocated``/``upkeep_disbursed``).
+CONSTRUCTION = Q(project__isnull=False)
+UPKEEP = Q(asset__isnull=False)
 
 
 def _sum_of(queryset: QuerySet, key: str) -> Subquery:
@@ -83,8 +86,9 @@ def source_list(*, user) -> QuerySet:
 
 
 def allocation_list(*, user) -> QuerySet:
+    """Every allocation the user may see, construction and upkeep (``purpose`` in AllocationFilterSet)."""
     return (
-        restrict(Allocation.objects.select_related("source", "project", "project__village", "reverses", "created_by"), user)
+        restrict(Allocation.objects.select_related("source", "project", "asset", "village", "reverses", "created_by"), user)
         .annotate(
             disbursed=_sum_of(Disbursement.objects.filter(allocation=OuterRef("pk")), "allocation"),
             reversed_amount=_sum_of(Allocation.objects.filter(reverses=OuterRef("pk")), "reverses"),
@@ -92,10 +96,16 @@ def allocation_list(*, user) -> QuerySet:
     )
 
 
+def upkeep_allocation_list(*, user) -> QuerySet:
+    """The upkeep money (管护经费) the user may see: allocations to assets."""
+    return allocation_list(user=user).filter(UPKEEP)
+
+
 def disbursement_list(*, user) -> QuerySet:
     return restrict(
         Disbursement.objects.select_related(
-            "allocation", "allocation__source", "allocation__project", "allocation__project__village", "reverses", "created_by"
+            "allocation", "allocation__source", "allocation__project", "allocation__asset", "allocation__village",
+            "reverses", "created_by",
         ),
         user,
     )
@@ -126,12 +136,17 @@ class MoneyRatios:
         return (self.allocated_non_government / self.allocated_government).quantize(Decimal("0.0001"))
 
 
-MONEY_FIELDS = {"budget", "allocated", "allocated_government", "disbursed", "disbursed_government"}
+MONEY_FIELDS = {"budget", "allocated", "allocated_government", "disbursed", "disbursed_government", "upkeep_allocated",
+                "upkeep_disbursed"}
+ADDITIVE = ("budget", "allocated", "allocated_government", "disbursed", "disbursed_government", "upkeep_allocated",
+            "upkeep_disbursed", "projects")
 
 
 @dataclass
 class Figures(MoneyRatios):
-    """The money of one area (or project)."""
+    """The money of one area (or project). ``allocated``, ``disbursed`` and the ratios are construction money (to
+    projects, against their budgets); ``upkeep_allocated`` and ``upkeep_disbursed`` the upkeep money of the area's
+    assets (管护经费), counted apart."""
 
     code: str = ""
     name: str = ""
@@ -140,6 +155,8 @@ class Figures(MoneyRatios):
     allocated_government: Decimal = ZERO
     disbursed: Decimal = ZERO
     disbursed_government: Decimal = ZERO
+    upkeep_allocated: Decimal = ZERO
+    upkeep_disbursed: Decimal = ZERO
     projects: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -149,10 +166,19 @@ class Figures(MoneyRatios):
             value = Decimal(value).quantize(Decimal("0.01"))
         super().__setattr__(name, value)
 
+def _split(prefix: str = "") -> dict:
+    """Construction total, its government part, and upkeep total, as conditional sums (one query for all three)."""
+    construction = Q(**{f"{prefix}project__isnull": False})
+    gov = construction & Q(**{f"{prefix}source__kind__in": GOVERNMENT_KINDS})
+    return {
+        "total": Coalesce(Sum("amount", filter=construction), ZERO, output_field=MONEY),
+        "government": Coalesce(Sum("amount", filter=gov), ZERO, output_field=MONEY),
+        "upkeep": Coalesce(Sum("amount", filter=Q(**{f"{prefix}asset__isnull": False})), ZERO, output_field=MONEY),
+    }
+
+
 def _totals(queryset: QuerySet, prefix: str = "") -> dict:
-    gov = Q(**{f"{prefix}source__kind__in": GOVERNMENT_KINDS})
-    return queryset.aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
-                              government=Coalesce(Sum("amount", filter=gov), ZERO, output_field=MONEY))
+    return queryset.aggregate(**_split(prefix))
 
 
 def figures_for_area(*, user, code: str = "", project: Project | None = None) -> Figures:
@@ -166,8 +192,8 @@ def figures_for_area(*, user, code: str = "", project: Project | None = None) ->
         disbursements = disbursements.filter(allocation__project=project)
     elif code:
         projects = projects.filter(village__code__startswith=code)
-        allocations = allocations.filter(project__village__code__startswith=code)
-        disbursements = disbursements.filter(allocation__project__village__code__startswith=code)
+        allocations = allocations.filter(village__code__startswith=code)
+        disbursements = disbursements.filter(allocation__village__code__startswith=code)
     budget = projects.aggregate(budget=Coalesce(Sum("budget"), ZERO, output_field=MONEY), n=Coalesce(Sum(Value(1)), 0))
     allocated = _totals(allocations)
     disbursed = _totals(disbursements, "allocation__")
@@ -175,6 +201,7 @@ def figures_for_area(*, user, code: str = "", project: Project | None = None) ->
         code=code, budget=budget["budget"], projects=budget["n"],
         allocated=allocated["total"], allocated_government=allocated["government"],
         disbursed=disbursed["total"], disbursed_government=disbursed["government"],
+        upkeep_allocated=allocated["upkeep"], upkeep_disbursed=disbursed["upkeep"],
     )
 
 
@@ -194,18 +221,15 @@ def figures_by_child(*, user, code: str, child_length: int) -> dict[str, Figures
         figures = row(item["child"])
         figures.budget, figures.projects = item["budget"] or ZERO, item["n"]
     allocations = restrict(Allocation.objects.all(), user)
-    for item in grouped(allocations, "project__village__code").annotate(
-        total=Sum("amount"), government=Coalesce(Sum("amount", filter=GOV), ZERO, output_field=MONEY)
-    ).order_by():
+    for item in grouped(allocations, "village__code").annotate(**_split()).order_by():
         figures = row(item["child"])
-        figures.allocated, figures.allocated_government = item["total"] or ZERO, item["government"]
+        figures.allocated, figures.allocated_government = item["total"], item["government"]
+        figures.upkeep_allocated = item["upkeep"]
     disbursements = restrict(Disbursement.objects.all(), user)
-    for item in grouped(disbursements, "allocation__project__village__code").annotate(
-        total=Sum("amount"),
-        government=Coalesce(Sum("amount", filter=Q(allocation__source__kind__in=GOVERNMENT_KINDS)), ZERO, output_field=MONEY),
-    ).order_by():
+    for item in grouped(disbursements, "allocation__village__code").annotate(**_split("allocation__")).order_by():
         figures = row(item["child"])
-        figures.disbursed, figures.disbursed_government = item["total"] or ZERO, item["government"]
+        figures.disbursed, figures.disbursed_government = item["total"], item["government"]
+        figures.upkeep_disbursed = item["upkeep"]
     names = area_names(result)
     for child, figures in result.items():
         figures.name = names.get(child, child)
@@ -218,7 +242,7 @@ def figures_with_children(*, user, code: str, child_length: int) -> tuple[Figure
     children = figures_by_child(user=user, code=code, child_length=child_length)
     total = Figures(code=code)
     for child in children.values():
-        for name in ("budget", "allocated", "allocated_government", "disbursed", "disbursed_government", "projects"):
+        for name in ADDITIVE:
             setattr(total, name, getattr(total, name) + getattr(child, name))
     return total, children
 

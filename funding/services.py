@@ -4,7 +4,14 @@ Every function checks the actor through the gate, runs in one short
 transaction, locks the rows its balance check depends on and only those
 (select_for_update(of=("self",)): a joined region or source row is read, not
 locked), always in the same order: funding sources, then allocations, then the
-project, each by primary key; and writes its audit row in that transaction.
+project (or the asset, for upkeep money), each by primary key; and writes its audit row in that transaction.
+
+An allocation goes either to a project (construction) or to an asset's upkeep (管护经费, ``upkeep_allocation_create``):
+the same sources, balances, refusals and reversals. The conditions of a project (approved, not cancelled; 先建后补
+paid only after acceptance) apply to construction only: an asset is a facility already built and accepted, so upkeep
+money needs an asset in service when it is allocated, and its payments follow the source's other rules (以奖代补:
+after the village passes its assessment). A payment out of an upkeep allocation of an asset retired since is allowed
+(the upkeep of the time it served); what is left is reversed by the finance officer.
 Refusals are domain errors that name the field; nothing is written.
 
 Entries are never edited or deleted: a mistake is corrected by a reversal.
@@ -25,6 +32,7 @@ from core import audit, scoping
 from core.changes import village_changed
 from core.exceptions import Conflict, InvalidInput, NotPermitted
 from core.models import AuditAction
+from maintenance.models import Asset, AssetStatus
 from projects.models import Project, ProjectStatus
 
 from .models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
@@ -178,7 +186,7 @@ def funding_source_update(*, actor, source: FundingSource, data: dict) -> Fundin
             if problem:
                 raise InvalidInput(field_errors={"beneficiary_region": problem})
             if earmark is not None:
-                elsewhere = Allocation.objects.filter(source=current).exclude(project__village__code__startswith=earmark.code)
+                elsewhere = Allocation.objects.filter(source=current).exclude(village__code__startswith=earmark.code)
                 if elsewhere.exists():
                     raise OutsideEarmark(
                         _("Money of this source is already allocated outside %(earmark)s.") % {"earmark": earmark.name},
@@ -202,25 +210,31 @@ def _earmark_problem(region, beneficiary, village=None) -> str:
 
 # --- allocations -------------------------------------------------------------------
 
-def _check_source_serves(source: FundingSource, project: Project) -> None:
-    village = project.village
-    if source.village_id and source.village_id != project.village_id:
+def _check_source_serves(source: FundingSource, target: Project | Asset) -> None:
+    """The source may fund ``target`` (a project, or an asset's upkeep) in its village: the rule of
+    selectors.serving."""
+    village, upkeep = target.village, isinstance(target, Asset)
+    if source.village_id and source.village_id != village.pk:
+        message = (_("“%(source)s” is for %(only)s only; this asset is in %(village)s.") if upkeep
+                   else _("“%(source)s” is for %(only)s only; this project is in %(village)s."))
         raise InvalidInput(
-            _("“%(source)s” is for %(only)s only; this project is in %(village)s.")
-            % {"source": source.name, "only": source.village.short_name, "village": village.short_name},
+            message % {"source": source.name, "only": source.village.short_name, "village": village.short_name},
             field_errors={"source": _("Only for %(only)s.") % {"only": source.village.short_name}},
         )
-    if not project.village_id.startswith(source.region_id):
+    if not village.pk.startswith(source.region_id):
+        field = (_("This source cannot pay the upkeep of an asset of %(village)s.") if upkeep
+                 else _("This source cannot fund a project of %(village)s."))
         raise InvalidInput(
             _("“%(source)s” is administered by %(region)s; %(village)s is not in its area.")
             % {"source": source.name, "region": source.region.name, "village": village.short_name},
-            field_errors={"source": _("This source cannot fund a project of %(village)s.") % {"village": village.short_name}},
+            field_errors={"source": field % {"village": village.short_name}},
         )
     earmark = source.beneficiary_region
-    if earmark is not None and not project.village_id.startswith(earmark.code):
+    if earmark is not None and not village.pk.startswith(earmark.code):
+        message = (_("“%(source)s” is earmarked for %(earmark)s; this asset is in another area.") if upkeep
+                   else _("“%(source)s” is earmarked for %(earmark)s; this project is in another area."))
         raise OutsideEarmark(
-            _("“%(source)s” is earmarked for %(earmark)s; this project is in another area.")
-            % {"source": source.name, "earmark": earmark.name},
+            message % {"source": source.name, "earmark": earmark.name},
             field_errors={"source": _("Earmarked for %(earmark)s.") % {"earmark": earmark.name}},
         )
 
@@ -248,29 +262,64 @@ def allocation_create(
         reason = _entry_date(allocated_on, "allocated_on", reason=reason, fiscal_year=source.fiscal_year)
         # Lock order: source, then project.
         source = FundingSource.objects.select_for_update(of=("self",)).select_related("region", "beneficiary_region").get(pk=source.pk)
-        project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
+        project = Project.objects.select_for_update(of=("self",)).select_related("village").get(pk=project.pk)
         _check_source_serves(source, project)
         _check_fundable(project)
-        available = source.total_amount - source_allocated(source.pk)
-        if amount > available:
-            raise OverCommitted(
-                _("Only %(available)s yuan of “%(source)s” is unallocated; %(amount)s was asked.")
-                % {"available": _fmt(available), "source": source.name, "amount": _fmt(amount)},
-                field_errors={"amount": _("At most %(available)s.") % {"available": _fmt(available)}},
-                available=str(available),
-            )
+        _check_unallocated(source, amount)
         allocation = Allocation.objects.create(
-            source=source, project=project, amount=amount, allocated_on=allocated_on, reason=reason, created_by=actor
+            source=source, project=project, village_id=project.village_id, amount=amount, allocated_on=allocated_on,
+            reason=reason, created_by=actor,
         )
         audit.record_create(actor=actor, obj=allocation, note=reason)
         village_changed(project.village_id)
         return allocation
 
 
+def _check_unallocated(source: FundingSource, amount: Decimal) -> None:
+    """Refuse more than the source's unallocated balance (read under the source's lock)."""
+    available = source.total_amount - source_allocated(source.pk)
+    if amount > available:
+        raise OverCommitted(
+            _("Only %(available)s yuan of “%(source)s” is unallocated; %(amount)s was asked.")
+            % {"available": _fmt(available), "source": source.name, "amount": _fmt(amount)},
+            field_errors={"amount": _("At most %(available)s.") % {"available": _fmt(available)}},
+            available=str(available),
+        )
+
+
+def upkeep_allocation_create(
+    *, actor, source: FundingSource, asset: Asset, amount, allocated_on: datetime.date | None = None, reason: str = ""
+) -> Allocation:
+    """Commit money of a source to an asset's upkeep (管护经费): the same permission, balance, refusals, dates and
+    lock order as for a project (the source, then the asset). Refused for an asset that is retired."""
+    with transaction.atomic():
+        scoping.require(actor, "allocation.create", asset)
+        if not scoping.can(actor, "view", source):
+            raise NotPermitted("allocation.create")
+        amount = _amount(amount)
+        allocated_on = allocated_on or timezone.localdate()
+        reason = _entry_date(allocated_on, "allocated_on", reason=reason, fiscal_year=source.fiscal_year)
+        # Lock order: source, then asset.
+        source = FundingSource.objects.select_for_update(of=("self",)).select_related("region", "beneficiary_region").get(pk=source.pk)
+        asset = Asset.objects.select_for_update(of=("self",)).select_related("village").get(pk=asset.pk)
+        _check_source_serves(source, asset)
+        if asset.status == AssetStatus.RETIRED:
+            raise Conflict(_("The asset is retired: no upkeep money can go to it."),
+                           field_errors={"asset": _("The asset is retired.")})
+        _check_unallocated(source, amount)
+        allocation = Allocation.objects.create(
+            source=source, asset=asset, village_id=asset.village_id, amount=amount, allocated_on=allocated_on,
+            reason=reason, created_by=actor,
+        )
+        audit.record_create(actor=actor, obj=allocation, note=reason)
+        village_changed(asset.village_id)
+        return allocation
+
+
 def allocation_reverse(*, actor, allocation: Allocation, reason: str) -> Allocation:
     """Take back an allocation (a mistake): a negative entry that names it. Its payments must be reversed first."""
     with transaction.atomic():
-        scoping.require(actor, "allocation.create", allocation.project)
+        scoping.require(actor, "allocation.create", allocation)
         reason = _reason(reason)
         FundingSource.objects.select_for_update(of=("self",)).get(pk=allocation.source_id)
         original = Allocation.objects.select_for_update(of=("self",)).get(pk=allocation.pk)
@@ -285,25 +334,28 @@ def allocation_reverse(*, actor, allocation: Allocation, reason: str) -> Allocat
                 % {"disbursed": _fmt(disbursed)}
             )
         reversal = Allocation.objects.create(
-            source_id=original.source_id, project_id=original.project_id, amount=-original.amount,
+            source_id=original.source_id, project_id=original.project_id, asset_id=original.asset_id,
+            village_id=original.village_id, amount=-original.amount,
             allocated_on=timezone.localdate(), reverses=original, reason=reason, created_by=actor,
         )
         audit.record_create(actor=actor, obj=reversal, note=reason)
-        village_changed(allocation.project.village_id)
+        village_changed(original.village_id)
         return reversal
 
 
 # --- disbursements -----------------------------------------------------------------
 
-def _check_mechanism(source: FundingSource, project: Project) -> None:
-    if source.mechanism == Mechanism.BUILD_THEN_SUBSIDIZE and project.status != S.ACCEPTED:
+def _check_mechanism(source: FundingSource, project: Project | None, village_code: str) -> None:
+    """先建后补 waits for the project's acceptance (construction money only: an asset is built and accepted
+    already); 以奖代补 waits for the village's passing assessment of the source's year (both purposes)."""
+    if project is not None and source.mechanism == Mechanism.BUILD_THEN_SUBSIDIZE and project.status != S.ACCEPTED:
         raise MechanismNotMet(
             _("“%(source)s” is paid only after the project is accepted (先建后补); it is %(status)s.")
             % {"source": source.name, "status": project.get_status_display()}
         )
     if source.mechanism == Mechanism.REWARD_IN_LIEU:
         passed = Assessment.objects.filter(
-            village_id=project.village_id, status=AssessmentStatus.FINALISED, grade__in=PASSING_GRADES,
+            village_id=village_code, status=AssessmentStatus.FINALISED, grade__in=PASSING_GRADES,
             period__startswith=str(source.fiscal_year),
         ).exists()
         if not passed:
@@ -318,21 +370,26 @@ def disbursement_create(
 ) -> Disbursement:
     """Pay out of an allocation. ``reason`` is needed only for an earlier date (see _entry_date)."""
     with transaction.atomic():
-        scoping.require(actor, "disbursement.create", allocation.project)
+        scoping.require(actor, "disbursement.create", allocation)
         amount = _amount(amount)
         reason = _entry_date(paid_on, "paid_on", reason=reason)
         voucher_no = (voucher_no or "").strip()
         if not voucher_no:
             raise InvalidInput(field_errors={"voucher_no": _("Give the payment voucher number.")})
-        # Lock order: allocation, then project.
+        # Lock order: allocation, then project (or asset).
         current = Allocation.objects.select_for_update(of=("self",)).select_related("source").get(pk=allocation.pk)
-        project = Project.objects.select_for_update(of=("self",)).get(pk=current.project_id)
+        if current.project_id is not None:
+            project = Project.objects.select_for_update(of=("self",)).get(pk=current.project_id)
+        else:
+            project = None
+            Asset.objects.select_for_update(of=("self",)).get(pk=current.asset_id)
         if current.reverses_id is not None:
             raise InvalidInput(field_errors={"allocation": _("Nothing can be paid out of a reversal.")})
         # The same statuses as for an allocation: the allocation was made while the project was fundable, but a
         # payment must not follow it to a project that is cancelled since (or one that was never approved).
-        _check_fundable(project)
-        _check_mechanism(current.source, project)
+        if project is not None:
+            _check_fundable(project)
+        _check_mechanism(current.source, project, current.village_id)
         if paid_on < current.allocated_on:
             raise InvalidInput(field_errors={"paid_on": _("The payment cannot be before the allocation (%(date)s).") % {"date": current.allocated_on}})
         available = allocation_net(current) - allocation_disbursed(current.pk)
@@ -353,13 +410,13 @@ def disbursement_create(
         except IntegrityError:
             raise InvalidInput(field_errors={"voucher_no": _("This voucher number is already recorded for this allocation.")}) from None
         audit.record_create(actor=actor, obj=disbursement, note=reason)
-        village_changed(project.village_id)
+        village_changed(current.village_id)
         return disbursement
 
 
 def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
     with transaction.atomic():
-        scoping.require(actor, "disbursement.create", disbursement.allocation.project)
+        scoping.require(actor, "disbursement.create", disbursement.allocation)
         reason = _reason(reason)
         Allocation.objects.select_for_update(of=("self",)).get(pk=disbursement.allocation_id)
         original = Disbursement.objects.select_for_update(of=("self",)).get(pk=disbursement.pk)
@@ -372,5 +429,5 @@ def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> D
             voucher_no=original.voucher_no, reverses=original, reason=reason, created_by=actor,
         )
         audit.record_create(actor=actor, obj=reversal, note=reason)
-        village_changed(disbursement.allocation.project.village_id)
+        village_changed(disbursement.allocation.village_id)
         return reversal

@@ -10,13 +10,22 @@ from core import audit, scoping
 from core.exceptions import NotPermitted
 from core.filters import ascii_digits
 from core.views import ScopedDetailView, ScopedListView, confirmation, is_confirmed, perform, portal_view, render_detail
+from maintenance.models import Asset, AssetStatus
+from maintenance.selectors import asset_list
 from projects.models import Project
 from projects.selectors import project_list
 from villages.models import CHILD_CODE_LENGTH, Region, Village
 
 from . import selectors, services
 from .filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
-from .forms import AllocationForm, DisbursementForm, FundingSourceEditForm, FundingSourceForm, ReversalForm
+from .forms import (
+    AllocationForm,
+    DisbursementForm,
+    FundingSourceEditForm,
+    FundingSourceForm,
+    ReversalForm,
+    UpkeepAllocationForm,
+)
 
 
 class FundingSourceListView(ScopedListView):
@@ -37,6 +46,17 @@ class AllocationListView(ScopedListView):
     selector = selectors.allocation_list
     filterset_class = AllocationFilterSet
     template_name = "funding/allocation_list.html"
+
+
+class UpkeepAllocationListView(ScopedListView):
+    """Upkeep money (管护经费): the allocations to assets, filterable by region, village, asset and source."""
+
+    selector = selectors.upkeep_allocation_list
+    filterset_class = AllocationFilterSet
+    template_name = "funding/upkeep_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_allocate=scoping.can_anywhere(self.request.user, "allocation.create"), **kwargs)
 
 
 class DisbursementListView(ScopedListView):
@@ -73,7 +93,7 @@ class AllocationDetailView(ScopedDetailView):
         )
         context["reversed_ids"] = {d.reverses_id for d in context["disbursements"] if d.reverses_id}
         context["available"] = allocation.amount + allocation.reversed_amount - allocation.disbursed
-        may_pay = scoping.can(user, "disbursement.create", allocation.project) and allocation.reverses_id is None
+        may_pay = scoping.can(user, "disbursement.create", allocation) and allocation.reverses_id is None
         context["can_pay"] = may_pay and context["available"] > 0
         context["can_reverse"] = may_pay and not allocation.reversed_amount and not allocation.disbursed
         context["can_reverse_payments"] = may_pay
@@ -167,6 +187,44 @@ def allocation_create(request):
 
 
 @portal_view
+def upkeep_allocation_create(request):
+    """Allocate upkeep money of a source to an asset (``?asset=<pk>`` from the asset's page)."""
+    user = request.user
+    if not scoping.can_anywhere(user, "allocation.create"):
+        raise NotPermitted("allocation.create")
+    form = UpkeepAllocationForm(
+        request.POST or None,
+        initial={"source": request.GET.get("source"), "asset": request.GET.get("asset"), "allocated_on": timezone.localdate()},
+    )
+    sources = selectors.source_list(user=user).order_by("-fiscal_year", "region_id", "name")
+    asset_id = str((request.POST or request.GET).get("asset", ""))
+    chosen = asset_list(user=user).filter(pk=asset_id).first() if asset_id.isdigit() else None
+    if chosen is not None:  # only the sources that may pay this asset's upkeep are offered
+        sources = selectors.serving(sources, chosen.village_id)
+    sources = sources[:500]
+    assets = (
+        scoping.restrict(Asset.objects.select_related("village"), user, "allocation.create")
+        .filter(status=AssetStatus.IN_SERVICE).order_by("village_id", "name")[:1000]
+    )
+    if request.method == "POST" and form.is_valid():
+        source = selectors.source_list(user=user).filter(pk=form.cleaned_data["source"]).first()
+        asset = asset_list(user=user).filter(pk=form.cleaned_data["asset"]).first()
+        if source is None:
+            form.add_error("source", _("Choose a source you can see."))
+        if asset is None:
+            form.add_error("asset", _("Choose an asset in your area."))
+        if not form.errors:
+            data = form.cleaned_data
+            outcome = perform(request, lambda: services.upkeep_allocation_create(
+                actor=user, source=source, asset=asset, amount=data["amount"], allocated_on=data["allocated_on"],
+                reason=data["reason"],
+            ), form=form, success=_("Upkeep money allocated."))
+            if outcome.done:
+                return redirect("funding:allocation_detail", pk=outcome.result.pk)
+    return render(request, "funding/upkeep_form.html", {"form": form, "sources": sources, "assets": assets, "chosen": chosen})
+
+
+@portal_view
 @require_POST
 def disbursement_create(request, pk):
     allocation = get_object_or_404(selectors.allocation_list(user=request.user), pk=pk)
@@ -176,7 +234,7 @@ def disbursement_create(request, pk):
                           form=form, success=_("Payment recorded."))
         if outcome.done:
             return redirect("funding:allocation_detail", pk=allocation.pk)
-    elif not scoping.can(request.user, "disbursement.create", allocation.project):
+    elif not scoping.can(request.user, "disbursement.create", allocation):
         raise NotPermitted("disbursement.create")
     return render_detail(AllocationDetailView, request, allocation, form=form)
 
@@ -188,12 +246,13 @@ def allocation_reverse(request, pk):
     form = ReversalForm(request.POST)
     form.is_valid()
     if not is_confirmed(request):  # irreversible: the first POST asks for confirmation and writes nothing
-        if not scoping.can(request.user, "allocation.create", allocation.project):
+        if not scoping.can(request.user, "allocation.create", allocation):
             raise NotPermitted("allocation.create")
         return _reversal_confirmation(
             request, form, title=_("Reverse this allocation"),
             question=_("Do you really want to reverse the allocation of %(amount)s yuan to “%(project)s”?")
-            % {"amount": f"{allocation.amount:,.2f}", "project": allocation.project.name},
+            % {"amount": f"{allocation.amount:,.2f}",
+               "project": allocation.project.name if allocation.project_id else allocation.asset.name},
             consequence=_("A reversing entry is recorded against it; the money goes back to the source. The reversal "
                           "itself cannot be undone."),
             back_url=reverse("funding:allocation_detail", args=[allocation.pk]),
@@ -210,7 +269,7 @@ def disbursement_reverse(request, pk):
     form = ReversalForm(request.POST)
     form.is_valid()
     if not is_confirmed(request):
-        if not scoping.can(request.user, "disbursement.create", payment.allocation.project):
+        if not scoping.can(request.user, "disbursement.create", payment.allocation):
             raise NotPermitted("disbursement.create")
         return _reversal_confirmation(
             request, form, title=_("Reverse this payment"),

@@ -76,6 +76,8 @@ class AssetDetailView(ScopedDetailView):
         context["today"] = timezone.localdate()
         context["can_inspect"] = in_service and scoping.can(user, "inspection.record", asset)
         context["can_report_fault"] = in_service and scoping.can(user, "fault.report", asset)
+        # Upkeep money is kept in the funding ledger (a layer above): the page links to it.
+        context["can_fund"] = in_service and scoping.can(user, "allocation.create", asset)
         return context
 
 

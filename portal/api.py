@@ -29,6 +29,7 @@ def _money(figures) -> dict:
         "funding_gap": dec(figures.funding_gap), "execution_rate": dec(figures.execution_rate),
         "government": dec(figures.allocated_government), "non_government": dec(figures.allocated_non_government),
         "leverage_ratio": dec(figures.leverage_ratio),
+        "upkeep_allocated": dec(figures.upkeep_allocated), "upkeep_disbursed": dec(figures.upkeep_disbursed),
     }
 
 
@@ -118,7 +119,8 @@ class VillageViewSet(village_api.VillageViewSet):
         """The village's programme status: category, phase, projects by status, completion, money,
         latest finalised assessment with its grade and county rank, open follow-ups, and its upkeep (`maintenance`:
         assets by kind, assets without a keeper, this year's inspections due, on time, overdue and mean condition,
-        open and overdue faults)."""
+        open and overdue faults). Money is construction money (to projects); `money.upkeep_allocated` and
+        `money.upkeep_disbursed` are the upkeep money (管护经费) of its assets, counted apart."""
         village = self.get_object()
         user = request.user
         projects = project_list(user=user).filter(village=village)

@@ -187,10 +187,15 @@ def overdue_head(prefix: str, today: datetime.date, limit: int = 30) -> list:
 
 # Funding
 
-def funding_filters(code: str, fiscal_year: str) -> tuple[Q, Q]:
-    """(allocations, payments) below the region, of the fiscal year's sources when one is given."""
-    allocations = Q(project__village__code__startswith=code)
-    payments = Q(allocation__project__village__code__startswith=code)
+def funding_filters(code: str, fiscal_year: str, *, upkeep: bool = False) -> tuple[Q, Q]:
+    """(allocations, payments) below the region, of the fiscal year's sources when one is given: construction money
+    (to projects), or with ``upkeep`` the upkeep money of assets (管护经费)."""
+    if upkeep:
+        allocations = Q(village__code__startswith=code, asset__isnull=False)
+        payments = Q(allocation__village__code__startswith=code, allocation__asset__isnull=False)
+    else:
+        allocations = Q(village__code__startswith=code, project__isnull=False)
+        payments = Q(allocation__village__code__startswith=code, allocation__project__isnull=False)
     if fiscal_year:
         allocations &= Q(source__fiscal_year=int(fiscal_year))
         payments &= Q(allocation__source__fiscal_year=int(fiscal_year))
@@ -212,6 +217,17 @@ def funding_by_kind(code: str, fiscal_year: str) -> tuple[dict, dict, dict]:
     sources = dict(Allocation.objects.filter(allocations).values("source__kind")
                    .annotate(n=Count("source_id", distinct=True)).order_by().values_list("source__kind", "n"))
     return allocated, disbursed, sources
+
+
+def funding_upkeep_by_kind(code: str, fiscal_year: str) -> tuple[dict, dict]:
+    """Upkeep money (管护经费) allocated and disbursed below the region, per source kind (counted apart from the
+    construction money of funding_by_kind)."""
+    allocations, payments = funding_filters(code, fiscal_year, upkeep=True)
+    allocated = dict(Allocation.objects.filter(allocations).values("source__kind").annotate(t=money_sum("amount"))
+                     .order_by().values_list("source__kind", "t"))
+    disbursed = dict(Disbursement.objects.filter(payments).values("allocation__source__kind").annotate(t=money_sum("amount"))
+                     .order_by().values_list("allocation__source__kind", "t"))
+    return allocated, disbursed
 
 
 def funding_by_area(code: str, fiscal_year: str, child_length: int) -> tuple[dict, dict]:
@@ -370,11 +386,13 @@ def ledger(code: str, params: dict):
     sources, allocations, payments = _ledger_lists(code, params)
     return (
         sources,
-        allocations.values_list("pk", "allocated_on", "source__name", "source__kind", "project__name",
-                                "project__village__short_name", "project__village_id", "amount", "disbursed", "reverses_id",
-                                "reason"),
-        payments.values_list("pk", "paid_on", "voucher_no", "allocation_id", "allocation__source__name",
-                             "allocation__project__name", "allocation__project__village_id", "amount", "reverses_id", "reason"),
+        # The project of construction money, or the asset of upkeep money.
+        allocations.annotate(target=Coalesce("project__name", "asset__name")).values_list(
+            "pk", "allocated_on", "source__name", "source__kind", "target", "village__short_name", "village_id", "amount",
+            "disbursed", "reverses_id", "reason"),
+        payments.annotate(target=Coalesce("allocation__project__name", "allocation__asset__name")).values_list(
+            "pk", "paid_on", "voucher_no", "allocation_id", "allocation__source__name", "target", "allocation__village_id",
+            "amount", "reverses_id", "reason"),
     )
 
 

@@ -263,7 +263,7 @@ def _funding(rng, counties, plans, today, result, log) -> None:
                 remaining -= amount
                 aid = next(allocation_ids)
                 on = today - _days(rng.randint(30, 700))
-                allocation_rows.append((aid, source[0], plan.id, amount, on, None, "", None, now))
+                allocation_rows.append((aid, source[0], plan.id, plan.village, amount, on, None, "", None, now))
                 paid = plan.status in (S.ACCEPTED, S.COMPLETED) or rng.random() < 0.5
                 if source[2] == Mechanism.BUILD_THEN_SUBSIDIZE and plan.status != S.ACCEPTED:
                     paid = False
@@ -276,7 +276,7 @@ def _funding(rng, counties, plans, today, result, log) -> None:
         "id", "created_at", "updated_at", "name", "kind", "mechanism", "region", "village", "fiscal_year", "total_amount",
         "document_no", "note", "created_by"], source_rows)
     result.counts["allocations"] = copy_into(Allocation, [
-        "id", "source", "project", "amount", "allocated_on", "reverses", "reason", "created_by", "created_at"], allocation_rows)
+        "id", "source", "project", "village", "amount", "allocated_on", "reverses", "reason", "created_by", "created_at"], allocation_rows)
     result.counts["disbursements"] = copy_into(Disbursement, [
         "allocation", "amount", "paid_on", "voucher_no", "reverses", "reason", "created_by", "created_at"], payment_rows)
     log(f"  {result.counts['allocations']:,} allocations, {result.counts['disbursements']:,} payments")

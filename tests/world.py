@@ -102,6 +102,12 @@ def build_world():
     world.update(_assessment_world(village))
     world["report"] = _report(region("330523108"), village.code)
     world.update(_maintenance_world(village, "余村"))
+    # Upkeep money (管护经费) for the asset: one allocation with a payment, one to reverse.
+    world["upkeep_allocation"] = AllocationFactory(source=world["source"], project=None, asset=world["asset"], amount=Decimal("30000"))
+    world["upkeep_payment"] = DisbursementFactory(allocation=world["upkeep_allocation"], amount=Decimal("10000"),
+                                                  paid_on=datetime.date(2024, 5, 2), voucher_no="AJ-GH-2024-0001")
+    world["spare_upkeep_allocation"] = AllocationFactory(source=world["source"], project=None, asset=world["asset"],
+                                                         amount=Decimal("5000"))
     User = get_user_model()
     for kind, (role, code) in GRANTS.items():
         user = User.objects.create_user(kind, password=PASSWORD)
@@ -158,6 +164,7 @@ def _far_world(area, township, county, stem):
     from maintenance.models import InspectionInterval
 
     far["interval"] = InspectionInterval.objects.create(region=region(county), kind="road", days=60)
+    far["upkeep_allocation"] = AllocationFactory(source=far["source"], project=None, asset=far["asset"], amount=Decimal("20000"))
     return far
 
 

@@ -1,5 +1,6 @@
 """The funding report of a region (optionally one fiscal year's sources): money by source kind with a chart,
-by area below, and every source with money below the region."""
+by area below, and every source with money below the region. The money is construction money (allocations to
+projects, against their budgets); the upkeep money of assets (管护经费) has its own two columns by source kind."""
 from __future__ import annotations
 
 from django.utils import timezone
@@ -26,6 +27,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
     allocated_by_kind, disbursed_by_kind, sources_by_kind = selectors.funding_by_kind(code, year)
     total_allocated = sum(allocated_by_kind.values(), ZERO)
     total_disbursed = sum(disbursed_by_kind.values(), ZERO)
+    upkeep_allocated, upkeep_disbursed = selectors.funding_upkeep_by_kind(code, year)
     rows = 0
     with Workbook(path, notice=notice(job)) as book:
         # 1. By source kind, with a chart of allocated and disbursed money.
@@ -33,6 +35,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
             Column(_("kind"), TEXT, 24), Column(_("allocated (yuan)"), MONEY, 18), Column(_("disbursed (yuan)"), MONEY, 18),
             Column(_("execution rate (%)"), DECIMAL1, 12), Column(_("share of allocated (%)"), DECIMAL1, 12),
             Column(_("sources"), INTEGER, 9),
+            Column(_("upkeep allocated (yuan)"), MONEY, 18), Column(_("upkeep disbursed (yuan)"), MONEY, 18),
         ], freeze_rows=3)
         sheet.title_line(title(job, job.region) + (" · " + _("fiscal year %(year)s") % {"year": year} if year else ""))
         sheet.title_line(generated_line(timezone.now()))
@@ -40,10 +43,12 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
         start = sheet.row + 1
         for kind in SourceKind.values:
             a, d = allocated_by_kind.get(kind, ZERO), disbursed_by_kind.get(kind, ZERO)
-            sheet.append([kinds[kind], a, d, pct(d, a), pct(a, total_allocated), sources_by_kind.get(kind, 0)])
+            sheet.append([kinds[kind], a, d, pct(d, a), pct(a, total_allocated), sources_by_kind.get(kind, 0),
+                          upkeep_allocated.get(kind, ZERO), upkeep_disbursed.get(kind, ZERO)])
         end = sheet.row
         sheet.append([_("all kinds"), total_allocated, total_disbursed, pct(total_disbursed, total_allocated),
-                      pct(total_allocated, total_allocated), sum(sources_by_kind.values())])
+                      pct(total_allocated, total_allocated), sum(sources_by_kind.values()),
+                      sum(upkeep_allocated.values(), ZERO), sum(upkeep_disbursed.values(), ZERO)])
         sheet.add_chart(Chart(_("Allocated and disbursed by source kind (yuan)"), 7, 2, (0, start, end),
                               [(_("allocated (yuan)"), 1), (_("disbursed (yuan)"), 2)]))
         sheet.close()

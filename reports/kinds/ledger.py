@@ -78,7 +78,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
         sheet.close()
         sheet = book.add_sheet(_("Allocations"), [
             Column(_("ID"), INTEGER, 8), Column(_("allocated on"), DATE, 11), Column(_("source"), TEXT, 30),
-            Column(_("kind"), TEXT, 18), Column(_("project"), TEXT, 30), Column(_("village"), TEXT, 12),
+            Column(_("kind"), TEXT, 18), Column(_("project or asset"), TEXT, 30), Column(_("village"), TEXT, 12),
             Column(_("village code"), TEXT, 14), Column(_("amount (yuan)"), MONEY, 16), Column(_("disbursed"), MONEY, 16),
             Column(_("reverses"), INTEGER, 9), Column(_("reason"), TEXT, 30),
         ])
@@ -92,7 +92,7 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
         sheet.close()
         sheet = book.add_sheet(_("Payments"), [
             Column(_("ID"), INTEGER, 8), Column(_("payment date"), DATE, 11), Column(_("voucher no."), TEXT, 18),
-            Column(_("allocation"), INTEGER, 9), Column(_("source"), TEXT, 30), Column(_("project"), TEXT, 30),
+            Column(_("allocation"), INTEGER, 9), Column(_("source"), TEXT, 30), Column(_("project or asset"), TEXT, 30),
             Column(_("village code"), TEXT, 14), Column(_("amount (yuan)"), MONEY, 16), Column(_("reverses"), INTEGER, 9),
             Column(_("reason"), TEXT, 30),
         ])

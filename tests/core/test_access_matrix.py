@@ -133,14 +133,24 @@ ACCESS = {
         ("get", lambda w: reverse("funding:allocation_create"), statuses(302, 403, 403, 200, 200, 403, 403, far=(403, 200, 403, 403)), False),
         ("post", lambda w: reverse("funding:allocation_create"), statuses(302, 403, 403, 302, 200, 403, 403, far=(403, 200, 403, 403)), True),
     ],
+    "funding:upkeep": [("get", lambda w: reverse("funding:upkeep"), READ_ANY, False)],
+    "funding:upkeep_create": [
+        ("get", lambda w: reverse("funding:upkeep_create"), statuses(302, 403, 403, 200, 200, 403, 403, far=(403, 200, 403, 403)), False),
+        ("get", lambda w: reverse("funding:upkeep_create") + f"?asset={w['asset'].pk}",
+         statuses(302, 403, 403, 200, 200, 403, 403, far=(403, 200, 403, 403)), False),
+        ("post", lambda w: reverse("funding:upkeep_create"), statuses(302, 403, 403, 302, 200, 403, 403, far=(403, 200, 403, 403)), True),
+    ],
     "funding:allocation_detail": [
-        ("get", lambda w: reverse("funding:allocation_detail", args=[w["allocation"].pk]), READ_OBJECT, False)
+        ("get", lambda w: reverse("funding:allocation_detail", args=[w["allocation"].pk]), READ_OBJECT, False),
+        ("get", lambda w: reverse("funding:allocation_detail", args=[w["upkeep_allocation"].pk]), READ_OBJECT, False)
     ],
     "funding:allocation_reverse": [
-        ("post", lambda w: reverse("funding:allocation_reverse", args=[w["spare_allocation"].pk]), COUNTY_ACTION, True)
+        ("post", lambda w: reverse("funding:allocation_reverse", args=[w["spare_allocation"].pk]), COUNTY_ACTION, True),
+        ("post", lambda w: reverse("funding:allocation_reverse", args=[w["spare_upkeep_allocation"].pk]), COUNTY_ACTION, True)
     ],
     "funding:disbursement_create": [
-        ("post", lambda w: reverse("funding:disbursement_create", args=[w["allocation"].pk]), COUNTY_ACTION, True)
+        ("post", lambda w: reverse("funding:disbursement_create", args=[w["allocation"].pk]), COUNTY_ACTION, True),
+        ("post", lambda w: reverse("funding:disbursement_create", args=[w["upkeep_allocation"].pk]), COUNTY_ACTION, True)
     ],
     "funding:disbursement_reverse": [
         ("post", lambda w: reverse("funding:disbursement_reverse", args=[w["payment"].pk]), COUNTY_ACTION, True)
@@ -392,6 +402,9 @@ POST_DATA = {
         "source": w["source"].pk, "project": w["building"].pk, "amount": "50000", "allocated_on": RECENT,
     },
     "funding:allocation_reverse": lambda w: {"reason": "拨错项目", "confirmed": "yes"},
+    "funding:upkeep_create": lambda w: {
+        "source": w["source"].pk, "asset": w["asset"].pk, "amount": "8000", "allocated_on": RECENT,
+    },
     "assessment:round_finalise": lambda w: {"confirmed": "yes"},  # the confirmation step (core.views.confirmation)
     "assessment:scheme_create": lambda w: {
         "name": "2026年度美丽乡村考核", "kind": "annual", "year": "2026", "category": "", "region": "330523",

@@ -96,7 +96,7 @@ def test_the_area_code_is_read_along_the_path_without_loading_the_division(db, d
     with django_assert_num_queries(0):
         assert scoping.area_code_of(project) == "330523108201"
     fresh = Disbursement.objects.get(pk=disbursement.pk)
-    with django_assert_num_queries(2):  # the allocation and its project; not the village
+    with django_assert_num_queries(1):  # the allocation (which carries its village's code); not the village
         assert scoping.area_code_of(fresh) == "330523108201"
 
 

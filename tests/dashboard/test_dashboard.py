@@ -220,7 +220,7 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
     for _step in range(120):  # enough steps for every kind of write with the lifecycle of issue 18
         op = "create" if len(projects) < 3 else rng.choice(
             ["create", "move", "move", "move", "report", "report", "allocate", "allocate", "pay", "pay", "reverse",
-             "asset", "inspect", "inspect", "schedule", "fault", "repair", "repair", "retire"])
+             "asset", "inspect", "inspect", "schedule", "fault", "repair", "repair", "retire", "upkeep", "upkeep"])
         with django_capture_on_commit_callbacks(execute=True):
             try:
                 if op == "create" or not projects:
@@ -273,6 +273,9 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
                                                                  photos=[upload()])
                     else:
                         maintenance_services.fault_verify(actor=official, fault=fault)
+                elif op == "upkeep" and assets:  # upkeep money (管护经费): apart from the construction money
+                    allocations.append(funding_services.upkeep_allocation_create(
+                        actor=county, source=source, asset=rng.choice(assets), amount=D(rng.randint(1, 5) * 1000)))
                 elif op == "retire" and assets:
                     maintenance_services.asset_retire(actor=official, asset=assets.pop(rng.randrange(len(assets))))
                 else:
@@ -282,7 +285,7 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
                 assert refused.code  # refused on purpose by a service rule
         _assert_fresh()
     # Every kind of write happened (otherwise the test would prove little).
-    assert set(done) >= {"create", "move", "report", "allocate", "pay", "asset", "inspect", "fault", "repair"}, done
+    assert set(done) >= {"create", "move", "report", "allocate", "pay", "asset", "inspect", "fault", "repair", "upkeep"}, done
 
 
 def _live(projects):

@@ -76,6 +76,19 @@ def test_the_village_status_has_a_maintenance_block(place):
     assert body["faults"] == {"reported_this_year": 2, "open": 2, "overdue": 1}
 
 
+def test_the_village_status_shows_upkeep_money_apart_from_construction(place):
+    from decimal import Decimal
+
+    from funding import services as funding_services
+    from tests.factories import FundingSourceFactory, region
+
+    county = user_with("anji", (Role.COUNTY_STAFF, "330523"))
+    source = FundingSourceFactory(region=region("330523"), total_amount=Decimal("100000"), fiscal_year=TODAY.year)
+    funding_services.upkeep_allocation_create(actor=county, source=source, asset=place["station"], amount=Decimal("12000"))
+    money = _client(place["official"]).get("/api/v1/villages/330523108204/status/").json()["money"]
+    assert money["upkeep_allocated"] == "12000.00" and money["allocated"] == "0.00"
+
+
 def test_inspection_list_costs_the_same_queries_for_one_and_many(place, django_assert_max_num_queries):
     client = _client(place["official"])
     with django_assert_max_num_queries(8) as few:
