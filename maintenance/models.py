@@ -249,6 +249,11 @@ class KeeperAssignment(models.Model):
                 fields=["asset"], condition=models.Q(ends_on__isnull=True, asset__isnull=False),
                 name="assignment_one_current_per_asset",
             ),
+            # A village has at most one current chief of each type (one 河长, one 林长...).
+            models.UniqueConstraint(
+                fields=["village", "chief_type"], condition=models.Q(ends_on__isnull=True, village__isnull=False),
+                name="assignment_one_current_chief_per_village",
+            ),
         ]
 
     def __str__(self):

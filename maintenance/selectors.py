@@ -77,6 +77,12 @@ def keeper_list(*, user) -> QuerySet:
     )
 
 
+def village_keepers(*, user, village) -> list[KeeperAssignment]:
+    """Who answers for the village as a whole (its 河长, 林长, 保洁员...), current ones first, then the history."""
+    rows = restrict(KeeperAssignment.objects.filter(village=village), user).select_related("keeper", "created_by")
+    return list(rows.order_by(F("ends_on").desc(nulls_first=True), "chief_type", "-starts_on", "-id")[:100])
+
+
 def keeper_assignments(keeper: Keeper) -> QuerySet:
     """What a keeper is (and was) responsible for, newest first."""
     return keeper.assignments.select_related("asset", "asset__village", "village").order_by("ends_on", "-starts_on", "-id")
@@ -115,9 +121,9 @@ def with_upkeep(assets: list[Asset]) -> list[Asset]:
     return assets
 
 
-def assignable_keepers(*, user, asset: Asset) -> QuerySet:
-    """Keepers the user sees on the rosters the asset lies in (its township's, its county's)."""
-    code = asset.village_id
+def assignable_keepers(*, user, asset: Asset | None = None, village=None) -> QuerySet:
+    """Keepers the user sees on the rosters the asset (or the village) lies in (its township's, its county's)."""
+    code = asset.village_id if asset is not None else village.code
     return restrict(Keeper.objects.select_related("region"), user).filter(region_id__in=[code[:6], code[:9]]).order_by("name", "id")
 
 

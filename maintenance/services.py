@@ -277,18 +277,55 @@ def keeper_assign(*, actor, asset: Asset, keeper: Keeper, chief_type: str, start
 
 
 def keeper_assign_village(*, actor, village, keeper: Keeper, chief_type: str, starts_on: datetime.date | None = None) -> KeeperAssignment:
-    """Make a keeper answerable for a village as a whole (a river chief for its streams), from a day on."""
+    """Make a keeper answerable for a village as a whole (a river chief for its streams), from a day on. A village
+    has one current keeper per chief type: the current one of that type hands over the day the new one starts, in
+    one transaction, with the village's row locked (two handovers at once wait for each other)."""
+    from villages.models import Village
+
     with transaction.atomic():
         scoping.require(actor, "keeper.assign", village)
         if chief_type not in ChiefType.values:
             raise InvalidInput(field_errors={"chief_type": _("Choose one of the listed values.")})
         _check_keeper_reaches(keeper, village.code)
+        village = Village.objects.select_for_update(of=("self",)).get(pk=village.pk)
+        starts_on = starts_on or timezone.localdate()
+        if starts_on > timezone.localdate():
+            raise InvalidInput(field_errors={"starts_on": _("The handover date cannot be in the future.")})
+        current = (
+            KeeperAssignment.objects.select_for_update()
+            .filter(village=village, chief_type=chief_type, ends_on__isnull=True).first()
+        )
+        if current is not None:
+            if current.keeper_id == keeper.pk:
+                raise Conflict(_("This keeper is already responsible for the village."))
+            if starts_on < current.starts_on:
+                raise InvalidInput(field_errors={
+                    "starts_on": _("The handover date cannot be before the current keeper started (%(date)s).")
+                    % {"date": current.starts_on.isoformat()}
+                })
+            _end(actor, current, starts_on)
         assignment = KeeperAssignment.objects.create(
-            keeper=keeper, chief_type=chief_type, village=village, starts_on=starts_on or timezone.localdate(),
-            created_by=_user(actor),
+            keeper=keeper, chief_type=chief_type, village=village, starts_on=starts_on, created_by=_user(actor),
         )
         audit.record_create(actor=actor, obj=assignment)
         return assignment
+
+
+def keeper_assignment_end(*, actor, assignment: KeeperAssignment, on_date: datetime.date | None = None) -> KeeperAssignment:
+    """End a keeper's responsibility for a village (nobody takes over: the post is left empty)."""
+    with transaction.atomic():
+        target = assignment.asset or assignment.village
+        scoping.require(actor, "keeper.assign", target)
+        current = KeeperAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if current.ends_on is not None:
+            raise Conflict(_("This responsibility has already ended."))
+        if current.asset_id is not None:
+            raise IllegalTransition(_("An asset's keeper is ended by handing the asset over (or retiring it)."))
+        on_date = on_date or timezone.localdate()
+        if on_date > timezone.localdate() or on_date < current.starts_on:
+            raise InvalidInput(field_errors={"ends_on": _("Between the day it started and today.")})
+        _end(actor, current, on_date)
+        return current
 
 
 # --- inspection intervals ------------------------------------------------------------------------------------

@@ -39,9 +39,11 @@ from .models import (
     REPAIR_DAYS,
     AssetKind,
     AssetStatus,
+    ChiefType,
     FaultPhotoStage,
     FaultStatus,
     InspectionStatus,
+    KeeperAssignment,
     chief_for,
 )
 
@@ -504,3 +506,59 @@ def intervals(request):
     return render(request, "maintenance/intervals.html", {
         "county": county, "counties": counties, "rows": rows, "can_configure": can_configure,
     })
+
+
+# --- a village's own keepers (河长, 林长, 保洁员...) ---------------------------------------------------------------
+
+@portal_view
+def village_keepers(request, code):
+    """Who answers for the village as a whole, their history, and (for those who assign keepers) a form to make a
+    keeper answerable for it: a keeper of the same chief type hands over the day the new one starts."""
+    village = get_object_or_404(scoping.restrict(Village.objects.select_related("township"), request.user), code=code)
+    can_assign = scoping.can(request.user, "keeper.assign", village)
+    form = None
+    if can_assign:
+        keepers = selectors.assignable_keepers(user=request.user, village=village)
+        form = AssignForm(request.POST or None, keepers=keepers,
+                          initial={"starts_on": timezone.localdate(), "chief_type": ChiefType.RIVER})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            outcome = perform(request, lambda: services.keeper_assign_village(
+                actor=request.user, village=village, keeper=data["keeper"], chief_type=data["chief_type"],
+                starts_on=data["starts_on"],
+            ), form=form, success=_("Keeper assigned."))
+            if outcome.done:
+                return redirect("maintenance:village_keepers", code=village.code)
+    elif request.method == "POST":
+        raise NotPermitted("keeper.assign")
+    assignments = selectors.village_keepers(user=request.user, village=village)
+    return render(request, "maintenance/village_keepers.html", {
+        "village": village, "form": form, "can_assign": can_assign,
+        "current": [a for a in assignments if a.ends_on is None], "past": [a for a in assignments if a.ends_on is not None],
+        "can_add_keeper": scoping.can_anywhere(request.user, "keeper.manage"),
+    })
+
+
+@portal_view
+@require_POST
+def village_keeper_end(request, pk):
+    """End a keeper's responsibility for a village, after a confirmation."""
+    assignment = get_object_or_404(
+        scoping.restrict(KeeperAssignment.objects.filter(village__isnull=False).select_related("keeper", "village"), request.user),
+        pk=pk,
+    )
+    if not scoping.can(request.user, "keeper.assign", assignment.village):
+        raise NotPermitted("keeper.assign")
+    back = reverse("maintenance:village_keepers", args=[assignment.village_id])
+    if not is_confirmed(request):
+        return confirmation(
+            request, title=_("Confirm: end the responsibility"),
+            question=_("Do you really want to end %(name)s's responsibility as %(chief)s of %(village)s?") % {
+                "name": assignment.keeper.name, "chief": assignment.get_chief_type_display(), "village": assignment.village.short_name,
+            },
+            consequence=_("It ends today and stays in the history; nobody takes over until you assign someone."),
+            confirm_label=_("Yes, end it"), back_url=back,
+        )
+    perform(request, lambda: services.keeper_assignment_end(actor=request.user, assignment=assignment),
+            success=_("Responsibility ended."))
+    return redirect(back)

@@ -66,6 +66,9 @@ class VillageDetailView(ScopedDetailView):
         )
         context["promotions"] = assessment_selectors.promotions_of(self.object)
         context["assets"] = maintenance_selectors.assets_of(user=self.request.user, village=self.object)
+        context["village_keepers"] = [a for a in maintenance_selectors.village_keepers(user=self.request.user, village=self.object)
+                                      if a.ends_on is None]
+        context["village_code"] = self.object.code
         context["add_asset_url"] = (
             reverse("maintenance:asset_create") + "?village=" + self.object.code
             if scoping.can(self.request.user, "asset.manage", self.object) else ""

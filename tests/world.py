@@ -217,6 +217,8 @@ def _maintenance_world(village, stem):
         "keeper": keeper,
         "spare_keeper": KeeperFactory(name=f"{stem}保洁员", region=village.township),
         "keeper_assignment": KeeperAssignmentFactory(asset=asset, keeper=keeper, starts_on=datetime.date(2021, 1, 1)),
+        "village_assignment": KeeperAssignmentFactory(asset=None, village=village, keeper=keeper, chief_type="river",
+                                                      starts_on=datetime.date(2022, 1, 1)),
     }
 
 

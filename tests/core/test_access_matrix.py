@@ -323,6 +323,14 @@ ACCESS = {
         ("get", lambda w: reverse("maintenance:keeper_edit", args=[w["keeper"].pk]), MAINTAIN_PAGE, False),
         ("post", lambda w: reverse("maintenance:keeper_edit", args=[w["keeper"].pk]), MAINTAIN, True),
     ],
+    # A village's own keepers (its river chief...): read with the village, assigned and ended by those who assign keepers.
+    "maintenance:village_keepers": [
+        ("get", lambda w: reverse("maintenance:village_keepers", args=[w["village"].code]), READ_OBJECT, False),
+        ("post", lambda w: reverse("maintenance:village_keepers", args=[w["village"].code]), MAINTAIN, True),
+    ],
+    "maintenance:village_keeper_end": [
+        ("post", lambda w: reverse("maintenance:village_keeper_end", args=[w["village_assignment"].pk]), MAINTAIN, True),
+    ],
     # Inspections and faults (issue 19, items 3-4): the keeper of the village (a derived role, tests/maintenance),
     # its township's official and the county's staff record inspections, report faults and repairs; the township or
     # the county verifies a repair; supervisors read. Photos are served through the gate.
@@ -438,6 +446,8 @@ POST_DATA = {
     "maintenance:asset_assign": lambda w: {"keeper": w["spare_keeper"].pk, "chief_type": "station", "starts_on": RECENT},
     "maintenance:keeper_create": lambda w: {"region": "330523108", "name": "潘春林", "phone": "13900000000", "organisation": "余村村委会"},
     "maintenance:keeper_edit": lambda w: {"name": "余村管护员", "phone": "13911111111", "organisation": "余村村委会"},
+    "maintenance:village_keepers": lambda w: {"keeper": str(w["spare_keeper"].pk), "chief_type": "river", "starts_on": RECENT},
+    "maintenance:village_keeper_end": lambda w: {"confirmed": "yes"},
     "maintenance:asset_inspect": lambda w: {
         "done_on": RECENT, "condition": "3", "checklist": ["equipment_running", "site_clean"], "notes": "出水略浑",
         "latitude": "30.458333", "longitude": "119.680000", "photos": [upload("巡查.jpg")],
