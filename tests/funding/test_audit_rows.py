@@ -109,7 +109,19 @@ def disbursement_reverse(county, allocation):
     })]
 
 
+def upkeep_allocation_create(county, source, project):
+    from tests.factories import AssetFactory
+
+    asset = AssetFactory(village=project.village)
+    allocation = services.upkeep_allocation_create(actor=county, source=source, asset=asset, amount="120")
+    return [Row(county, A.CREATE, allocation, created=True, note="", fields={
+        "source": [None, source.pk], "asset": [None, asset.pk], "village": [None, asset.village_id], "amount": [None, "120.00"],
+        "created_by": [None, county.pk], "project": ABSENT,
+    })]
+
+
 CASES = {f.__name__: f for f in (funding_source_create, funding_source_update, allocation_create, allocation_reverse,
+                                  upkeep_allocation_create,
                                   disbursement_create, disbursement_reverse)}
 NO_AUDIT_ROW = {}
 
