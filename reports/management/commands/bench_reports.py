@@ -33,6 +33,7 @@ CASES = [
     (ReportKind.RANKING, "xlsx", "latest"),
     (ReportKind.PROGRESS, "pdf", "month"),
     (ReportKind.LEDGER, "xlsx", ""),  # the ledger pages' export (issue 15: 117 s inside a request before)
+    (ReportKind.MAINTENANCE, "xlsx", "year"),  # 长效管护 (issue 19): every asset of the province with its keeper
 ]
 # Seconds targets (median); the other reports have the RSS target only.
 TARGETS = {"progress.xlsx": 15, "roster.csv": 10, "roster.xlsx": 10}
@@ -64,7 +65,8 @@ class Command(BaseCommand):
         with translation.override(settings.LANGUAGE_CODE):
             translation.gettext("Summary")
         ContentType.objects.get_for_model(ReportJob)
-        period_of = {"month": timezone.localdate().strftime("%Y-%m"), "latest": latest_ranking_period(region) or "", "": ""}
+        period_of = {"month": timezone.localdate().strftime("%Y-%m"), "latest": latest_ranking_period(region) or "", "": "",
+                     "year": str(timezone.localdate().year)}
         results = []
         load = os.getloadavg()
         self.stdout.write(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores (a busy machine "
