@@ -50,12 +50,12 @@ def test_county_dashboard_draws_its_charts_and_map(phone):
     assert page.locator(".kpi").first.is_visible()
     device.shot("30-dashboard-county")
     # Sort the areas table by villages (the header is hidden on a phone's cards: dispatch the click).
-    first = "document.querySelector('table.sortable tbody tr td').textContent.trim()"
-    page.locator("table.sortable th:nth-child(2)").dispatch_event("click")
+    first = "document.querySelector('#areas table.sortable tbody tr td').textContent.trim()"
+    page.locator("#areas table.sortable th:nth-child(2)").dispatch_event("click")
     assert page.evaluate(first) == "天荒坪镇"  # 2 villages: fewest first
-    page.locator("table.sortable th:nth-child(2)").dispatch_event("click")
+    page.locator("#areas table.sortable th:nth-child(2)").dispatch_event("click")
     assert page.evaluate(first) != "天荒坪镇"
-    page.click("table.sortable a[href='/dashboard/330523108/']")
+    page.click("#areas table.sortable a[href='/dashboard/330523108/']")
     page.wait_for_url("**/dashboard/330523108/")
     assert page.locator("nav.crumbs a[href='/dashboard/330523/']").is_visible()
     draw_charts(page)
@@ -175,6 +175,6 @@ def test_map_draws_county_outlines_for_a_city_and_village_points_within_a_county
     page.locator("[data-outline]").scroll_into_view_if_needed()
     device.shot(f"35-map-county-{size}")
     # Money in the areas table never breaks in the middle.
-    cell = page.locator("table.sortable tbody td.num").nth(4)
+    cell = page.locator("#areas table.sortable tbody td.num").nth(4)
     assert cell.inner_text() == "7,053.00"
     assert cell.evaluate("td => getComputedStyle(td).whiteSpace") == "nowrap"
