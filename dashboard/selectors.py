@@ -54,6 +54,19 @@ def _sums(*, township_rows: bool) -> dict:
     return {f"s_{name}": expression for name, expression in sums.items()}
 
 
+def _added_up(children: list, names: list[str]) -> dict:
+    """The region's figures from its children's: sums, and the latest ``computed_on``."""
+    money = {f.name for f in StatsColumns._meta.get_fields() if f.concrete and f.get_internal_type() == "DecimalField"}
+    values = {}
+    for name in names:
+        column = [child.values[name] for child in children]
+        if name == "computed_on":
+            values[name] = max((day for day in column if day is not None), default=None)
+        else:
+            values[name] = sum(column, ZERO if name in money else 0)
+    return values
+
+
 def _unprefixed(row: dict) -> dict:
     return {(key[2:] if key.startswith("s_") else key): value for key, value in row.items()}
 
@@ -135,13 +148,12 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
             restrict(TownshipStats.objects.filter(township__code__startswith=code), user), "township_id", True
         )
 
-    # 1. Totals of the region. 2. Totals per child region.
-    totals = Totals(_unprefixed(rows.aggregate(**_sums(township_rows=township_rows))), code, region.name)
-    child_rows = (
-        rows.annotate(child=Substr(key, 1, child_length)).values("child")
-        .annotate(**_sums(township_rows=township_rows)).order_by("child")
-    )
+    # 1. Totals per child region. 2. Totals of the region: the children's sums added up (every figure is additive;
+    # one query fewer than aggregating the rows again, and ~70 aggregates less to compile).
+    sums = _sums(township_rows=township_rows)
+    child_rows = rows.annotate(child=Substr(key, 1, child_length)).values("child").annotate(**sums).order_by("child")
     children = [Totals(_unprefixed(row), row["child"]) for row in child_rows]
+    totals = Totals(_added_up(children, [name[2:] for name in sums]), code, region.name)
     # 3. Names of the children (regions or villages).
     names = area_names(c.code for c in children)
     for child in children:

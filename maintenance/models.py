@@ -393,6 +393,7 @@ class Inspection(TimeStampedModel):
             models.Index(fields=["status", "due_on"], name="inspection_status_due_idx"),
             models.Index(fields=["asset", "due_on"], name="inspection_asset_due_idx"),
             models.Index(fields=["done_on"], name="inspection_done_idx"),
+            models.Index(fields=["-due_on", "-id"], name="inspection_due_order_idx"),  # the lists' order
         ]
         constraints = [
             choices_check("status", InspectionStatus.choices, "inspection_status_valid"),

@@ -100,7 +100,7 @@ def fault_photo_list(*, user) -> QuerySet:
 def asset_inspections(asset: Asset, limit: int = 5) -> list[Inspection]:
     """The asset's latest inspections, the open (due) one first, with their photo counts."""
     return list(
-        asset.inspections.annotate(photo_count=Count("photos"))
+        asset.inspections.annotate(photo_count=photo_count())
         .order_by(F("done_on").desc(nulls_first=True), "-due_on", "-id")[:limit]
     )
 
@@ -150,10 +150,20 @@ def fault_overdue_q(today: datetime.date | None = None) -> Q:
     return Q(status__in=OPEN_FAULT_STATUSES, deadline__lt=today or timezone.localdate())
 
 
+def photo_count() -> Coalesce:
+    """An inspection's number of photos, as a subquery: counted for the rows of the page only (a Count() over the
+    join would group every inspection of the province before the page is cut: 1.5 s at 190,000 inspections)."""
+    photos = (
+        InspectionPhoto.objects.filter(inspection=OuterRef("pk")).order_by().values("inspection").annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(photos, output_field=IntegerField()), 0)
+
+
 def inspection_list(*, user) -> QuerySet:
     return restrict(
         Inspection.objects.select_related("asset", "asset__village", "asset__village__township", "inspector"), user
-    ).annotate(photo_count=Count("photos"))
+    ).annotate(photo_count=photo_count())
 
 
 def inspection_detail(*, user) -> QuerySet:

@@ -256,7 +256,7 @@ class InspectionListView(ScopedListView):
     template_name = "maintenance/inspection_list.html"
 
     def get_queryset(self):
-        # The photo count's grouping drops the model's ordering: say it again (the latest due first).
+        # The latest due first (the order the index inspection_due_order_idx serves).
         return super().get_queryset().order_by("-due_on", "-id")
 
     def get_context_data(self, **kwargs):

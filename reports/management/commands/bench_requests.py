@@ -116,7 +116,12 @@ class Command(BaseCommand):
             n=Count("disbursements")).order_by("-n").values_list("pk", flat=True)[0]
         scheme = AssessmentScheme.objects.filter(region_id=busiest_county).order_by("-year").first()
         assessment = Assessment.objects.filter(village__code__startswith=busiest_county).order_by("-pk").first()
+        from maintenance.models import Inspection
+
+        asset = (Inspection.objects.filter(asset__village__code__startswith=busiest_county).values("asset")
+                 .annotate(n=Count("id")).order_by("-n").values_list("asset", flat=True).first())
         return {"county": busiest_county, "township": busiest_township, "city": busiest_county[:4], "village": village,
+                "asset": asset,
                 "project": project, "source": source, "allocation": allocation, "scheme": scheme, "assessment": assessment,
                 "province_source": FundingSource.objects.filter(region__code__startswith=province).order_by("-total_amount").first()}
 
@@ -145,7 +150,8 @@ class Command(BaseCommand):
         deep = last_page_number(50)
         deep_api = last_page_number(200)
         html_lists = ["/villages/", "/projects/", "/projects/progress/", "/funding/", "/funding/allocations/", "/funding/payments/",
-                      "/assessment/", "/assessment/follow-ups/", "/reports/"]
+                      "/assessment/", "/assessment/follow-ups/", "/reports/",
+                      "/maintenance/", "/maintenance/inspections/", "/maintenance/faults/", "/maintenance/keepers/", "/funding/upkeep/"]
         cases = []
         for who in ("province", "admin", "county", "township"):
             cases += [(who, "/")]
@@ -171,7 +177,13 @@ class Command(BaseCommand):
                 (who, f"/funding/sources/{p['source']}/"), (who, f"/funding/sources/{p['province_source'].pk}/"),
                 (who, f"/funding/allocations/{p['allocation']}/"),
                 (who, "/assessment/follow-ups/?status=open"),
+                # 长效管护 (issue 19): the filters that match most rows, and the busiest asset's page.
+                (who, "/maintenance/?no_keeper=true"), (who, "/maintenance/inspections/?overdue=true"),
+                (who, "/maintenance/inspections/?status=done&kind=sewage_station"), (who, "/maintenance/faults/?overdue=true"),
+                (who, f"/maintenance/faults/?overdue=true&page={deep}"), (who, "/maintenance/?q=污水"),
             ]
+            if p["asset"]:
+                cases += [(who, f"/maintenance/assets/{p['asset']}/")]
         if p["assessment"]:
             cases += [("county", f"/assessment/{p['assessment'].pk}/")]
         if p["scheme"]:
@@ -179,7 +191,7 @@ class Command(BaseCommand):
         cases += [("county", f"/dashboard/{p['county']}/map.json"), ("county", f"/funding/figures/?region={p['county']}"),
                   ("township", f"/dashboard/{p['township']}/")]
         api_lists = ["villages", "regions", "projects", "progress-reports", "funding-sources", "allocations", "disbursements",
-                     "assessments", "reports"]
+                     "assessments", "reports", "assets", "inspections", "faults"]
         for name in api_lists:
             cases += [("api", f"/api/v1/{name}/?page_size=200"), ("api", f"/api/v1/{name}/?page_size=200&page={deep_api}"),
                       ("api", f"/api/v1/{name}/?page_size=200&cursor=")]
@@ -191,7 +203,8 @@ class Command(BaseCommand):
             ("api", "/api/v1/progress-reports/?page_size=200&ordering=-date"),
         ]
         for model in ("projects/project", "projects/progressreport", "funding/allocation", "funding/disbursement",
-                      "villages/village", "assessment/assessment", "core/auditentry"):
+                      "villages/village", "assessment/assessment", "core/auditentry", "maintenance/asset",
+                      "maintenance/inspection", "maintenance/fault"):
             cases += [("admin", f"/admin/{model}/"), ("admin", f"/admin/{model}/?p={deep}")]
         cases += [("admin", f"/admin/projects/project/?q={p['village']}"), ("admin", "/admin/projects/progressreport/?q=污水")]
         return cases
