@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "funding",
     "assessment",
     "maintenance",
+    "planning",
     "dashboard",
     "reports",
     "portal",

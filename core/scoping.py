@@ -87,6 +87,15 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "fault.repair": {KEEPER: WITHIN, Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
     "fault.verify": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
     "maintenance.configure": {Role.COUNTY_STAFF: WITHIN},
+    # Plans and targets (规划先行): township officials and county staff record the plans of their villages (county
+    # staff their county's layout plan); a township official says which plan item a project carries out, or asks
+    # for an exception outside the plan, which county staff decide. Targets are set by the level above (checked on
+    # the parent region of the target's: planning.services), read below. County staff keep their creation lists.
+    "plan.manage": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    "plan.cite": {Role.TOWNSHIP_OFFICIAL: WITHIN},
+    "plan.exception_decide": {Role.COUNTY_STAFF: WITHIN},
+    "target.set": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
+    "creation_list.manage": {Role.COUNTY_STAFF: WITHIN},
     # Marking a region's figures as invented (sample or scale-test data): no role's action. The command line does it
     # (seed_demo, generate_programme, with no actor, as grant_role grants); of the people, only a superuser could.
     "region.mark_sample_data": {},
@@ -122,11 +131,20 @@ AREA_PATHS: dict[str, str] = {
     "maintenance.inspectionphoto": "inspection__asset__village__code",
     "maintenance.fault": "asset__village__code",
     "maintenance.faultphoto": "fault__asset__village__code",
+    "planning.plan": "area_code",  # a county's layout plan or a village's construction plan
+    "planning.planitem": "plan__area_code",
+    "planning.plancitation": "project__village__code",
+    "planning.target": "region__code",
+    "planning.creationlistentry": "village__code",
 }
 # Rows administered at a level above the user (a provincial fund, a city's
 # assessment scheme, a county's inspection intervals) are visible to the users below it: they allocate from
 # them and are scored against them.
-VISIBLE_FROM_BELOW = {"funding.fundingsource", "assessment.assessmentscheme", "maintenance.inspectioninterval"}
+VISIBLE_FROM_BELOW = {
+    "funding.fundingsource", "assessment.assessmentscheme", "maintenance.inspectioninterval",
+    # A county's layout plan (and its items) is read by its townships; a region's target by the regions below it.
+    "planning.plan", "planning.planitem", "planning.target",
+}
 # ... unless the row is meant for another area: a provincial fund earmarked for one county, the money of one
 # village. Seen from below, such a row is visible only on its target's line (the target is the user's region,
 # above it, or below it). model label → paths to the division codes of its targets (each may be empty).

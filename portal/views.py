@@ -109,7 +109,7 @@ class ProjectDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, project = self.request.user, self.object
         actions = project_services.available_actions(user, project)
-        context["actions"] = [{"action": a, "fields": TransitionForm(action=a).fields_for(a)} for a in actions]
+        context["actions"] = [{"action": a, "fields": TransitionForm(action=a, project=project).fields_for(a)} for a in actions]
         context["can_edit"] = scoping.can(user, "project.edit", project) and project.status not in project_services.CLOSED_STATUSES
         may_report = scoping.can(user, "progress.create", project)
         context["can_report"] = may_report and project.status in REPORTABLE_STATUSES

@@ -29,14 +29,22 @@ class ProjectSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=ProjectStatus.choices, read_only=True, help_text="Lifecycle status.")
     budget = serializers.DecimalField(min_value=Decimal("0"), **MONEY, help_text="Budget in yuan.")
     progress = serializers.IntegerField(source="percent_complete", read_only=True, help_text="Percent complete (0-100) of the latest report.")
+    planned_output = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True,
+        help_text="Planned output in `output_unit` (households, km, stations, lamps, m2, sites).",
+    )
+    actual_output = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, help_text="Output recorded at acceptance.")
+    output_unit = serializers.CharField(read_only=True, help_text="The unit of the project type's output.")
 
     class Meta:
         model = Project
         fields = [
             "id", "village", "name", "type", "status", "budget", "planned_start", "planned_end", "actual_start", "actual_end",
-            "progress", "last_reported_on", "description", "responsible_person", "responsible_phone", "version", "updated_at",
+            "progress", "last_reported_on", "description", "responsible_person", "responsible_phone", "planned_output",
+            "actual_output", "output_unit", "accepted_on", "version", "updated_at",
         ]
-        read_only_fields = ["id", "status", "actual_start", "actual_end", "progress", "last_reported_on", "version", "updated_at"]
+        read_only_fields = ["id", "status", "actual_start", "actual_end", "progress", "last_reported_on", "actual_output",
+                            "output_unit", "accepted_on", "version", "updated_at"]
 
 
 class ProjectUpdateSerializer(ProjectSerializer):
@@ -48,6 +56,10 @@ class TransitionSerializer(serializers.Serializer):
     maintenance_body = serializers.CharField(required=False, allow_blank=True, help_text="For `accept`: who maintains the work.")
     maintenance_owner = serializers.CharField(required=False, allow_blank=True, max_length=120, help_text="For `accept`: the responsible person or unit.")
     property_owner = serializers.CharField(required=False, allow_blank=True, max_length=120, help_text="For `accept`: the owner of the asset.")
+    actual_output = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True,
+        help_text="For `accept` (required): the quantity accepted, in the project's `output_unit`.",
+    )
 
 
 class ProgressReportSerializer(serializers.ModelSerializer):
@@ -140,6 +152,7 @@ class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedVie
         moved = services.project_transition(
             actor=request.user, project=project, action=name, reason=data.get("reason", ""),
             maintenance={k: data[k] for k in ("maintenance_body", "maintenance_owner", "property_owner") if k in data},
+            actual_output=data.get("actual_output"),
         )
         moved = self.get_queryset().get(pk=moved.pk)
         response = Response(ProjectSerializer(moved, context=self.get_serializer_context()).data)

@@ -16,9 +16,17 @@ class ProjectForm(NamedBlankChoice, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
-            "type", "name", "description", "budget", "planned_start", "planned_end", "responsible_person", "responsible_phone",
+            "type", "name", "description", "budget", "planned_output", "planned_start", "planned_end", "responsible_person",
+            "responsible_phone",
         ]
-        widgets = {"planned_start": DATE, "planned_end": DATE, "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "planned_start": DATE, "planned_end": DATE, "description": forms.Textarea(attrs={"rows": 3}),
+            "planned_output": forms.NumberInput(attrs={"min": 0, "step": "0.01", "inputmode": "decimal"}),
+        }
+        help_texts = {
+            "planned_output": _("In the unit of the project type: households for toilets, km for sewers and roads, stations, "
+                                "lamps, m² of greenery."),
+        }
 
     def clean(self):
         data = super().clean()
@@ -49,8 +57,14 @@ class TransitionForm(forms.Form):
     )
     maintenance_owner = forms.CharField(label=_("maintenance owner"), max_length=120, required=False)
     property_owner = forms.CharField(label=_("property owner"), max_length=120, required=False)
+    # The quantity accepted (in the unit of the project's type); checked by the service.
+    actual_output = forms.CharField(
+        label=_("accepted output"), max_length=20, required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
 
     MAINTENANCE_FIELDS = ("maintenance_body", "maintenance_owner", "property_owner")
+    ACCEPT_FIELDS = ("actual_output", *MAINTENANCE_FIELDS)
     # What the reason is for, as its label says it: a page offers several actions that ask for one (suspend and
     # cancel), and a bare "原因" above a box did not say which (a screenshot, issue 18 item 20).
     REASON_LABELS = {
@@ -61,18 +75,22 @@ class TransitionForm(forms.Form):
         "cancel": _("Why is the project cancelled?"),
     }
 
-    def __init__(self, *args, action=None, **kwargs):
+    def __init__(self, *args, action=None, project=None, **kwargs):
         # One form per action on the project page: ids of its own (id_return_reason), one name for the server.
         if action is not None:
             kwargs.setdefault("auto_id", f"id_{action.name}_%s")
         super().__init__(*args, **kwargs)
+        if project is not None:
+            self.fields["actual_output"].label = _("accepted output (%(unit)s)") % {"unit": project.get_output_unit_display()}
+            if project.planned_output is not None:
+                self.fields["actual_output"].help_text = _("Planned: %(quantity)s") % {"quantity": project.planned_output}
         if action is not None and action.name in self.REASON_LABELS:
             self.fields["reason"].label = self.REASON_LABELS[action.name]
 
     def fields_for(self, action) -> list:
         """The fields a lifecycle action asks for (a reason, the maintenance arrangement on acceptance), on the
         project page and on the action's confirmation step alike."""
-        names = (["reason"] if action.reason_required else []) + (list(self.MAINTENANCE_FIELDS) if action.name == "accept" else [])
+        names = (["reason"] if action.reason_required else []) + (list(self.ACCEPT_FIELDS) if action.name == "accept" else [])
         return [self[name] for name in names]
 
 

@@ -30,6 +30,43 @@ class ProjectType(models.TextChoices):
     INDUSTRY = "industry", _("industry cultivation")
 
 
+class OutputUnit(models.TextChoices):
+    """The unit a kind of work is counted in (its output): planned and accepted quantities, plan items, targets."""
+
+    HOUSEHOLDS = "households", pgettext_lazy("unit", "households")
+    KM = "km", _("km")
+    STATIONS = "stations", _("stations")
+    LAMPS = "lamps", _("lamps")
+    SQUARE_METRES = "m2", _("square metres")
+    SITES = "sites", _("sites")
+    VILLAGES = "villages", pgettext_lazy("unit", "villages")
+
+
+# What a project of each type produces, in what unit (卫生厕所改造 户, 污水管网 km, 路灯 盏, 绿化 m²...).
+OUTPUT_UNITS: dict[str, str] = {
+    ProjectType.GARBAGE: OutputUnit.STATIONS,
+    ProjectType.SEWAGE: OutputUnit.KM,
+    ProjectType.TOILET: OutputUnit.HOUSEHOLDS,
+    ProjectType.DRINKING_WATER: OutputUnit.HOUSEHOLDS,
+    ProjectType.ROAD: OutputUnit.KM,
+    ProjectType.GREENING: OutputUnit.SQUARE_METRES,
+    ProjectType.LIGHTING: OutputUnit.LAMPS,
+    ProjectType.APPEARANCE: OutputUnit.SQUARE_METRES,
+    ProjectType.COURTYARD: OutputUnit.HOUSEHOLDS,
+    ProjectType.HOUSING: OutputUnit.HOUSEHOLDS,
+    ProjectType.WATER_CONSERVANCY: OutputUnit.KM,
+    ProjectType.PUBLIC_FACILITIES: OutputUnit.SITES,
+    ProjectType.CULTURE_HALL: OutputUnit.SITES,
+    ProjectType.DIGITAL: OutputUnit.SITES,
+    ProjectType.INDUSTRY: OutputUnit.SITES,
+}
+assert set(OUTPUT_UNITS) == set(ProjectType.values)
+
+
+def output_unit_of(kind: str) -> str:
+    return OUTPUT_UNITS[kind]
+
+
 class ProjectStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     SUBMITTED = "submitted", _("submitted")
@@ -137,6 +174,10 @@ class Project(TimeStampedModel):
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_end = models.DateField(_("actual end"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    # Output in the unit of the type (OUTPUT_UNITS): planned when the project is drawn up, actual at acceptance.
+    planned_output = models.DecimalField(_("planned output"), max_digits=12, decimal_places=2, null=True, blank=True)
+    actual_output = models.DecimalField(_("accepted output"), max_digits=12, decimal_places=2, null=True, blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     responsible_person = models.CharField(_("responsible person"), max_length=64)
     responsible_phone = models.CharField(_("responsible person's phone"), max_length=32, blank=True)
     # Long-term maintenance (长效管护), set at acceptance.
@@ -173,12 +214,20 @@ class Project(TimeStampedModel):
             models.Index(fields=["planned_end", "status"], name="project_planned_end_idx"),
             models.Index(fields=["last_reported_on"], name="project_last_reported_idx"),
             models.Index(fields=["village", "status"], name="project_village_status_idx"),
+            # Plan against actual: the accepted projects of a year (planning targets).
+            models.Index(fields=["accepted_on", "type"], name="project_accepted_on_idx"),
         ]
         constraints = [
             choices_check("type", ProjectType.choices, "project_type_valid"),
             choices_check("status", ProjectStatus.choices, "project_status_valid"),
             choices_check("maintenance_body", MaintenanceBody.choices, "project_maintenance_body_valid", allow_blank=True),
             non_negative("budget", "project_budget_non_negative"),
+            non_negative("planned_output", "project_planned_output_non_negative"),
+            non_negative("actual_output", "project_actual_output_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(accepted_on__isnull=True) | models.Q(status=ProjectStatus.ACCEPTED),
+                name="project_accepted_on_only_when_accepted",
+            ),
             models.CheckConstraint(condition=models.Q(percent_complete__lte=100), name="project_percent_le_100"),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="project_version_positive"),
             models.CheckConstraint(
@@ -205,6 +254,13 @@ class Project(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def output_unit(self) -> str:
+        return OUTPUT_UNITS[self.type]
+
+    def get_output_unit_display(self) -> str:
+        return OutputUnit(self.output_unit).label
 
 
 class ProjectTransition(models.Model):

@@ -24,3 +24,16 @@ def stale_q(today: datetime.date | None = None) -> Q:
     return Q(status=ProjectStatus.UNDER_CONSTRUCTION) & (
         Q(last_reported_on__lt=cutoff) | Q(last_reported_on__isnull=True, actual_start__lt=cutoff)
     )
+
+
+# Checks a project must pass before the county approves it, registered by the layers above (planning: inside the plan
+# or with an approved exception). Each takes the locked project and returns {field: message} of what is missing, or
+# an empty dict.
+APPROVAL_CHECKS: list = []
+
+
+def approval_problems(project) -> dict:
+    problems: dict = {}
+    for check in APPROVAL_CHECKS:
+        problems.update(check(project) or {})
+    return problems

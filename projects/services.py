@@ -20,6 +20,7 @@ from core.exceptions import IllegalTransition, InvalidInput, StaleVersion
 from core.models import AuditAction, AuditEntry
 
 from . import photos as photo_processing
+from .rules import approval_problems
 from .models import (
     LIFECYCLE_ACTIONS,
     REPORTABLE_STATUSES,
@@ -36,7 +37,8 @@ S = ProjectStatus
 
 # Fields a township official fills in; which of them may change depends on the status.
 CONTENT_FIELDS = (
-    "type", "name", "description", "budget", "planned_start", "planned_end", "responsible_person", "responsible_phone",
+    "type", "name", "description", "budget", "planned_output", "planned_start", "planned_end", "responsible_person",
+    "responsible_phone",
 )
 ALWAYS_EDITABLE = ("description", "responsible_person", "responsible_phone")
 EDITABLE_STATUSES = (S.DRAFT, S.RETURNED)
@@ -72,6 +74,22 @@ def _check_dates(data: dict) -> None:
     budget = data.get("budget")
     if budget is not None and Decimal(budget) < 0:
         raise InvalidInput(field_errors={"budget": _("The budget must not be negative.")})
+    output = data.get("planned_output")
+    if output is not None and Decimal(output) < 0:
+        raise InvalidInput(field_errors={"planned_output": _("The planned output must not be negative.")})
+
+
+def _output(value) -> Decimal | None:
+    """An output quantity: a non-negative number with at most two decimals, or None when missing or not one."""
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    if not number.is_finite() or number < 0 or number != number.quantize(Decimal("0.01")) or number >= Decimal("1e10"):
+        return None
+    return number
 
 
 def project_create(*, actor, village, data: dict) -> Project:
@@ -141,9 +159,10 @@ def project_update(*, actor, project: Project, data: dict, expected_version: int
 
 def project_transition(
     *, actor, project: Project, action: str, reason: str = "", maintenance: dict | None = None,
-    on_date: datetime.date | None = None,
+    actual_output=None, on_date: datetime.date | None = None,
 ) -> Project:
-    """Move a project through its lifecycle by a named action (submit, approve, ...)."""
+    """Move a project through its lifecycle by a named action (submit, approve, ...). Acceptance records the
+    maintenance arrangement and the actual output (in the unit of the project's type)."""
     with transaction.atomic():
         spec = LIFECYCLE_ACTIONS.get(action)
         if spec is None:
@@ -166,6 +185,10 @@ def project_transition(
             current.actual_end = max(today, current.actual_start or today)
         if spec.name == "rework":
             current.actual_end = None
+        if spec.name == "approve":
+            problems = approval_problems(current)
+            if problems:
+                raise InvalidInput(field_errors=problems)
         if spec.target == S.ACCEPTED:
             maintenance = {k: (v or "").strip() for k, v in (maintenance or {}).items()}
             missing = {
@@ -173,8 +196,13 @@ def project_transition(
                 for f in ("maintenance_body", "maintenance_owner")
                 if not maintenance.get(f)
             }
+            output = _output(actual_output)
+            if output is None:
+                missing["actual_output"] = _("Give the quantity accepted, in %(unit)s.") % {"unit": current.get_output_unit_display()}
             if missing:
                 raise InvalidInput(field_errors=missing)
+            current.actual_output = output
+            current.accepted_on = today
             for field in ("maintenance_body", "maintenance_owner", "property_owner"):
                 if field in maintenance:
                     setattr(current, field, maintenance[field])

@@ -105,7 +105,7 @@ def _conflict_rows(error: StaleVersion) -> list[dict]:
 def project_action(request, pk, action):
     project = _scoped_project(request, pk)
     spec = LIFECYCLE_ACTIONS.get(action)
-    form = TransitionForm(request.POST, action=spec)
+    form = TransitionForm(request.POST, action=spec, project=project)
     form.is_valid()
     data = form.cleaned_data
     if spec is not None and spec.confirm and not is_confirmed(request):
@@ -129,6 +129,7 @@ def project_action(request, pk, action):
     perform(request, lambda: services.project_transition(
         actor=request.user, project=project, action=action, reason=data.get("reason", ""),
         maintenance={k: data.get(k, "") for k in TransitionForm.MAINTENANCE_FIELDS},
+        actual_output=data.get("actual_output", ""),
     ), success=_("Status changed."))
     return redirect("projects:detail", pk=project.pk)
 

@@ -12,6 +12,7 @@ from factory.django import DjangoModelFactory
 
 from assessment.models import Assessment, AssessmentScheme, Indicator, IndicatorCategory, IndicatorScore, SchemeKind
 from funding.models import Allocation, Disbursement, FundingSource, Mechanism, SourceKind
+from planning.models import CreationListEntry, Plan, PlanCitation, PlanItem, PlanKind, PlanStatus, Target, TargetKind
 from projects.models import ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectType
 from villages.models import Region, RegionLevel, Village, VillageCategory, kind_for_code, short_name_for
 
@@ -91,9 +92,77 @@ class VillageFactory(DjangoModelFactory):
     households = 400
 
 
+class PlanFactory(DjangoModelFactory):
+    """A village's construction plan (村庄建设规划), current, version 1."""
+
+    class Meta:
+        model = Plan
+
+    kind = PlanKind.CONSTRUCTION
+    village = factory.SubFactory(VillageFactory)
+    area_code = factory.LazyAttribute(lambda o: o.village.code if o.village else o.region.code)
+    title = factory.LazyAttribute(lambda o: f"{(o.village.short_name if o.village else o.region.name)}村庄建设规划")
+    version = 1
+    approved_on = datetime.date(2023, 6, 1)
+    approved_by = "安吉县人民政府"
+    valid_from = datetime.date(2023, 1, 1)
+    valid_until = datetime.date(2027, 12, 31)
+    status = PlanStatus.CURRENT
+
+
+class PlanItemFactory(DjangoModelFactory):
+    class Meta:
+        model = PlanItem
+
+    plan = factory.SubFactory(PlanFactory)
+    village = factory.LazyAttribute(lambda o: o.plan.village)
+    kind = ProjectType.SEWAGE
+    name = factory.Sequence(lambda n: f"规划项目{n}")
+    quantity = Decimal("2.50")
+    estimated_cost = Decimal("500000.00")
+    planned_year = 2024
+
+
+def plan_item_for(project: Project) -> PlanItem:
+    """An item of the village's current construction plan (made if missing) of the project's kind of work."""
+    plan = Plan.objects.filter(area_code=project.village_id, kind=PlanKind.CONSTRUCTION, status=PlanStatus.CURRENT).first()
+    if plan is None:
+        plan = PlanFactory(village=project.village)
+    item = plan.items.filter(kind=project.type).first()
+    return item or PlanItemFactory(plan=plan, kind=project.type)
+
+
+class PlanCitationFactory(DjangoModelFactory):
+    class Meta:
+        model = PlanCitation
+
+    item = factory.LazyAttribute(lambda o: plan_item_for(o.project))
+
+
+class TargetFactory(DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    region = factory.LazyFunction(lambda: region("330523"))
+    year = 2024
+    kind = TargetKind.SEWAGE
+    quantity = Decimal("120.00")
+
+
+class CreationListEntryFactory(DjangoModelFactory):
+    class Meta:
+        model = CreationListEntry
+
+    village = factory.SubFactory(VillageFactory)
+    county = factory.LazyAttribute(lambda o: region(o.village.code[:6]))
+    year = 2024
+    category = VillageCategory.DEMONSTRATION
+
+
 class ProjectFactory(DjangoModelFactory):
     class Meta:
         model = Project
+        skip_postgeneration_save = True
 
     village = factory.SubFactory(VillageFactory)
     type = ProjectType.SEWAGE
@@ -103,6 +172,9 @@ class ProjectFactory(DjangoModelFactory):
     planned_end = datetime.date(2024, 12, 31)
     status = ProjectStatus.DRAFT
     responsible_person = "张建国"
+    # Every project carries out an item of its village's plan (规划先行: planning.rules); ``plan_citation=None``
+    # makes one that cites nothing.
+    plan_citation = factory.RelatedFactory(PlanCitationFactory, factory_related_name="project")
 
 
 def project_in(status: str, **kw) -> Project:

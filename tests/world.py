@@ -102,6 +102,7 @@ def build_world():
     world.update(_assessment_world(village))
     world["report"] = _report(region("330523108"), village.code)
     world.update(_maintenance_world(village, "余村"))
+    world.update(_planning_world(village, world["building"], "余村"))
     # Upkeep money (管护经费) for the asset: one allocation with a payment, one to reverse.
     world["upkeep_allocation"] = AllocationFactory(source=world["source"], project=None, asset=world["asset"], amount=Decimal("30000"))
     world["upkeep_payment"] = DisbursementFactory(allocation=world["upkeep_allocation"], amount=Decimal("10000"),
@@ -165,7 +166,28 @@ def _far_world(area, township, county, stem):
 
     far["interval"] = InspectionInterval.objects.create(region=region(county), kind="road", days=60)
     far["upkeep_allocation"] = AllocationFactory(source=far["source"], project=None, asset=far["asset"], amount=Decimal("20000"))
+    far.update(_planning_world(village, far["building"], stem))
     return far
+
+
+def _planning_world(village, project, stem):
+    """The village's construction plan with the item its project carries out, a target for its township and an
+    entry of its county's creation list."""
+    from planning.models import CreationListEntry, Target
+
+    citation = project.plan_citation
+    item = citation.item
+    item.name = f"{stem}村污水管网"
+    item.save(update_fields=["name"])
+    return {
+        "plan": item.plan,
+        "plan_item": item,
+        "citation": citation,
+        "target": Target.objects.create(region=village.township, year=2025, kind="sewage", quantity=Decimal("12")),
+        "creation_entry": CreationListEntry.objects.create(
+            county=village.township.parent, year=2025, category="demonstration", village=village,
+        ),
+    }
 
 
 def _funds_from_above(xiajiang):

@@ -17,7 +17,7 @@ CLOSED = {S.ACCEPTED, S.CANCELLED}
 OFFICIALS = {"submit", "withdraw", "discard", "start", "complete"}
 # Every move the API can make: (action, from status).
 MOVES = [(name, source) for name, spec in services.LIFECYCLE_ACTIONS.items() for source in spec.sources]
-BODY = {"reason": "理由", "maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}
+BODY = {"reason": "理由", "maintenance_body": "village_collective", "maintenance_owner": "余村村委会", "actual_output": "2.5"}
 
 
 def _client(user):

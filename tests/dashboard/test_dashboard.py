@@ -21,6 +21,7 @@ from funding import services as funding_services
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement, SourceKind
 from maintenance import services as maintenance_services
 from maintenance.models import Fault
+from planning import services as planning_services
 from projects import services as project_services
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
 from tests.factories import (
@@ -224,8 +225,12 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
         with django_capture_on_commit_callbacks(execute=True):
             try:
                 if op == "create" or not projects:
-                    projects.append(project_services.project_create(actor=official, village=rng.choice(villages),
-                                                                    data={**data, "type": rng.choice(ProjectType.values)}))
+                    project = project_services.project_create(actor=official, village=rng.choice(villages),
+                                                              data={**data, "type": rng.choice(ProjectType.values)})
+                    # Outside the plan, with the county's exception (规划先行: approval needs one or a plan item).
+                    citation = planning_services.citation_set(actor=official, project=project, out_of_plan_reason="应急排险")
+                    planning_services.exception_decide(actor=county, citation=citation, approve=True)
+                    projects.append(project)
                 elif op == "move":
                     project = Project.objects.get(pk=rng.choice(projects).pk)
                     actions = [a for a in project_services.available_actions(official, project) + project_services.available_actions(county, project)

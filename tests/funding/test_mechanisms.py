@@ -219,7 +219,7 @@ def test_build_then_subsidise_through_the_lifecycle(people, village):
     assert refusals == [S.APPROVED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.UNDER_CONSTRUCTION, S.COMPLETED]
     project_services.project_transition(
         actor=county, project=project, action="accept",
-        maintenance={"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"},
+        maintenance={"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}, actual_output="2.5",
     )
     assert _pay(county, allocation, "5000").amount == D("5000.00")
 

@@ -36,7 +36,8 @@ def yucun(db):
 def _accept(users, project, **maintenance):
     maintenance = {"maintenance_body": "village_collective", "maintenance_owner": "潘春林", "property_owner": "余村股份经济合作社",
                    **maintenance}
-    return project_services.project_transition(actor=users["county"], project=project, action="accept", maintenance=maintenance)
+    return project_services.project_transition(actor=users["county"], project=project, action="accept", maintenance=maintenance,
+                                               actual_output="2.5")
 
 
 def _state():

@@ -62,7 +62,8 @@ def _state():
 def _move(people, project, action):
     # A reason and a maintenance arrangement always: only the status may refuse.
     return services.project_transition(
-        actor=_actor(people, action), project=project, action=action, reason="理由", maintenance=MAINTENANCE
+        actor=_actor(people, action), project=project, action=action, reason="理由", maintenance=MAINTENANCE,
+        actual_output="2.5"
     )
 
 

@@ -333,7 +333,8 @@ def completed(village):
     ],
 )
 def test_acceptance_needs_body_and_owner(county, completed, maintenance, missing):
-    error = _zh(lambda: services.project_transition(actor=county, project=completed, action="accept", maintenance=maintenance))
+    error = _zh(lambda: services.project_transition(
+        actor=county, project=completed, action="accept", maintenance=maintenance, actual_output="3"))
     assert error.field_errors == {f: ["项目验收时必填（建管并重）。"] for f in missing}
     assert Project.objects.get(pk=completed.pk).status == S.COMPLETED
 
@@ -342,11 +343,12 @@ def test_acceptance_records_the_maintenance_arrangement(county, completed, stats
     project = services.project_transition(
         actor=county, project=completed, action="accept",
         maintenance={"maintenance_body": " village_collective ", "maintenance_owner": " 余村村委会\n", "property_owner": " 余村 ",
-                     "status": "draft"},
+                     "status": "draft"}, actual_output=" 3.50 ",
     )
     project.refresh_from_db()
     assert (project.status, project.maintenance_body, project.maintenance_owner, project.property_owner) == (
         S.ACCEPTED, "village_collective", "余村村委会", "余村")
+    assert (project.actual_output, project.accepted_on) == (Decimal("3.50"), timezone.localdate())
     assert project.updated_by == county and project.version == 2
     assert stats_calls == ["330523108204"]
 
@@ -354,7 +356,7 @@ def test_acceptance_records_the_maintenance_arrangement(county, completed, stats
 def test_acceptance_without_a_property_owner_keeps_the_one_on_file(county, completed):
     project = services.project_transition(
         actor=county, project=completed, action="accept",
-        maintenance={"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"},
+        maintenance={"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}, actual_output=1,
     )
     project.refresh_from_db()
     assert project.property_owner == "旧产权人"

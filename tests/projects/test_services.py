@@ -62,7 +62,7 @@ def test_the_whole_lifecycle_is_recorded_as_a_timeline(people, village):
         project = services.project_transition(actor=actor, project=project, action=action, reason=reason)
     project = services.project_transition(
         actor=county, project=project, action="accept",
-        maintenance={"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"},
+        maintenance={"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}, actual_output="2.5",
     )
     assert project.status == S.ACCEPTED
     timeline = list(project.transitions.order_by("at", "id").values_list("from_status", "to_status", "actor__username", "reason"))

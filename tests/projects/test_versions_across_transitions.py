@@ -15,7 +15,7 @@ S = ProjectStatus
 CLOSED = {S.ACCEPTED, S.CANCELLED}
 OFFICIALS = {"submit", "withdraw", "discard", "start", "complete"}
 MOVES = [(name, source) for name, spec in services.LIFECYCLE_ACTIONS.items() for source in spec.sources]
-BODY = {"reason": "理由", "maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}
+BODY = {"reason": "理由", "maintenance_body": "village_collective", "maintenance_owner": "余村村委会", "actual_output": "2.5"}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from projects.models import LIFECYCLE_ACTIONS, Project, ProjectStatus, ProjectTr
 from tests.factories import project_in, user_with
 
 S = ProjectStatus
-MAINTENANCE = {"maintenance_body": "village_collective", "maintenance_owner": "余村村委会"}
+MAINTENANCE = {"maintenance_body": "village_collective", "maintenance_owner": "余村村委会", "actual_output": "2.5"}
 
 
 def _state():
