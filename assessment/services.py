@@ -21,6 +21,7 @@ from core.changes import village_changed
 from core.divisions import CODE_LENGTH
 from core.exceptions import Conflict, IllegalTransition, InvalidInput, NotPermitted
 from core.models import AuditAction
+from planning.models import CreationListEntry
 from villages.models import Region, Village, VillageCategory, next_category
 
 from . import selectors
@@ -49,6 +50,18 @@ ACCEPTANCE_TARGET = {
     SchemeKind.BOUTIQUE_ACCEPTANCE: "boutique",
     SchemeKind.FUTURE_ACCEPTANCE: "future",
 }
+
+
+def creation_list(scheme: AssessmentScheme, county_code: str) -> set[str] | None:
+    """The villages an acceptance under the scheme is for: the county's creation list (创建名单) of the scheme's year
+    for the category the acceptance leads to; None when the scheme is no acceptance or the county keeps no such list
+    (then every village of the scheme's category may be assessed)."""
+    target = ACCEPTANCE_TARGET.get(scheme.kind)
+    if target is None:
+        return None
+    codes = set(CreationListEntry.objects.filter(county_id=county_code, year=scheme.year, category=target)
+                .values_list("village_id", flat=True))
+    return codes or None
 
 
 def scheme_in_use(scheme: AssessmentScheme) -> bool:
@@ -358,6 +371,10 @@ def assessment_start(*, actor, scheme: AssessmentScheme, village: Village, perio
             )
         if not str(period).startswith(str(scheme.year)):
             raise InvalidInput(field_errors={"period": _("The period must fall in the scheme's year (%(year)s).") % {"year": scheme.year}})
+        listed = creation_list(scheme, village.code[:6])
+        if listed is not None and village.code not in listed:
+            raise InvalidInput(field_errors={"village": _(
+                "The village is not on the county's %(year)s creation list for this category (创建名单).") % {"year": scheme.year}})
         # The scheme's row lock (as every change of the scheme takes it): a scheme edit either commits before this
         # assessment is opened (and it is scored against the changed scheme), or waits and then finds it in use.
         _lock_scheme(scheme)
@@ -392,6 +409,9 @@ def round_start(*, actor, scheme: AssessmentScheme, period: str, county_code: st
         villages = scoping.restrict(Village.objects.filter(code__startswith=county_code), actor, "assessment.manage")
         if scheme.category:
             villages = villages.filter(category=scheme.category)
+        listed = creation_list(scheme, county_code)
+        if listed is not None:
+            villages = villages.filter(code__in=listed)
         villages = villages.filter(kind="village_committee").exclude(
             assessments__scheme=scheme, assessments__period=period
         )

@@ -20,7 +20,6 @@ from core.exceptions import IllegalTransition, InvalidInput, StaleVersion
 from core.models import AuditAction, AuditEntry
 
 from . import photos as photo_processing
-from .rules import approval_problems
 from .models import (
     LIFECYCLE_ACTIONS,
     REPORTABLE_STATUSES,
@@ -31,6 +30,7 @@ from .models import (
     ProjectStatus,
     ProjectTransition,
 )
+from .rules import approval_problems
 from .signals import project_accepted
 
 S = ProjectStatus

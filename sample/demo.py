@@ -64,6 +64,7 @@ from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator,
 from dashboard.stats import drain, rebuild
 from funding.models import Allocation, Disbursement, FundingSource
 from maintenance.models import Asset, Fault, Inspection
+from planning.models import CreationListEntry, Plan, PlanItem, Target
 from projects.models import ProgressReport, Project, ProjectTransition
 from villages import outlines
 from villages.models import Region, RegionLevel, SampleData, Village, VillageKind
@@ -82,6 +83,7 @@ from .base import (  # noqa: F401  (the names callers and tests use)
 )
 from .ledger import _seed_funding
 from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
+from .plans import revise_some_plans, seed_creation_lists, seed_targets
 from .rounds import _lagging_village, _seed_assessments
 from .upkeep import DEMO_KEEPER, _seed_upkeep  # noqa: F401  (demo_logins prints the keeper)
 from .works import _seed_projects
@@ -122,6 +124,9 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED, as
         _seed_funding(random.Random(f"{seed}:funding"), county, villages, plans, results, actors, lagging, line)
         _sample_places(random.Random(f"{seed}:places"), villages, actors)
         _seed_upkeep(random.Random(f"{seed}:upkeep"), county, villages, actors, line)
+        revise_some_plans(random.Random(f"{seed}:revisions"), villages, actors, line)
+        seed_targets(random.Random(f"{seed}:targets"), county, actors, line)
+        seed_creation_lists(random.Random(f"{seed}:creation"), county, villages, actors, line)
         # What reports and exports read to mark their figures as samples (the reports do not know this app).
         region_mark_sample_data(actor=None, region=county, kind=SampleData.SAMPLE)
         # The services recorded every village they changed (the outbox): rebuild those now, in this transaction,
@@ -207,4 +212,8 @@ def sample_counts(county_code: str) -> dict[str, int]:
         "assets": Asset.objects.filter(village__code__startswith=county_code).count(),
         "inspections": Inspection.objects.filter(asset__village__code__startswith=county_code).count(),
         "faults": Fault.objects.filter(asset__village__code__startswith=county_code).count(),
+        "plans": Plan.objects.filter(area_code__startswith=county_code).count(),
+        "plan_items": PlanItem.objects.filter(plan__area_code__startswith=county_code).count(),
+        "targets": Target.objects.filter(region__code__startswith=county_code).count(),
+        "creation_list_entries": CreationListEntry.objects.filter(county_id=county_code).count(),
     }

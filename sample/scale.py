@@ -58,11 +58,13 @@ from maintenance.models import (
     chief_for,
     kind_and_unit_for,
 )
+from planning.models import CreationListEntry, Plan, PlanCitation, PlanItem, Target, TargetKind
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
 from villages.models import Region, SampleData, Village, VillageKind
 from villages.services import region_mark_sample_data
 
 from .base import ReferenceDayRefused, Timeline, round_finalised_on
+from .plans import accepted_output, planned_output
 
 SCALE_MARK = "［规模测试数据］"
 S = ProjectStatus
@@ -126,12 +128,13 @@ def generate_programme(*, province: str = "33", seed: int = 1, projects_per_vill
         _funding(rng("funding"), counties, plans, today, result, log)
         _assessments(rng("assessments"), counties, villages, today, result, log)
         _upkeep(rng("upkeep"), plans, villages, today, result, log)
+        _planning(rng("planning"), plans, villages, today, result, log)
         region = Region.objects.filter(code=province).first()
         if region is not None:
             region_mark_sample_data(actor=None, region=region, kind=SampleData.SCALE_TEST)
         models = (Village, Project, ProjectTransition, ProgressReport, FundingSource, Allocation, Disbursement,
                   AssessmentScheme, Indicator, Assessment, IndicatorScore, FollowUp, Asset, Keeper, KeeperAssignment,
-                  Inspection, Fault)
+                  Inspection, Fault, Plan, PlanItem, PlanCitation, Target, CreationListEntry)
         reset_sequence(*models[1:])
     analyze(*models)
     result.seconds = time.perf_counter() - started
@@ -167,6 +170,8 @@ class _Plan:
     budget: Decimal
     accepted_on: datetime.date | None
     type: str = ""
+    planned_output: Decimal = Decimal(0)
+    actual_output: Decimal | None = None
 
 
 def _projects(rng, villages, per_village, per_project, today, result, log) -> list[_Plan]:
@@ -212,16 +217,21 @@ def _projects(rng, villages, per_village, per_project, today, result, log) -> li
                     report_rows.append((pid, day, reached, spent, SCALE_MARK, "", "", None, now))
                     last = day
             project_type = rng.choice(types)
+            planned = planned_output(rng, project_type)
+            accepted_on = actual_end if status == S.ACCEPTED else None
+            actual = accepted_output(rng, planned) if accepted_on else None
             project_rows.append((
                 pid, now, now, code, project_type, f"整治项目{pid}", SCALE_MARK, budget, planned_start, planned_end,
                 actual_start, actual_end, status, "张三", "", "", maintenance[0], maintenance[1], percent, last, 1,
+                planned, actual, accepted_on,
             ))
             transition_rows.append((pid, "", status, None, now, SCALE_MARK if status == S.RETURNED else ""))
-            plans.append(_Plan(pid, code, status, budget, actual_end if status == S.ACCEPTED else None, project_type))
+            plans.append(_Plan(pid, code, status, budget, accepted_on, project_type, planned, actual))
     result.counts["projects"] = copy_into(Project, [
         "id", "created_at", "updated_at", "village", "type", "name", "description", "budget", "planned_start", "planned_end",
         "actual_start", "actual_end", "status", "responsible_person", "responsible_phone", "property_owner",
         "maintenance_body", "maintenance_owner", "percent_complete", "last_reported_on", "version",
+        "planned_output", "actual_output", "accepted_on",
     ], project_rows)
     log(f"  {result.counts['projects']:,} projects")
     result.counts["transitions"] = copy_into(ProjectTransition, ["project", "from_status", "to_status", "actor", "at", "reason"], transition_rows)
@@ -415,3 +425,82 @@ def _upkeep(rng, plans, villages, today, result, log) -> None:
         "repair_started_on", "repaired_on", "repair_notes", "verified_on", "reported_by", "verified_by",
     ], fault_rows)
     log(f"  {result.counts['assets']:,} assets, {result.counts['inspections']:,} inspections, {result.counts['faults']:,} faults")
+
+
+OUT_OF_PLAN_SHARE = 0.05
+
+
+def _planning(rng, plans, villages, today, result, log) -> None:
+    """A construction plan per village with projects (an item per project, 5 % of them outside the plan with the
+    county's exception), the creation lists of each county (three villages a year) and yearly targets for this year
+    and last from the province down to every township, about what the accepted projects make."""
+    from collections import defaultdict
+
+    now = timezone.now()
+    by_village = defaultdict(list)
+    for plan in plans:
+        by_village[plan.village].append(plan)
+    first_year = today.year - 5
+    plan_ids = iter(next_ids(Plan, len(by_village)))
+    item_ids = iter(next_ids(PlanItem, len(plans)))
+    plan_rows, item_rows, citation_rows = [], [], []
+    for code in sorted(by_village):
+        plan_id = next(plan_ids)
+        plan_rows.append((plan_id, now, now, "construction", None, code, code, f"{code}村庄建设规划", 1,
+                          datetime.date(first_year, 3, 1), "县人民政府", datetime.date(first_year, 1, 1),
+                          datetime.date(today.year + 3, 12, 31), "", None, "current", None, "", None))
+        for project in by_village[code]:
+            if rng.random() < OUT_OF_PLAN_SHARE:
+                citation_rows.append((project.id, None, SCALE_MARK, "approved", None, now, "", now))
+                continue
+            item_id = next(item_ids)
+            year = min(max(first_year, today.year - rng.randint(0, 4)), today.year + 3)
+            item_rows.append((item_id, plan_id, code, project.type, f"规划项目{project.id}", project.planned_output or Decimal(1),
+                              project.budget, year, None, now))
+            citation_rows.append((project.id, item_id, "", "", None, None, "", now))
+    result.counts["plans"] = copy_into(Plan, [
+        "id", "created_at", "updated_at", "kind", "region", "village", "area_code", "title", "version", "approved_on",
+        "approved_by", "valid_from", "valid_until", "document", "document_size", "status", "supersedes", "change_reason",
+        "created_by",
+    ], plan_rows)
+    result.counts["plan_items"] = copy_into(PlanItem, [
+        "id", "plan", "village", "kind", "name", "quantity", "estimated_cost", "planned_year", "carried_from", "created_at",
+    ], item_rows)
+    result.counts["plan_citations"] = copy_into(PlanCitation, [
+        "project", "item", "out_of_plan_reason", "exception_status", "decided_by", "decided_at", "decision_note", "updated_at",
+    ], citation_rows)
+    log(f"  {result.counts['plans']:,} plans, {result.counts['plan_items']:,} plan items")
+
+    # Creation lists: three renovation villages of each county a year.
+    codes = [code for code, *_ in villages]
+    by_county = defaultdict(list)
+    for code in codes:
+        by_county[code[:6]].append(code)
+    entry_rows = []
+    for county, county_villages in sorted(by_county.items()):
+        for year in (today.year - 1, today.year):
+            for code in rng.sample(county_villages, min(3, len(county_villages))):
+                entry_rows.append((county, year, "demonstration", code, SCALE_MARK, None, now))
+    result.counts["creation_list_entries"] = copy_into(CreationListEntry, [
+        "county", "year", "category", "village", "note", "added_by", "created_at",
+    ], entry_rows)
+
+    # Targets: each township's is about what its accepted projects make in the year; each level above is the sum
+    # of its children, so that every breakdown adds up.
+    regions = set(Region.objects.filter(code__startswith=codes[0][:2]).values_list("code", flat=True))
+    totals = defaultdict(Decimal)
+    for plan in plans:
+        if plan.accepted_on and plan.accepted_on.year >= today.year - 1:
+            totals[(plan.village[:9], plan.accepted_on.year, plan.type)] += plan.actual_output or 0
+    target_rows = {}
+    for (township, year, kind), actual in totals.items():
+        quantity = (actual * Decimal(str(rng.uniform(0.9, 1.3)))).quantize(Decimal("0.01"))
+        for code in (township, township[:6], township[:4], township[:2]):
+            if code in regions:
+                key = (code, year, kind)
+                target_rows[key] = target_rows.get(key, Decimal(0)) + quantity
+    result.counts["targets"] = copy_into(Target, ["created_at", "updated_at", "region", "year", "kind", "quantity", "note", "set_by"], [
+        (now, now, code, year, kind, quantity, SCALE_MARK, None) for (code, year, kind), quantity in sorted(target_rows.items())
+    ])
+    assert {kind for _c, _y, kind in target_rows} <= set(TargetKind.values)
+    log(f"  {result.counts['targets']:,} targets")

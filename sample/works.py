@@ -36,6 +36,7 @@ from .base import (
     _person,
     _weighted_sample,
 )
+from .plans import accepted_output, cite, planned_output, seed_plans
 
 VILLAGE_SHARE = 0.6  # of the village committees get projects
 # How many projects fall behind, as a county would see it: a handful overdue (past the planned end, work not
@@ -246,8 +247,10 @@ def _seed_projects(
         plans.append(plan)
     _plan_reports(rng, plans, line.today)  # sets each project's percent and last report
     _plan_moves(rng, plans)
-    for plan in plans:
-        plan.project = _write_project(plan, actors)
+    plan_rng = random.Random(rng.random())
+    items = seed_plans(plan_rng, county, villages, [plan.project for plan in plans], actors, line)
+    for index, plan in enumerate(plans):
+        plan.project = _write_project(plan, actors, item=items[index], rng=plan_rng)
     _backdate_projects(plans, line)
     return plans
 
@@ -265,16 +268,26 @@ def _action(from_status: str, to_status: str) -> LifecycleAction:
     return next(a for a in LIFECYCLE_ACTIONS.values() if from_status in a.sources and a.target == to_status)
 
 
-def _write_project(plan: _ProjectPlan, actors: _Actors) -> Project:
-    """The project's life through the services, in date order: created as a draft, each move of its path
-    (dated ``on_date``: the start and completion dates follow the timeline), each progress report."""
+def _write_project(plan: _ProjectPlan, actors: _Actors, *, item, rng) -> Project:
+    """The project's life through the services, in date order: created as a draft citing its plan item (or outside
+    the plan, with the county's exception), each move of its path (dated ``on_date``: the start and completion
+    dates follow the timeline), each progress report."""
     planned = plan.project
     township = actors.township(plan.village.township_id)
     project = project_create(
         actor=township, village=plan.village,
-        data={f: getattr(planned, f) for f in ("type", "name", "description", "budget", "planned_start", "planned_end",
-                                                 "responsible_person")},
+        data={f: getattr(planned, f) for f in ("type", "name", "description", "budget", "planned_output", "planned_start",
+                                                 "planned_end", "responsible_person")},
     )
+    cite(rng, project, item, actors, township)
+    if item is None and len(plan.path) > 2:
+        # Past a draft: the county approved the exception before approving the project.
+        from planning.models import ExceptionStatus
+        from planning.services import exception_decide
+
+        citation = project.plan_citation
+        if citation.exception_status == ExceptionStatus.PENDING:
+            exception_decide(actor=actors.county, citation=citation, approve=True, note="同意列入规划外实施")
     events = []  # (date, order, move index or report)
     for index in range(1, len(plan.path)):
         events.append((plan.dates[index], 1 if plan.path[index] in CLOSING else 0, index, None))
@@ -288,12 +301,13 @@ def _write_project(plan: _ProjectPlan, actors: _Actors) -> Project:
             )
             continue
         action = _action(plan.path[index - 1], plan.path[index])
-        maintenance = None
+        maintenance = output = None
         if action.target == ProjectStatus.ACCEPTED:
             maintenance = {f: getattr(planned, f) for f in ("maintenance_body", "maintenance_owner", "property_owner")}
+            output = accepted_output(rng, planned.planned_output)
         project = project_transition(
             actor=township if _townships_move(action) else actors.county, project=project, action=action.name,
-            reason=plan.moves[index][1], maintenance=maintenance, on_date=day,
+            reason=plan.moves[index][1], maintenance=maintenance, actual_output=output, on_date=day,
         )
     project.refresh_from_db()
     return project
@@ -475,6 +489,7 @@ def _plan_project(rng, village, project_type, status, used_names, today: date, *
         actual_end=actual_end,
         status=status,
         responsible_person=_person(rng),
+        planned_output=planned_output(rng, project_type),
     )
     if status == S.ACCEPTED:
         body, title = MAINTENANCE.get(project_type, DEFAULT_MAINTENANCE)

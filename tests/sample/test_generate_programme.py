@@ -5,11 +5,13 @@ import hashlib
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F, Sum
 
 from assessment.models import Assessment, FollowUp
 from dashboard.models import VillageStats
 from funding.models import Allocation, Disbursement, FundingSource
 from maintenance.models import Asset, Fault, Inspection, Keeper, KeeperAssignment
+from planning.models import CreationListEntry, PlanCitation, PlanItem, Target
 from projects.models import ProgressReport, Project
 from sample.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 from tests.factories import VillageFactory
@@ -28,12 +30,18 @@ def _digest() -> str:
         list(Asset.objects.order_by("village_id", "commissioned_on", "kind").values_list("village_id", "kind", "commissioned_on")),
         list(Inspection.objects.order_by("asset__village_id", "due_on", "status").values_list("due_on", "status", "done_on", "condition")),
         list(Fault.objects.order_by("reported_on", "severity", "status").values_list("reported_on", "severity", "status", "repaired_on")),
+        list(Project.objects.order_by("village_id", "planned_start", "budget").values_list("planned_output", "actual_output", "accepted_on")),
+        list(PlanItem.objects.order_by("plan__area_code", "quantity", "estimated_cost").values_list("plan__area_code", "kind", "quantity", "planned_year")),
+        list(Target.objects.order_by("region_id", "year", "kind").values_list("region_id", "year", "kind", "quantity")),
+        list(CreationListEntry.objects.order_by("county_id", "year", "village_id").values_list("county_id", "year", "village_id")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 def _wipe():
-    for model in (Fault, Inspection, KeeperAssignment, Asset, Keeper, FollowUp, Assessment, Disbursement, Allocation,
+    from planning.models import Plan
+
+    for model in (PlanCitation, PlanItem, Plan, Target, CreationListEntry, Fault, Inspection, KeeperAssignment, Asset, Keeper, FollowUp, Assessment, Disbursement, Allocation,
                   FundingSource, ProgressReport):
         model.objects.all().delete()
     Project.objects.all().delete()
@@ -60,6 +68,15 @@ def test_same_seed_same_programme(db):
     assert not done.filter(done_on__lt=TODAY - datetime.timedelta(days=364 + 3)).exists()
     assert Inspection.objects.filter(status="due").count() <= Asset.objects.count()
     assert all(f.deadline >= f.reported_on for f in Fault.objects.all())
+    # Plans and targets: every project cites an item of its village's plan or holds an approved exception; every
+    # breakdown adds up (each level's target is its children's sum) and the accepted output counts toward it.
+    assert PlanCitation.objects.count() == Project.objects.count()
+    assert not PlanCitation.objects.filter(item__isnull=True).exclude(exception_status="approved").exists()
+    assert not PlanCitation.objects.filter(item__isnull=False).exclude(item__plan__area_code=F("project__village_id")).exists()
+    for target in Target.objects.filter(region_id__in=["33", "330523"]):
+        children = Target.objects.filter(region__parent_id=target.region_id, year=target.year, kind=target.kind)
+        assert children.aggregate(s=Sum("quantity"))["s"] == target.quantity, target
+    assert Target.objects.filter(region_id="330523108").exists()
     first = _digest()
     with pytest.raises(AlreadyGenerated):
         generate_programme(province="33", seed=7, today=TODAY, log=lambda *_: None)

@@ -390,6 +390,17 @@ def gate_action(row) -> str:
         ("maintenance.inspectionphoto", "create"): "inspection.record",
         ("maintenance.fault", "create"): "fault.report",
         ("maintenance.faultphoto", "create"): "fault.repair",
+        # Plans and targets (sample/plans.py): plans, their items and revisions; what each project carries out, and
+        # the county's exceptions; targets set and broken down by the level above; the county's creation lists.
+        ("planning.plan", "create"): "plan.manage",
+        ("planning.plan", "update"): "plan.manage",  # superseded by a new version
+        ("planning.planitem", "create"): "plan.manage",
+        ("planning.plancitation", "create"): "plan.cite",
+        ("planning.plancitation", "update"): "plan.manage",  # a revision carries the project over to the new item
+        ("planning.plancitation", "transition"): "plan.exception_decide",
+        ("planning.target", "create"): "target.set",
+        ("planning.target", "update"): "target.set",
+        ("planning.creationlistentry", "create"): "creation_list.manage",
     }[(label, row.action)]  # a KeyError: the seed writes something this test does not know the gate's action for
 
 
