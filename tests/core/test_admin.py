@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -76,7 +77,8 @@ def _url(model, view, *args):
 
 def _form_data(obj, **changes):
     """What a crafted form post would carry: the object's own values, changed where asked."""
-    data = {k: ("" if v is None else v.pk if hasattr(v, "pk") else v) for k, v in model_to_dict(obj).items()}
+    data = {k: ("" if v is None else v.pk if hasattr(v, "pk") else (v.name or "") if isinstance(v, FieldFile) else v)
+            for k, v in model_to_dict(obj).items()}
     data.update(changes)
     return data
 
