@@ -98,7 +98,7 @@ def target_rows(*, user, region: Region, year: int, children: list[Region]) -> l
     return rows
 
 
-def child_targets(*, target: Target, children: list[Region]) -> dict[str, Target]:
+def child_targets(*, user, target: Target, children: list[Region]) -> dict[str, Target]:
     return {t.region_id: t for t in restrict(Target.objects.all(), user).filter(region__in=children, year=target.year, kind=target.kind)}
 
 

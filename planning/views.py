@@ -235,7 +235,9 @@ def item_project(request, pk):
     item = get_object_or_404(selectors.item_list(user=request.user), pk=pk)
     if not item.plan.is_current or item.village_id is None:
         raise Http404
-    village = get_object_or_404(scoping.restrict(Village.objects.all(), request.user, "project.create"), code=item.village_id)
+    if not scoping.can(request.user, "project.create", item.village_id):
+        raise NotPermitted("project.create")
+    village = item.village
     initial = {"name": item.name, "budget": item.estimated_cost, "planned_output": item.quantity}
     form = ProjectForm(request.POST or None, initial=initial)
     del form.fields["type"]
@@ -349,8 +351,8 @@ def target_break_down(request, pk):
     target = get_object_or_404(scoping.restrict(Target.objects.select_related("region"), request.user), pk=pk)
     if not scoping.can(request.user, "target.set", target.region):
         raise NotPermitted("target.set")
-    children = list(Region.objects.filter(parent=target.region).order_by("code"))
-    current = selectors.child_targets(target=target, children=children)
+    children = list(scoping.restrict(Region.objects.filter(parent=target.region), request.user).order_by("code"))
+    current = selectors.child_targets(user=request.user, target=target, children=children)
     form = BreakDownForm(request.POST or None, children=children, current=current)
     if request.method == "POST" and form.is_valid():
         outcome = perform(request, lambda: services.target_break_down(
