@@ -28,6 +28,7 @@ urlpatterns = [
     path("funding/", include("funding.urls")),
     path("assessment/", include("assessment.urls")),
     path("maintenance/", include("maintenance.urls")),
+    path("plans/", include("planning.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("config.api_urls")),

@@ -13,6 +13,11 @@ from funding import selectors as funding_selectors
 from funding.selectors import figures_for_area
 from funding.services import FUNDABLE_STATUSES
 from maintenance import selectors as maintenance_selectors
+from planning import selectors as planning_selectors
+from planning.forms import CitationForm, ExceptionDecisionForm
+from planning.models import ExceptionStatus
+from planning.services import CITABLE_STATUSES
+from planning.views import citable_items
 from projects import selectors as project_selectors
 from projects import services as project_services
 from projects.forms import TransitionForm
@@ -73,6 +78,9 @@ class VillageDetailView(ScopedDetailView):
             reverse("maintenance:asset_create") + "?village=" + self.object.code
             if scoping.can(self.request.user, "asset.manage", self.object) else ""
         )
+        context["plan"] = planning_selectors.current_construction_plan(user=self.request.user, village=self.object)
+        context["creation_entries"] = planning_selectors.creation_entries_of(user=self.request.user, village=self.object)
+        context["can_plan"] = scoping.can(self.request.user, "plan.manage", self.object)
         context["project_totals"] = projects.aggregate(
             count=Count("id"), budget=Sum("budget"), done=Count("id", filter=Q(status__in=DONE_STATUSES))
         )
@@ -131,4 +139,25 @@ class ProjectDetailView(ScopedDetailView):
             reverse("maintenance:asset_create") + f"?project={project.pk}"
             if project.status == ProjectStatus.ACCEPTED and scoping.can(user, "asset.manage", project) else ""
         )
+        context.update(self.plan_context(user, project))
         return context
+
+    @staticmethod
+    def plan_context(user, project) -> dict:
+        """The 规划 panel: the plan item the project carries out, or its exception outside the plan and its state; the
+        form to cite an item (or ask for the exception) while the county has not approved the project; the county's
+        decision on a pending exception."""
+        citation = planning_selectors.citation_of(project)
+        can_cite = project.status in CITABLE_STATUSES and scoping.can(user, "plan.cite", project)
+        can_decide = bool(
+            citation and citation.exception_status == ExceptionStatus.PENDING
+            and scoping.can(user, "plan.exception_decide", citation)
+        )
+        return {
+            "citation": citation,
+            "cite_form": CitationForm(items=citable_items(project), initial={
+                "item": citation.item_id if citation else None,
+                "out_of_plan_reason": citation.out_of_plan_reason if citation else "",
+            }) if can_cite else None,
+            "decide_form": ExceptionDecisionForm(auto_id="id_exception_%s") if can_decide else None,
+        }

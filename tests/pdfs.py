@@ -1,10 +1,11 @@
-"""PDF files for tests, written by pypdf (the library that reads them back in planning/documents.py)."""
+"""PDF files for the tests of plan documents, written by pypdf (the library that reads them back in
+planning/documents.py)."""
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 
-def pdf_bytes(pages: int = 1, *, password: str | None = None) -> bytes:
+def pdf_bytes(*, pages: int = 1, password: str | None = None) -> bytes:
     from pypdf import PdfWriter
 
     writer = PdfWriter()
@@ -17,5 +18,7 @@ def pdf_bytes(pages: int = 1, *, password: str | None = None) -> bytes:
     return out.getvalue()
 
 
-def pdf_upload(name: str = "余村村庄建设规划.pdf", content: bytes | None = None, content_type: str = "application/pdf"):
-    return SimpleUploadedFile(name, pdf_bytes() if content is None else content, content_type=content_type)
+def pdf_upload(name: str = "规划.pdf", content: bytes | None = None, content_type: str = "application/pdf",
+               **kwargs) -> SimpleUploadedFile:
+    """An upload of ``content``, or of a PDF made by pdf_bytes(**kwargs)."""
+    return SimpleUploadedFile(name, pdf_bytes(**kwargs) if content is None else content, content_type=content_type)

@@ -102,7 +102,7 @@ def build_world():
     world.update(_assessment_world(village))
     world["report"] = _report(region("330523108"), village.code)
     world.update(_maintenance_world(village, "余村"))
-    world.update(_planning_world(village, world["building"], "余村"))
+    world.update(_planning_world(village, world["building"], "余村", draft=world["draft"]))
     # Upkeep money (管护经费) for the asset: one allocation with a payment, one to reverse.
     world["upkeep_allocation"] = AllocationFactory(source=world["source"], project=None, asset=world["asset"], amount=Decimal("30000"))
     world["upkeep_payment"] = DisbursementFactory(allocation=world["upkeep_allocation"], amount=Decimal("10000"),
@@ -166,26 +166,49 @@ def _far_world(area, township, county, stem):
 
     far["interval"] = InspectionInterval.objects.create(region=region(county), kind="road", days=60)
     far["upkeep_allocation"] = AllocationFactory(source=far["source"], project=None, asset=far["asset"], amount=Decimal("20000"))
-    far.update(_planning_world(village, far["building"], stem))
+    far.update(_planning_world(village, far["building"], stem, draft=far[ProjectStatus.DRAFT]))
     return far
 
 
-def _planning_world(village, project, stem):
-    """The village's construction plan with the item its project carries out, a target for its township and an
-    entry of its county's creation list."""
-    from planning.models import CreationListEntry, Target
+def _planning_world(village, project, stem, draft):
+    """The village's construction plan (with its PDF) with the item its project carries out, the draft project asking
+    for an exception outside the plan, a target for its township and one for its county, and an entry of its county's
+    creation list."""
+    from django.core.files.base import ContentFile
+
+    from planning.models import CreationListEntry, ExceptionStatus, Plan, PlanItem, PlanKind, Target
+    from tests.pdfs import pdf_bytes
 
     citation = project.plan_citation
     item = citation.item
     item.name = f"{stem}村污水管网"
     item.save(update_fields=["name"])
+    plan = item.plan
+    document = pdf_bytes()
+    plan.document.save(f"{stem}村庄建设规划.pdf", ContentFile(document), save=False)
+    plan.document_size = len(document)
+    plan.save(update_fields=["document", "document_size"])
+    exception = draft.plan_citation
+    exception.item, exception.out_of_plan_reason, exception.exception_status = None, f"{stem}村村民急需的应急排水沟", ExceptionStatus.PENDING
+    exception.save()
+    township = village.township
+    spare_item = PlanItem.objects.create(plan=plan, village=village, kind="lighting", name=f"{stem}村路灯", quantity=Decimal("40"),
+                                         estimated_cost=Decimal("80000"), planned_year=plan.valid_from.year)
+    layout_plan = Plan.objects.create(kind=PlanKind.LAYOUT, region=township.parent, area_code=township.parent_id,
+                                      title=f"{township.parent.name}村庄布局规划", approved_on=datetime.date(2022, 5, 1),
+                                      approved_by=f"{township.parent.name}人民政府", valid_from=datetime.date(2022, 1, 1),
+                                      valid_until=datetime.date(2030, 12, 31))
     return {
-        "plan": item.plan,
+        "spare_item": spare_item,
+        "layout_plan": layout_plan,
+        "plan": plan,
         "plan_item": item,
         "citation": citation,
-        "target": Target.objects.create(region=village.township, year=2025, kind="sewage", quantity=Decimal("12")),
+        "exception": exception,
+        "target": Target.objects.create(region=township, year=2025, kind="sewage", quantity=Decimal("12")),
+        "county_target": Target.objects.create(region=township.parent, year=2025, kind="sewage", quantity=Decimal("30")),
         "creation_entry": CreationListEntry.objects.create(
-            county=village.township.parent, year=2025, category="demonstration", village=village,
+            county=township.parent, year=2025, category="demonstration", village=village,
         ),
     }
 

@@ -47,6 +47,7 @@ NOT_PAGES = {
     "maintenance:inspection_photo_thumbnail": "an image file",
     "maintenance:fault_photo": "an image file",
     "maintenance:fault_photo_thumbnail": "an image file",
+    "planning:plan_document": "the plan's PDF",
     "reports:ledger": "POST only: the ledger pages' export button (on the crawled ledger pages); GET answers 405",
     "dashboard:map": "JSON, fetched by the dashboard page (crawled)",
     "dashboard:outline": "JSON (the map's outlines), fetched by the dashboard page (crawled)",
@@ -370,6 +371,29 @@ MAINTENANCE_ROUTES = sorted(
     name for name, rows in ACCESS.items()
     if name.startswith("maintenance:") and name not in NOT_PAGES and any(row[0] == "get" for row in rows)
 )
+
+
+# The pages of plans and targets (issue 20), the same way: pytest tests/browser/test_csp.py -k planning.
+PLANNING_ROUTES = sorted(
+    name for name, rows in ACCESS.items()
+    if name.startswith("planning:") and name not in NOT_PAGES and any(row[0] == "get" for row in rows)
+)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("route", PLANNING_ROUTES)
+def test_a_planning_page_loads_under_the_csp(route, size, crawl_world, phone, live_server):
+    pages = [(name, user, url) for name, user, url in _pages(crawl_world)[0] if name == route]
+    assert pages, f"{route}: nothing to open"
+    crawls = {}
+    for name, user, url in pages:
+        crawl = crawls.setdefault(user, Crawl(phone, live_server, user, size))
+        crawl.open(url, name=name)
+        crawl.shot(f"{name.replace(':', '-')}-{user}")
+    problems = [p for c in crawls.values() for p in c.problems]
+    findings = [f for c in crawls.values() for f in c.axe]
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(f"{w}: {p}" for w, p in problems)
+    assert not findings, "axe-core, serious and critical:\n" + "\n".join(json.dumps(f, ensure_ascii=False) for f in findings)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -18,6 +18,7 @@ from funding.models import Allocation, Disbursement, FundingSource
 from projects.models import ProgressReport, Project, ProjectTransition
 from reports.models import ReportJob
 from tests.images import upload
+from tests.pdfs import pdf_upload
 from tests.world import GRANTS, PASSWORD, build_world, built_once
 
 # Far from 余村 (tests/world.py): a user of every role in another city of Zhejiang (hz_: 杭州市) and in another
@@ -383,12 +384,96 @@ ACCESS = {
     "api:disbursement-reverse": [
         ("post", lambda w: reverse("api:disbursement-reverse", args=[w["payment"].pk]), API_COUNTY_ACTION, True)
     ],
+    # Plans and targets (issue 20): 余村's construction plan (with its PDF) and 安吉县's layout plan (without one);
+    # township officials and county staff manage the plans of their area, supervisors read them. A township official
+    # cites plan items; county staff decide exceptions, keep creation lists and set the targets of the level below.
+    "planning:plans": [("get", lambda w: reverse("planning:plans"), READ_ANY, False)],
+    "planning:plan_create": [
+        ("get", lambda w: reverse("planning:plan_create"), statuses(302, 200, 200, 200, 200, 403, 403, far=(200, 200, 403, 403)), False),
+        # 鲁家村 (递铺街道) has no plan yet: its township's official and the county's staff record it.
+        ("post", lambda w: reverse("planning:plan_create"), statuses(302, 404, 302, 302, 404, 403, 403, far=(404, 404, 403, 403)), True),
+    ],
+    "planning:plan_detail": [
+        ("get", lambda w: reverse("planning:plan_detail", args=[w["plan"].pk]), READ_OBJECT, False),
+        # A county's layout plan is read by its townships.
+        ("get", lambda w: reverse("planning:plan_detail", args=[w["layout_plan"].pk]), SCHEME_READ, False),
+    ],
+    "planning:plan_document": [("get", lambda w: reverse("planning:plan_document", args=[w["plan"].pk]), READ_OBJECT, False)],
+    "planning:plan_attach": [
+        ("get", lambda w: reverse("planning:plan_attach", args=[w["layout_plan"].pk]), statuses(302, 403, 403, 200, 404, 403, 403, far=FAR_HIDDEN), False),
+        ("post", lambda w: reverse("planning:plan_attach", args=[w["layout_plan"].pk]), statuses(302, 403, 403, 302, 404, 403, 403, far=FAR_HIDDEN), True),
+    ],
+    "planning:plan_revise": [
+        ("get", lambda w: reverse("planning:plan_revise", args=[w["plan"].pk]), MAINTAIN_PAGE, False),
+        ("post", lambda w: reverse("planning:plan_revise", args=[w["plan"].pk]), MAINTAIN, True),
+    ],
+    "planning:item_add": [
+        ("get", lambda w: reverse("planning:item_add", args=[w["plan"].pk]), MAINTAIN_PAGE, False),
+        ("post", lambda w: reverse("planning:item_add", args=[w["plan"].pk]), MAINTAIN, True),
+    ],
+    "planning:item_edit": [
+        ("get", lambda w: reverse("planning:item_edit", args=[w["plan_item"].pk]), MAINTAIN_PAGE, False),
+        ("post", lambda w: reverse("planning:item_edit", args=[w["plan_item"].pk]), MAINTAIN, True),
+    ],
+    "planning:item_remove": [("post", lambda w: reverse("planning:item_remove", args=[w["spare_item"].pk]), MAINTAIN, True)],
+    "planning:item_project": [
+        ("get", lambda w: reverse("planning:item_project", args=[w["plan_item"].pk]), statuses(302, 200, 404, 403, 404, 403, 403, far=FAR_HIDDEN), False),
+        ("post", lambda w: reverse("planning:item_project", args=[w["plan_item"].pk]), EDIT_OBJECT, True),
+    ],
+    "planning:project_cite": [("post", lambda w: reverse("planning:project_cite", args=[w["submitted"].pk]), EDIT_OBJECT, True)],
+    "planning:exception_decide": [
+        ("post", lambda w: reverse("planning:exception_decide", args=[w["exception"].pk]), COUNTY_ACTION, True)
+    ],
+    "planning:targets": [
+        ("get", lambda w: reverse("planning:targets"), READ_ANY, False),  # the user's own region, this year
+        ("get", lambda w: reverse("planning:targets") + "?region=330523108&year=2025", READ_OBJECT, False),
+    ],
+    # 天荒坪镇's target is set by 安吉县 (its parent) and those above it; the township itself reads it.
+    "planning:target_set": [
+        ("post", lambda w: reverse("planning:target_set"), statuses(302, 403, 404, 302, 404, 302, 403, far=FAR_HIDDEN), True)
+    ],
+    "planning:target_break_down": [
+        ("get", lambda w: reverse("planning:target_break_down", args=[w["county_target"].pk]), statuses(302, 403, 403, 200, 404, 200, 403, far=FAR_HIDDEN), False),
+        ("post", lambda w: reverse("planning:target_break_down", args=[w["county_target"].pk]), statuses(302, 403, 403, 302, 404, 302, 403, far=FAR_HIDDEN), True),
+    ],
+    "planning:creation": [("get", lambda w: reverse("planning:creation"), READ_ANY, False)],
+    "planning:creation_add": [
+        ("post", lambda w: reverse("planning:creation_add"), statuses(302, 404, 404, 302, 404, 404, 403, far=(404, 404, 404, 403)), True)
+    ],
+    "planning:creation_remove": [
+        ("post", lambda w: reverse("planning:creation_remove", args=[w["creation_entry"].pk]), COUNTY_ACTION, True)
+    ],
 }
 # The admin site is for superusers; none of the portal roles is staff, so
 # every admin URL sends them to the admin login (checked over all of them).
 NAMESPACES_COVERED_ELSEWHERE = {"admin": "test_admin_is_closed_to_portal_roles"}
 
 POST_DATA = {
+    "planning:plan_create": lambda w: {
+        "area": "330523001211", "title": "鲁家村村庄建设规划", "approved_on": "2024-04-01", "approved_by": "安吉县人民政府",
+        "valid_from": "2024-01-01", "valid_until": "2030-12-31",
+    },
+    "planning:plan_attach": lambda w: {"document": pdf_upload("布局规划.pdf")},
+    "planning:plan_revise": lambda w: {
+        "title": "余村村庄建设规划（修编）", "approved_on": "2025-03-01", "approved_by": "安吉县人民政府",
+        "valid_from": "2025-01-01", "valid_until": "2030-12-31", "reason": "污水管网线路调整",
+    },
+    "planning:item_add": lambda w: {"kind": "road", "name": "村道拓宽", "quantity": "1.2", "estimated_cost": "300000",
+                                    "planned_year": "2025", "reason": "村民代表大会决议"},
+    "planning:item_edit": lambda w: {"kind": w["plan_item"].kind, "name": "余村污水管网（二期）", "quantity": "3",
+                                     "estimated_cost": "600000", "planned_year": "2025", "reason": "设计变更"},
+    "planning:item_remove": lambda w: {"reason": "并入亮化工程", "confirmed": "yes"},
+    "planning:item_project": lambda w: {
+        "name": "余村污水管网二期工程", "budget": "400000", "planned_output": "2", "planned_start": "2025-03-01",
+        "planned_end": "2025-10-31", "responsible_person": "李明",
+    },
+    "planning:project_cite": lambda w: {"item": "", "out_of_plan_reason": "防汛应急"},
+    "planning:exception_decide": lambda w: {"decision": "approve", "decision_note": ""},
+    "planning:target_set": lambda w: {"region": "330523108", "year": "2025", "kind": "sewage", "quantity": "15", "note": ""},
+    "planning:target_break_down": lambda w: {"330523108": "10", "330523001": "20"},
+    "planning:creation_add": lambda w: {"county": "330523", "villages": ["330523001211"], "year": "2025",
+                                        "category": "boutique", "note": ""},
+    "planning:creation_remove": lambda w: {"reason": "不再申报", "confirmed": "yes"},
     "projects:create": lambda w: {
         "village": w["village"].code, "type": "road", "name": "村道硬化工程", "budget": "300000",
         "planned_start": "2025-03-01", "planned_end": "2025-10-31", "responsible_person": "李明",
@@ -543,6 +628,19 @@ def _state():
         list(AuthToken.objects.order_by("digest").values_list("digest", "user_id")),
         list(get_user_model().objects.order_by("pk").values_list("pk", "password", "is_active")),
         _maintenance_state(),
+        _planning_state(),
+    )
+
+
+def _planning_state():
+    from planning.models import CreationListEntry, Plan, PlanCitation, PlanItem, Target
+
+    return (
+        list(Plan.objects.order_by("pk").values()),
+        list(PlanItem.objects.order_by("pk").values()),
+        list(PlanCitation.objects.order_by("pk").values()),
+        list(Target.objects.order_by("pk").values()),
+        list(CreationListEntry.objects.order_by("pk").values()),
     )
 
 
