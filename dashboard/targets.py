@@ -24,6 +24,7 @@ from villages.models import CHILD_CODE_LENGTH, Region, Village
 
 ZERO = Decimal("0")
 RATE = Decimal("0.0001")
+CENT = Decimal("0.01")
 KIND_ORDER = {kind: index for index, kind in enumerate(TargetKind.values)}
 CATEGORY_KIND = {category: kind for kind, category in CREATION_KINDS.items()}
 
@@ -109,7 +110,7 @@ def _actuals(*, user, code: str, year: int, child_length: int) -> dict[tuple[str
         .annotate(total=Sum("actual_output")).order_by()
     )
     for row in outputs:
-        actual[(row["child"], row["type"])] = row["total"] or ZERO
+        actual[(row["child"], row["type"])] = (row["total"] or ZERO).quantize(CENT)
     promotions = (
         restrict(Promotion.objects.filter(to_category__in=list(CATEGORY_KIND), promoted_on__gte=start, promoted_on__lte=end,
                                           village__code__startswith=code), user)
@@ -117,7 +118,7 @@ def _actuals(*, user, code: str, year: int, child_length: int) -> dict[tuple[str
         .annotate(n=Count("id")).order_by()
     )
     for row in promotions:
-        actual[(row["child"], str(CATEGORY_KIND[row["to_category"]]))] = Decimal(row["n"])
+        actual[(row["child"], str(CATEGORY_KIND[row["to_category"]]))] = Decimal(row["n"]).quantize(CENT)
     return actual
 
 
