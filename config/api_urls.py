@@ -11,8 +11,10 @@ from rest_framework.views import APIView
 from assessment.api import AssessmentViewSet
 from core.exceptions import NoToken
 from core.services import token_issue, token_revoke
+from dashboard.api import TargetsView
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
 from maintenance.api import AssetViewSet, FaultViewSet, InspectionViewSet
+from planning.api import PlanViewSet
 from portal.api import RegionViewSet, VillageViewSet  # villages.api's, with the status and summary actions
 from projects.api import ProgressReportViewSet, ProjectViewSet
 from reports.api import ReportViewSet
@@ -93,10 +95,12 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("faults", FaultViewSet, basename="fault")
+router.register("plans", PlanViewSet, basename="plan")
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("ping/", Ping.as_view(), name="ping"),
+    path("targets/", TargetsView.as_view(), name="targets"),
     *router.urls,
 ]

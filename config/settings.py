@@ -396,6 +396,10 @@ SPECTACULAR_SETTINGS = {
         "AssetKindEnum": "maintenance.models.AssetKind",
         "InspectionStatusEnum": "maintenance.models.InspectionStatus",
         "FaultStatusEnum": "maintenance.models.FaultStatus",
+        "OutputUnitEnum": "projects.models.OutputUnit",
+        "PlanKindEnum": "planning.models.PlanKind",
+        "PlanStatusEnum": "planning.models.PlanStatus",
+        "TargetKindEnum": "planning.models.TargetKind",
         "AssetStatusEnum": "maintenance.models.AssetStatus",
     },
 }

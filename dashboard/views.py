@@ -14,6 +14,7 @@ from villages.models import Region
 from villages.selectors import home_regions, sample_notice
 
 from . import selectors
+from .targets import plan_share, target_progress
 
 
 def _region(request, code):
@@ -39,10 +40,28 @@ def region_dashboard(request, code):
     titles = [("category", _("Villages by category")), ("status", _("Projects by status")), ("type", _("Projects by type")),
               ("children", _("Completion by area")), ("kind", _("Money by source kind")), ("trend", _("Last 12 months"))]
     cards = [(name, title, _empty(charts[name])) for name, title in titles]
+    year = _year(request)
     return render(request, "dashboard/dashboard.html", {
         "board": board, "region": region, "charts": charts, "chart_cards": cards, "outline_note": _outline_note(region),
         "notice": sample_notice(region.code),
+        # Plan against actual (规划目标完成情况): five queries at every scope.
+        "targets": target_progress(user=request.user, code=region.code, year=year),
+        "plan_share": plan_share(user=request.user, code=region.code),
+        "target_years": _years_around(year),
     })
+
+
+def _year(request) -> int:
+    """``?year=`` (2003-2100), or this year."""
+    value = request.GET.get("year", "")
+    if value.isdigit() and 2003 <= int(value) <= 2100:
+        return int(value)
+    return timezone.localdate().year
+
+
+def _years_around(year: int) -> list[int]:
+    this_year = timezone.localdate().year
+    return sorted({*range(this_year - 4, this_year + 2), year}, reverse=True)
 
 
 def _num(value):

@@ -11,9 +11,13 @@ from rest_framework.response import Response
 from assessment import selectors as assessment_selectors
 from assessment.api import FollowUpSerializer
 from assessment.models import AssessmentStatus
+from core.scoping import restrict
+from dashboard.api import share_figures
 from dashboard.selectors import dashboard
+from dashboard.targets import plan_share, rate_of
 from funding.selectors import figures_for_area
 from maintenance import selectors as maintenance_selectors
+from planning.models import CreationListEntry, Plan, PlanKind, PlanStatus
 from projects.models import DONE_STATUSES, ProjectStatus
 from projects.selectors import completion, project_list
 from villages import api as village_api
@@ -76,6 +80,27 @@ def _maintenance(village) -> dict:
     }
 
 
+def _plan(user, village) -> dict:
+    """The village's current construction plan (its items, those an accepted project carried out), the in-plan share
+    of its projects and its creation list entries. Three queries."""
+    plan = (
+        restrict(Plan.objects.filter(kind=PlanKind.CONSTRUCTION, area_code=village.code, status=PlanStatus.CURRENT), user)
+        .annotate(n_items=Count("items", distinct=True),
+                  n_done=Count("items", filter=Q(items__citations__project__status=ProjectStatus.ACCEPTED), distinct=True))
+        .first()
+    )
+    entries = restrict(CreationListEntry.objects.filter(village=village), user).order_by("-year", "category")
+    return {
+        "current": None if plan is None else {
+            "id": plan.pk, "title": plan.title, "version": plan.version, "approved_on": plan.approved_on,
+            "valid_until": plan.valid_until, "items": plan.n_items, "items_done": plan.n_done,
+            "completion": None if (rate := rate_of(plan.n_done, plan.n_items)) is None else str(rate),
+        },
+        "share": share_figures(plan_share(user=user, code=village.code)),
+        "creation_list": [{"year": year, "category": category} for year, category in entries.values_list("year", "category")],
+    }
+
+
 class RegionViewSet(village_api.RegionViewSet):
     __doc__ = village_api.RegionViewSet.__doc__
 
@@ -113,13 +138,18 @@ class VillageViewSet(village_api.VillageViewSet):
         "projects": serializers.DictField(), "money": serializers.DictField(),
         "latest_assessment": serializers.DictField(allow_null=True), "rank": serializers.IntegerField(allow_null=True),
         "open_follow_ups": FollowUpSerializer(many=True), "maintenance": serializers.DictField(),
+        "plan": serializers.DictField(help_text="`current`: the current construction plan (id, title, version, approved_on, "
+                                      "valid_until, items, items_done: carried out by an accepted project, completion: "
+                                      "items_done / items) or null; `share`: of the village's projects (not drafts, not "
+                                      "cancelled) those citing a plan item and the exceptions outside the plan; "
+                                      "`creation_list`: the county's creation list entries naming it (year, category)."),
     }))
     @action(detail=True, methods=["get"])
     def status(self, request, code=None):
         """The village's programme status: category, phase, projects by status, completion, money,
         latest finalised assessment with its grade and county rank, open follow-ups, and its upkeep (`maintenance`:
         assets by kind, assets without a keeper, this year's inspections due, on time, overdue and mean condition,
-        open and overdue faults). Money is construction money (to projects); `money.upkeep_allocated` and
+        open and overdue faults), its plan (`plan`). Money is construction money (to projects); `money.upkeep_allocated` and
         `money.upkeep_disbursed` are the upkeep money (管护经费) of its assets, counted apart."""
         village = self.get_object()
         user = request.user
@@ -157,4 +187,5 @@ class VillageViewSet(village_api.VillageViewSet):
             "rank": rank[0] if rank else None,
             "open_follow_ups": FollowUpSerializer(follow_ups, many=True).data,
             "maintenance": _maintenance(village),
+            "plan": _plan(user, village),
         })

@@ -60,10 +60,11 @@ class ReportRequestSerializer(serializers.Serializer):
                                     help_text="Division code of a province, city, county or township.")
     format = serializers.ChoiceField(choices=ReportFormat.choices, required=False,
                                      help_text="progress: xlsx or pdf; funding: xlsx; ranking: xlsx; roster: csv or xlsx; "
-                                               "ledger: xlsx. Default: the first.")
+                                               "ledger: xlsx; maintenance: xlsx; targets: xlsx or pdf. Default: the first.")
     period = serializers.RegexField(r"^[0-9]{4}(-(0[1-9]|1[0-2]|H[12]|Q[1-4]))?$", max_length=8, required=False, allow_blank=True,
                                     help_text="progress: YYYY-MM (default this month); funding: YYYY (default all years); "
-                                              "ranking: 2025, 2025-H1 or 2025-Q3 (default the latest); roster and ledger: none.")
+                                              "ranking: 2025, 2025-H1 or 2025-Q3 (default the latest); maintenance and targets: "
+                                              "YYYY (default this year); roster and ledger: none.")
     params = serializers.DictField(
         child=serializers.JSONField(), required=False,
         help_text="ledger only: the ledger lists' filters, e.g. {\"fiscal_year\": \"2025\", \"kind\": [\"county_budget\"], "

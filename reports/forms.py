@@ -11,7 +11,7 @@ class ReportRequestForm(forms.Form):
     format = forms.ChoiceField(label=_("format"), choices=ReportFormat.choices)
     period = forms.CharField(label=_("report period"), max_length=8, required=False,
                              help_text=_("Progress: a month (2025-06, default this month). Funding: a fiscal year (empty for all). "
-                                         "Ranking: an assessment period (default the latest). Maintenance: a year (default this year). Roster: empty."))
+                                         "Ranking: an assessment period (default the latest). Maintenance and targets: a year (default this year). Roster: empty."))
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -29,6 +29,7 @@ class ReportKind(models.TextChoices):
     ROSTER = "roster", _("village roster")
     LEDGER = "ledger", _("funding ledger")
     MAINTENANCE = "maintenance", _("long-term maintenance")
+    TARGETS = "targets", _("plan targets and completion")
 
 
 class ReportFormat(models.TextChoices):
@@ -52,6 +53,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     ReportKind.ROSTER: (ReportFormat.CSV, ReportFormat.XLSX),
     ReportKind.LEDGER: (ReportFormat.XLSX,),
     ReportKind.MAINTENANCE: (ReportFormat.XLSX,),
+    ReportKind.TARGETS: (ReportFormat.XLSX, ReportFormat.PDF),
 }
 # What the period of each kind is: a month, a fiscal year, an assessment period, or none.
 PERIOD_PATTERNS: dict[str, str] = {
@@ -61,6 +63,7 @@ PERIOD_PATTERNS: dict[str, str] = {
     ReportKind.ROSTER: r"^$",
     ReportKind.LEDGER: r"^$",
     ReportKind.MAINTENANCE: r"^[0-9]{4}$",
+    ReportKind.TARGETS: r"^[0-9]{4}$",
 }
 CONTENT_TYPES = {
     ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -74,6 +74,10 @@ def _period(kind: str, period: str, region: Region, today: datetime.date) -> str
         period = period or str(today.year)
         if not re.fullmatch(PERIOD_PATTERNS[kind], period) or not 2003 <= int(period) <= today.year:
             raise InvalidInput(field_errors={"period": _("Give a year such as 2025, up to this year.")})
+    elif kind == ReportKind.TARGETS:
+        period = period or str(today.year)
+        if not re.fullmatch(PERIOD_PATTERNS[kind], period) or not 2003 <= int(period) <= today.year + 1:
+            raise InvalidInput(field_errors={"period": _("Give a year such as 2025, up to next year.")})
     elif kind == ReportKind.RANKING:
         period = period or latest_ranking_period(region.code) or ""
         if not period:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from reports.models import ReportFormat, ReportKind
 
-from . import funding, ledger, maintenance, progress, ranking, roster
+from . import funding, ledger, maintenance, progress, ranking, roster, targets
 from .common import Plan, ReportUnavailable, Ticker  # noqa: F401 - the kinds' shared names
 
 BUILDERS: dict[tuple[str, str], tuple[Callable, Callable]] = {
@@ -25,4 +25,6 @@ BUILDERS: dict[tuple[str, str], tuple[Callable, Callable]] = {
     (ReportKind.ROSTER, ReportFormat.XLSX): (roster.plan, roster.build_xlsx),
     (ReportKind.LEDGER, ReportFormat.XLSX): (ledger.plan, ledger.build_xlsx),
     (ReportKind.MAINTENANCE, ReportFormat.XLSX): (maintenance.plan, maintenance.build_xlsx),
+    (ReportKind.TARGETS, ReportFormat.XLSX): (targets.plan, targets.build_xlsx),
+    (ReportKind.TARGETS, ReportFormat.PDF): (targets.plan, targets.build_pdf),
 }

@@ -276,6 +276,10 @@ ACCESS = {
     "api:region-list": [("get", lambda w: reverse("api:region-list"), API_READ, False)],
     "api:region-detail": [("get", lambda w: reverse("api:region-detail", args=["330523108"]), API_OBJECT, False)],
     "api:region-summary": [("get", lambda w: reverse("api:region-summary", args=["330523108"]), API_OBJECT, False)],
+    # Plans and targets (issue 20): 余村's construction plan; 天荒坪镇's targets of 2025 with their actuals.
+    "api:plan-list": [("get", lambda w: reverse("api:plan-list") + "?area=330523", API_READ, False)],
+    "api:plan-detail": [("get", lambda w: reverse("api:plan-detail", args=[w["plan"].pk]), API_OBJECT, False)],
+    "api:targets": [("get", lambda w: reverse("api:targets") + f"?region={w['target'].region_id}&year=2025", API_OBJECT, False)],
     "api:project-list": [
         ("get", lambda w: reverse("api:project-list"), API_READ, False),
         ("post", lambda w: reverse("api:project-list"), statuses(401, 201, 400, 403, 403, 403, 403, far=(400, 403, 403, 403)), True),

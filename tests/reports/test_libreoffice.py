@@ -20,6 +20,14 @@ def _on_commit(django_capture_on_commit_callbacks):
     _commit = django_capture_on_commit_callbacks
 
 
+def _targets_sheets():
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("zh-hans"):
+        return [gettext("Targets"), gettext("Areas below")]
+
+
 @pytest.mark.parametrize("kind, sheets", [
     ("progress", ["概览", "递铺街道", "天荒坪镇", "村庄", "逾期项目"]),
     ("funding", ["按资金类型", "按区域", "资金来源"]),
@@ -27,15 +35,24 @@ def _on_commit(django_capture_on_commit_callbacks):
     ("roster", ["村庄"]),
     ("ledger", ["资金来源", "资金分配", "拨付记录"]),
     ("maintenance", ["按区域", "设施", "逾期巡查", "逾期维修"]),
+    ("targets", None),  # the names of _targets_sheets()
 ])
 def test_each_report_workbook_reads_the_same_in_libreoffice(county_world, tmp_path, kind, sheets):
+    if kind == "targets":  # a target of the county and of a township below it, with their rates
+        from decimal import Decimal
+
+        from tests.factories import TargetFactory, region
+
+        year = county_world["today"].year
+        TargetFactory(region=region("330523"), year=year, kind="road", quantity=Decimal("5"))
+        TargetFactory(region=region("330523108"), year=year, kind="road", quantity=Decimal("2.5"))
     with _commit(execute=True):
         job = services.report_request(actor=county_world["county"], kind=kind, region_code="330523", format="xlsx")
     job.refresh_from_db()
     assert job.status == ReportStatus.SUCCEEDED, job.error
     path = Path(settings.MEDIA_ROOT) / job.file.name
     book = load_workbook(path)
-    assert book.sheetnames == sheets
+    assert book.sheetnames == (sheets or _targets_sheets())
     assert_guarded(book)
     converted = same_values(path, tmp_path)
     assert sum(len(rows) for rows in converted.values()) >= job.rows  # every row written is there
