@@ -1,23 +1,15 @@
 """API v1 of plans (read-only): /api/v1/plans/ with each plan's items and their units, scoped by the gate (a county's
 layout plan is read by its townships too), errors in the API's one shape. Targets with their actuals are
 /api/v1/targets/ (dashboard.api: the actuals are the dashboard layer's)."""
-import django_filters
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from core.api import ScopedViewSet
-from core.filters import RegionCodeFilter
-from core.scoping import restrict
 from projects.models import OutputUnit, ProjectType
 
+from . import selectors
+from .filters import PlanFilterSet
 from .models import Plan, PlanItem, PlanKind, PlanStatus
-
-
-def plan_list(*, user):
-    """The plans the user may read, with their items (two queries per page)."""
-    items = PlanItem.objects.order_by("planned_year", "kind", "id")
-    return restrict(Plan.objects.all(), user).prefetch_related(Prefetch("items", queryset=items))
 
 
 class PlanItemSerializer(serializers.ModelSerializer):
@@ -54,30 +46,6 @@ class PlanSerializer(serializers.ModelSerializer):
         return bool(plan.document)
 
 
-class PlanFilterSet(django_filters.FilterSet):
-    area = RegionCodeFilter(path="area_code")
-    village = django_filters.CharFilter(method="filter_village", help_text="A village's code: its construction plans and "
-                                        "the layout plans of its county with items for it.")
-    kind = django_filters.ChoiceFilter(choices=PlanKind.choices, help_text="`layout` or `construction`.")
-    status = django_filters.ChoiceFilter(choices=PlanStatus.choices, help_text="`current` or `superseded`.")
-
-    class Meta:
-        model = Plan
-        fields = ["area", "village", "kind", "status"]
-
-    def filter_village(self, queryset, name, value):
-        value = (value or "").strip()
-        if not value:
-            return queryset
-        if not (value.isascii() and value.isdigit() and len(value) == 12):
-            return queryset.none()
-        from django.db.models import Exists, OuterRef, Q
-
-        names_it = PlanItem.objects.filter(plan=OuterRef("pk"), village_id=value)
-        return queryset.filter(Q(kind=PlanKind.CONSTRUCTION, area_code=value)
-                               | Q(Exists(names_it), kind=PlanKind.LAYOUT, area_code=value[:6]))
-
-
 @extend_schema_view(
     list=extend_schema(description="Plans (村庄布局规划 of a county, 村庄建设规划 of a village) in the caller's scope, every "
                                    "version, with their items and units. Filter by `area` (any division code), `village`, "
@@ -85,7 +53,7 @@ class PlanFilterSet(django_filters.FilterSet):
     retrieve=extend_schema(description="One version of a plan, with its items."),
 )
 class PlanViewSet(ScopedViewSet):
-    selector = plan_list
+    selector = selectors.plan_api_list
     serializer_class = PlanSerializer
     filterset_class = PlanFilterSet
     queryset = Plan.objects.none()

@@ -140,6 +140,7 @@ def test_page_costs_the_same_queries_for_1_and_50_rows(client, official, page, d
     client.force_login(official)
     rows = _rows(1)
     url = PAGES[page](rows)
+    client.get(url)  # warms the process-wide caches (content types), as a running server has them
     one = _count(client, url)
     more = _rows(49)
     if page in ("villages:detail", "projects:detail"):
@@ -152,7 +153,11 @@ def test_page_costs_the_same_queries_for_1_and_50_rows(client, official, page, d
         response = client.get(url)
     assert response.status_code == 200
     print(f"queries {page}: {one}")
-    assert one <= 16, f"{page}: {one} queries"
+    assert one <= CAPS.get(page, 16), f"{page}: {one} queries"
+
+
+# The village page also shows the village's plan and its creation-list entries (issue 20): two queries more.
+CAPS = {"villages:detail": 18}
 
 
 def test_list_filters_narrow_the_html_lists(client, official, building):
