@@ -167,7 +167,7 @@ def build_pdf(job: ReportJob, path, tick: Tick) -> int:
     month = selectors.month_reports_total(job.region_id, first)
     tick(10)
     overdue = selectors.overdue_head(job.region_id, today)
-    html = render_to_string("reports/progress_summary.html", {
+    html = render_to_string("reports/pdf/progress_summary.html", {
         "job": job, "region": job.region, "board": board, "totals": board.totals, "month_reports": month,
         "execution_rate": pct(board.totals.values["disbursed"], board.totals.values["allocated"]),
         "overdue": overdue, "today": today, "generated": timezone.now(), "notice": notice(job),

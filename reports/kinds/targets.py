@@ -78,7 +78,7 @@ def build_pdf(job: ReportJob, path, tick: Tick) -> int:
 
     progress, share = _progress(job)
     tick(10)
-    html = render_to_string("reports/targets.html", {
+    html = render_to_string("reports/pdf/targets.html", {
         "job": job, "region": job.region, "progress": progress, "share": share, "generated": timezone.now(),
         "notice": notice(job),
     })

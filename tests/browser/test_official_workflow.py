@@ -67,6 +67,12 @@ def test_official_and_county_take_a_project_from_draft_to_progress_with_a_photo(
     assert project.status == ProjectStatus.DRAFT and project.created_by == programme["official"]
     assert page.locator(".status-draft").is_visible()
 
+    # Nothing in the village's plan covers it: the official says why it is outside the plan (规划外项目).
+    page.fill("form.plan-cite [name=out_of_plan_reason]", "汛后排查发现管网破损，规划编制时未列入")
+    _submit(page, "form.plan-cite button[type=submit]")
+    assert page.locator(".status-exception-pending").is_visible()
+    official.shot("03b-outside-the-plan")
+
     # ...and submits it.
     _action(page, "submit")
     assert page.locator(".status-submitted").is_visible()
@@ -91,8 +97,11 @@ def test_official_and_county_take_a_project_from_draft_to_progress_with_a_photo(
     assert page.locator(".status-returned").is_visible()
     _action(page, "submit")
 
-    # County staff approve.
+    # County staff approve the exception outside the plan, then the project.
     page = county.go(f"/projects/{project_id}/")
+    page.check("form.plan-decide input[value=approve]")
+    _submit(page, "form.plan-decide button[type=submit]")
+    assert page.locator(".status-exception-approved").is_visible()
     _action(page, "approve")
     # Approving fixes the budget: a confirmation page says so first (nothing is written yet).
     assert page.locator(".confirm-consequence").is_visible() and Project.objects.get(pk=project_id).status == ProjectStatus.SUBMITTED

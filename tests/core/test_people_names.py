@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from core.models import Role
 from core.templatetags.people import person
+from planning import services as planning_services
 from projects import services
 from projects.models import Project, ProjectStatus, ProjectTransition
-from tests.factories import UserFactory, VillageFactory, user_with
+from tests.factories import UserFactory, VillageFactory, plan_item_for, user_with
 
 S = ProjectStatus
 
@@ -46,6 +47,7 @@ def test_the_project_page_names_people_and_reads_oldest_first(client, people):
               "planned_end": datetime.date(2024, 12, 31), "responsible_person": "张"},
     )
     official, county = people["official"], people["county"]
+    planning_services.citation_set(actor=official, project=project, item=plan_item_for(project))  # 规划先行
     for actor, action in ((official, "submit"), (county, "approve"), (official, "start")):
         services.project_transition(actor=actor, project=Project.objects.get(pk=project.pk), action=action)
     ProjectTransition.objects.filter(project=project).update(at=datetime.datetime(2024, 3, 1, 9, tzinfo=datetime.UTC))

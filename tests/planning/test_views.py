@@ -121,9 +121,9 @@ def test_a_pdf_upload_is_accepted_and_served_through_the_gate(client, place):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: SimpleUploadedFile("plan.pdf", b"GIF89a not a pdf at all", content_type="application/pdf"), "not a PDF"),
-    (lambda: pdf_upload(password="secret"), "password"),
-    (lambda: SimpleUploadedFile("big.pdf", pdf_bytes() + b"\n" * 3000, content_type="application/pdf"), "at most"),
+    (lambda: SimpleUploadedFile("plan.pdf", b"GIF89a not a pdf at all", content_type="application/pdf"), "不是 PDF"),
+    (lambda: pdf_upload(password="secret"), "密码"),
+    (lambda: SimpleUploadedFile("big.pdf", pdf_bytes() + b"\n" * 3000, content_type="application/pdf"), "最大"),
 ])
 def test_a_bad_pdf_is_refused_with_a_message_on_the_field(client, place, monkeypatch, make, message):
     import planning.documents

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from core.exceptions import IllegalTransition, InvalidInput, NotPermitted, StaleVersion
 from core.models import AuditAction, AuditEntry, Role
+from planning import services as planning_services
 from projects import services
 from projects.models import ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectTransition
-from tests.factories import ProjectFactory, VillageFactory, user_with
+from tests.factories import ProjectFactory, VillageFactory, plan_item_for, user_with
 from tests.images import bomb_png, exif_with, image_bytes, upload
 
 S = ProjectStatus
@@ -50,6 +51,7 @@ def test_the_whole_lifecycle_is_recorded_as_a_timeline(people, village):
     official, county = people["official"], people["county"]
     project = services.project_create(actor=official, village=village, data=DATA)
     assert project.status == S.DRAFT
+    planning_services.citation_set(actor=official, project=project, item=plan_item_for(project))  # 规划先行
     steps = [
         (official, "submit", ""),
         (county, "return", "预算依据不足，请补充。"),
@@ -116,7 +118,7 @@ def test_accepting_needs_the_maintenance_arrangement(people, village):
     )
     before = _state()
     with pytest.raises(InvalidInput) as refused:
-        services.project_transition(actor=people["county"], project=project, action="accept")
+        services.project_transition(actor=people["county"], project=project, action="accept", actual_output="2.5")
     assert set(refused.value.field_errors) == {"maintenance_body", "maintenance_owner"}
     assert _state() == before
 

@@ -120,7 +120,10 @@ class Command(BaseCommand):
 
         asset = (Inspection.objects.filter(asset__village__code__startswith=busiest_county).values("asset")
                  .annotate(n=Count("id")).order_by("-n").values_list("asset", flat=True).first())
-        return {"county": busiest_county, "township": busiest_township, "city": busiest_county[:4], "village": village,
+        from planning.models import Plan
+
+        plan = Plan.objects.filter(area_code=village).values_list("pk", flat=True).first()
+        return {"county": busiest_county, "plan": plan, "township": busiest_township, "city": busiest_county[:4], "village": village,
                 "asset": asset,
                 "project": project, "source": source, "allocation": allocation, "scheme": scheme, "assessment": assessment,
                 "province_source": FundingSource.objects.filter(region__code__startswith=province).order_by("-total_amount").first()}
@@ -151,7 +154,8 @@ class Command(BaseCommand):
         deep_api = last_page_number(200)
         html_lists = ["/villages/", "/projects/", "/projects/progress/", "/funding/", "/funding/allocations/", "/funding/payments/",
                       "/assessment/", "/assessment/follow-ups/", "/reports/",
-                      "/maintenance/", "/maintenance/inspections/", "/maintenance/faults/", "/maintenance/keepers/", "/funding/upkeep/"]
+                      "/maintenance/", "/maintenance/inspections/", "/maintenance/faults/", "/maintenance/keepers/", "/funding/upkeep/",
+                      "/plans/", "/plans/creation/"]
         cases = []
         for who in ("province", "admin", "county", "township"):
             cases += [(who, "/")]
@@ -184,6 +188,13 @@ class Command(BaseCommand):
             ]
             if p["asset"]:
                 cases += [(who, f"/maintenance/assets/{p['asset']}/")]
+            # Plans and targets (issue 20): the targets of the province and the busiest county, the plan list's
+            # widest filters, the busiest village's plan.
+            cases += [(who, f"/plans/targets/?region={province}"), (who, f"/plans/targets/?region={p['county']}"),
+                      (who, "/plans/?status=current&kind=construction"), (who, "/plans/?q=村"),
+                      (who, f"/plans/creation/?county={p['county']}")]
+            if p["plan"]:
+                cases += [(who, f"/plans/{p['plan']}/")]
         if p["assessment"]:
             cases += [("county", f"/assessment/{p['assessment'].pk}/")]
         if p["scheme"]:
@@ -191,7 +202,7 @@ class Command(BaseCommand):
         cases += [("county", f"/dashboard/{p['county']}/map.json"), ("county", f"/funding/figures/?region={p['county']}"),
                   ("township", f"/dashboard/{p['township']}/")]
         api_lists = ["villages", "regions", "projects", "progress-reports", "funding-sources", "allocations", "disbursements",
-                     "assessments", "reports", "assets", "inspections", "faults"]
+                     "assessments", "reports", "assets", "inspections", "faults", "plans"]
         for name in api_lists:
             cases += [("api", f"/api/v1/{name}/?page_size=200"), ("api", f"/api/v1/{name}/?page_size=200&page={deep_api}"),
                       ("api", f"/api/v1/{name}/?page_size=200&cursor=")]
@@ -201,10 +212,13 @@ class Command(BaseCommand):
             ("api", "/api/v1/villages/?page_size=200&q=村"), ("api", f"/api/v1/regions/{province}/summary/"),
             ("api", f"/api/v1/villages/{p['village']}/status/"), ("api", f"/api/v1/projects/{p['project']}/"),
             ("api", "/api/v1/progress-reports/?page_size=200&ordering=-date"),
+            ("api", f"/api/v1/targets/?region={province}"), ("api", f"/api/v1/targets/?region={p['county']}"),
+            ("api", f"/api/v1/targets/?region={p['township']}"),
         ]
         for model in ("projects/project", "projects/progressreport", "funding/allocation", "funding/disbursement",
                       "villages/village", "assessment/assessment", "core/auditentry", "maintenance/asset",
-                      "maintenance/inspection", "maintenance/fault"):
+                      "maintenance/inspection", "maintenance/fault", "planning/plan", "planning/planitem",
+                      "planning/plancitation", "planning/target"):
             cases += [("admin", f"/admin/{model}/"), ("admin", f"/admin/{model}/?p={deep}")]
         cases += [("admin", f"/admin/projects/project/?q={p['village']}"), ("admin", "/admin/projects/progressreport/?q=污水")]
         return cases
