@@ -94,6 +94,11 @@ class StatsColumns(models.Model):
     # money above (allocated, disbursed: allocations to projects).
     upkeep_allocated = MONEY()
     upkeep_disbursed = MONEY()
+    # 规划先行 (planning): projects neither drafts nor cancelled, of them those that carry out a plan item and those
+    # outside the plan (an exception, whatever its state).
+    cited_projects = models.PositiveIntegerField(default=0)
+    in_plan_projects = models.PositiveIntegerField(default=0)
+    out_of_plan_projects = models.PositiveIntegerField(default=0)
     last_report_on = models.DateField(null=True, blank=True)
     computed_on = models.DateField(help_text="The day the date-dependent figures refer to.")
     computed_at = models.DateTimeField(auto_now=True)
@@ -168,3 +173,25 @@ class TownshipMonth(models.Model):
 
     def __str__(self):
         return f"{self.township_id} {self.month:%Y-%m}"
+
+
+class TownshipOutput(models.Model):
+    """What one township made in one year, by target kind (planning.TargetKind): the accepted output of its projects
+    of each type accepted that year, and its villages promoted that year to each category. The plan-against-actual
+    panel reads it above township scope (dashboard.targets)."""
+
+    township = models.ForeignKey("villages.Region", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20)
+    output = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("township output")
+        verbose_name_plural = _("township outputs")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "year", "kind"], name="township_output_unique"),
+        ]
+        indexes = [models.Index(fields=["year", "township"], name="township_output_year_idx")]
+
+    def __str__(self):
+        return f"{self.township_id} {self.year} {self.kind}: {self.output}"

@@ -24,7 +24,7 @@ from decimal import Decimal
 from celery.exceptions import Retry
 from django.db import DatabaseError, transaction
 from django.db.models import Count, DecimalField, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.db.models.functions import Coalesce, ExtractYear, Substr, TruncMonth
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -36,12 +36,23 @@ from projects.models import ProgressReport, Project, ProjectStatus
 from projects.rules import overdue_q, stale_q
 from villages.models import Region, Village, VillageCategory
 
-from .models import ASSET_KINDS, KINDS, STATUSES, TYPES, StatsColumns, TownshipMonth, TownshipStats, VillageStats
+from .models import (
+    ASSET_KINDS,
+    KINDS,
+    STATUSES,
+    TYPES,
+    StatsColumns,
+    TownshipMonth,
+    TownshipOutput,
+    TownshipStats,
+    VillageStats,
+)
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 LIVE = ~Q(status=ProjectStatus.CANCELLED)
+COUNTED = ~Q(status__in=(ProjectStatus.DRAFT, ProjectStatus.CANCELLED))
 
 
 def _money_sum(field, condition=None):
@@ -59,6 +70,10 @@ def _project_rows(prefix: str, today: datetime.date) -> dict[str, dict]:
         "stale_projects": Count("id", filter=stale_q(today)),
         "last_report_on": Max("last_reported_on"),
         "budget": _money_sum("budget", LIVE),
+        # 规划先行: projects neither drafts nor cancelled, those carrying out a plan item, those outside the plan.
+        "cited_projects": Count("id", filter=COUNTED),
+        "in_plan_projects": Count("id", filter=COUNTED & Q(plan_citation__item__isnull=False)),
+        "out_of_plan_projects": Count("id", filter=COUNTED & Q(plan_citation__isnull=False, plan_citation__item__isnull=True)),
     }
     rows = Project.objects.filter(village__code__startswith=prefix).values("village_id").annotate(**aggregates).order_by()
     return {row.pop("village_id"): row for row in rows}
@@ -191,6 +206,31 @@ def compute_township_months(prefix: str) -> list[TownshipMonth]:
     return [m for key, m in sorted(months.items()) if key[0] in known]
 
 
+def compute_township_outputs(prefix: str) -> list[TownshipOutput]:
+    """Fresh TownshipOutput objects (not saved) for every township below ``prefix`` (9 digits at most): the accepted
+    output of each year and project type, and the villages promoted each year to each category."""
+    from assessment.models import Promotion
+    from planning.models import CREATION_KINDS
+
+    prefix = prefix[:9]
+    kind_of_category = {category: str(kind) for kind, category in CREATION_KINDS.items()}
+    rows: dict[tuple, Decimal] = {}
+    for row in (
+        Project.objects.filter(village__code__startswith=prefix, status=ProjectStatus.ACCEPTED, accepted_on__isnull=False)
+        .annotate(township=Substr("village_id", 1, 9), year=ExtractYear("accepted_on"))
+        .values("township", "year", "type").annotate(total=_money_sum("actual_output")).order_by()
+    ):
+        rows[(row["township"], row["year"], row["type"])] = row["total"]
+    for row in (
+        Promotion.objects.filter(village__code__startswith=prefix, to_category__in=list(kind_of_category))
+        .annotate(township=Substr("village_id", 1, 9), year=ExtractYear("promoted_on"))
+        .values("township", "year", "to_category").annotate(n=Count("id")).order_by()
+    ):
+        rows[(row["township"], row["year"], kind_of_category[row["to_category"]])] = Decimal(row["n"])
+    known = set(Region.objects.filter(code__in={t for t, _y, _k in rows}).values_list("code", flat=True))
+    return [TownshipOutput(township_id=t, year=y, kind=k, output=v) for (t, y, k), v in sorted(rows.items()) if t in known]
+
+
 def _as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
@@ -216,8 +256,10 @@ def rebuild(prefix: str = "", today: datetime.date | None = None, *, analyze_aft
     TownshipStats.objects.bulk_create(township_stats, batch_size=2000)
     TownshipMonth.objects.filter(township__code__startswith=township_prefix).delete()
     TownshipMonth.objects.bulk_create(compute_township_months(township_prefix), batch_size=2000)
+    TownshipOutput.objects.filter(township__code__startswith=township_prefix).delete()
+    TownshipOutput.objects.bulk_create(compute_township_outputs(township_prefix), batch_size=2000)
     if analyze_after if analyze_after is not None else len(prefix) <= 4:  # a large rebuild: fresh planner statistics
-        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth))
+        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth, TownshipOutput))
     return len(stats)
 
 
@@ -232,7 +274,7 @@ def rebuild_all(today: datetime.date | None = None) -> int:
     villages = sum(rebuild(code, today, analyze_after=False) for code in counties)
     if last is not None:
         VillageChange.objects.filter(id__lte=last).delete()
-    analyze(VillageStats, TownshipStats, TownshipMonth)
+    analyze(VillageStats, TownshipStats, TownshipMonth, TownshipOutput)
     return villages
 
 

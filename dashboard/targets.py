@@ -13,8 +13,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models import Case, CharField, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Substr
 
 from assessment.models import Promotion
 from core.scoping import restrict
@@ -22,9 +22,12 @@ from planning.models import CREATION_KINDS, Target, TargetKind, target_unit
 from projects.models import OutputUnit, Project, ProjectStatus
 from villages.models import CHILD_CODE_LENGTH, Region, Village
 
+from .models import TownshipOutput, TownshipStats, VillageStats
+
 ZERO = Decimal("0")
 RATE = Decimal("0.0001")
 CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
 KIND_ORDER = {kind: index for index, kind in enumerate(TargetKind.values)}
 CATEGORY_KIND = {category: kind for kind, category in CREATION_KINDS.items()}
 
@@ -99,27 +102,38 @@ def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 
 
 def _actuals(*, user, code: str, year: int, child_length: int) -> dict[tuple[str, str], Decimal]:
-    """{(child code, kind): actual} below ``code`` for the year: two grouped queries (projects, promotions)."""
+    """{(child code, kind): actual} below ``code`` for the year: two grouped queries. Above a township, from the
+    townships' outputs of the year (TownshipOutput, kept by dashboard.stats with the other summary rows); a
+    township's villages from the projects and promotions themselves (a township holds a few hundred at most)."""
+    if child_length <= 9:
+        actual: dict[tuple[str, str], Decimal] = {}
+        for row in (
+            restrict(TownshipOutput.objects.filter(township__code__startswith=code, year=year), user)
+            .annotate(child=Substr("township_id", 1, child_length)).values("child", "kind")
+            .annotate(total=Sum("output")).order_by()
+        ):
+            actual[(row["child"], row["kind"])] = (row["total"] or ZERO).quantize(CENT)
+        # The same number of queries at every scope: the second is the names of the children (_child_names).
+        return actual
     start, end = _year_bounds(year)
-    actual: dict[tuple[str, str], Decimal] = {}
-    # The (accepted_on, type) index of projects serves the year's range.
+    # One query: the accepted outputs per village and type (the (accepted_on, type) index serves the year's range)
+    # and, unioned, the promotions per village and category, named by their target kind.
     outputs = (
         restrict(Project.objects.filter(status=ProjectStatus.ACCEPTED, accepted_on__gte=start, accepted_on__lte=end,
                                         village__code__startswith=code), user)
-        .annotate(child=Substr("village_id", 1, child_length)).values("child", "type")
-        .annotate(total=Sum("actual_output")).order_by()
+        .annotate(child=Substr("village_id", 1, child_length), kind=F("type")).values("child", "kind")
+        .annotate(total=Coalesce(Sum("actual_output"), Value(ZERO), output_field=MONEY)).order_by()
     )
-    for row in outputs:
-        actual[(row["child"], row["type"])] = (row["total"] or ZERO).quantize(CENT)
+    kind_of = Case(*[When(to_category=category, then=Value(str(kind))) for category, kind in CATEGORY_KIND.items()],
+                   output_field=CharField())
     promotions = (
         restrict(Promotion.objects.filter(to_category__in=list(CATEGORY_KIND), promoted_on__gte=start, promoted_on__lte=end,
                                           village__code__startswith=code), user)
-        .annotate(child=Substr("village_id", 1, child_length)).values("child", "to_category")
-        .annotate(n=Count("id")).order_by()
+        .annotate(child=Substr("village_id", 1, child_length), kind=kind_of).values("child", "kind")
+        .annotate(total=Cast(Count("id"), MONEY)).order_by()
     )
-    for row in promotions:
-        actual[(row["child"], str(CATEGORY_KIND[row["to_category"]]))] = Decimal(row["n"]).quantize(CENT)
-    return actual
+    return {(row["child"], row["kind"]): (row["total"] or ZERO).quantize(CENT)
+            for row in outputs.union(promotions, all=True)}
 
 
 def _child_names(code: str) -> dict[str, str]:
@@ -131,7 +145,7 @@ def _child_names(code: str) -> dict[str, str]:
 
 def target_progress(*, user, code: str, year: int) -> TargetProgress:
     """The region's targets of the year beside their actuals, per kind present at the region or its children, and
-    each child's own. Four queries, whatever the region."""
+    each child's own. Three queries, whatever the region."""
     child_length = CHILD_CODE_LENGTH[len(code)]
     targets: dict[tuple[str, str], Decimal] = {}
     for region_id, kind, quantity in (
@@ -182,14 +196,52 @@ class PlanShare:
 
 def plan_share(*, user, code: str) -> PlanShare:
     """Of the area's projects (a region's or a village's; not drafts, not cancelled), how many carry out a plan item
-    and how many are exceptions outside the plan. One query."""
-    row = (
-        restrict(Project.objects.filter(village__code__startswith=code)
-                 .exclude(status__in=(ProjectStatus.DRAFT, ProjectStatus.CANCELLED)), user)
-        .aggregate(
-            projects=Count("id"),
-            in_plan=Count("id", filter=Q(plan_citation__item__isnull=False)),
-            out_of_plan=Count("id", filter=Q(plan_citation__isnull=False, plan_citation__item__isnull=True)),
-        )
+    and how many are exceptions outside the plan: from the summary rows (townships', or a township's and a village's
+    villages'). One query."""
+    if len(code) >= 9:
+        rows = restrict(VillageStats.objects.filter(village__code__startswith=code), user)
+    else:
+        rows = restrict(TownshipStats.objects.filter(township__code__startswith=code), user)
+    row = rows.aggregate(projects=Sum("cited_projects"), in_plan=Sum("in_plan_projects"), out_of_plan=Sum("out_of_plan_projects"))
+    return PlanShare(projects=row["projects"] or 0, in_plan=row["in_plan"] or 0, out_of_plan=row["out_of_plan"] or 0)
+
+
+@dataclass
+class CreationProgress:
+    year: int
+    by_category: list[dict]  # {category, label, listed, reached}
+    villages: list  # the entries, behind first (lowest mean percent complete), at most ``limit``
+    listed: int
+
+
+def creation_progress(*, user, code: str, year: int, limit: int = 30) -> CreationProgress:
+    """The creation lists (创建名单) of a year below the region: per category, villages listed and those that reached
+    the category; the listed villages with their projects' progress, behind first. Two queries."""
+    from django.db.models import F
+
+    from planning.models import CREATION_CATEGORIES, CreationListEntry
+    from planning.selectors import creation_entries
+    from villages.models import CATEGORY_ORDER
+
+    reached = Q()
+    for category, _label in CREATION_CATEGORIES:
+        reached |= Q(category=category, village__category__in=CATEGORY_ORDER[CATEGORY_ORDER.index(category):])
+    counts = {
+        row["category"]: row
+        for row in restrict(CreationListEntry.objects.filter(village__code__startswith=code, year=year), user)
+        .values("category").annotate(listed=Count("id"), reached=Count("id", filter=reached)).order_by()
+    }
+    by_category = [
+        {"category": category, "label": label, "listed": counts.get(category, {}).get("listed", 0),
+         "reached": counts.get(category, {}).get("reached", 0)}
+        for category, label in CREATION_CATEGORIES
+    ]
+    listed = sum(row["listed"] for row in by_category)
+    # The list is read whatever the counts say: the same queries at every scope.
+    villages = list(
+        creation_entries(user=user).filter(village__code__startswith=code, year=year)
+        .order_by(F("mean_percent").asc(nulls_first=True), "village_id")[:limit]
     )
-    return PlanShare(projects=row["projects"], in_plan=row["in_plan"], out_of_plan=row["out_of_plan"])
+    for entry in villages:
+        entry.reached = CATEGORY_ORDER.index(entry.village.category) >= CATEGORY_ORDER.index(entry.category)
+    return CreationProgress(year=year, by_category=by_category, villages=villages, listed=listed)

@@ -14,7 +14,7 @@ from villages.models import Region
 from villages.selectors import home_regions, sample_notice
 
 from . import selectors
-from .targets import plan_share, target_progress
+from .targets import creation_progress, plan_share, target_progress
 
 
 def _region(request, code):
@@ -44,9 +44,11 @@ def region_dashboard(request, code):
     return render(request, "dashboard/dashboard.html", {
         "board": board, "region": region, "charts": charts, "chart_cards": cards, "outline_note": _outline_note(region),
         "notice": sample_notice(region.code),
-        # Plan against actual (规划目标完成情况): five queries at every scope.
+        # Plan against actual (规划目标完成情况): four queries at every scope.
         "targets": target_progress(user=request.user, code=region.code, year=year),
         "plan_share": plan_share(user=request.user, code=region.code),
+        # The creation lists (创建名单) of the year: two queries more.
+        "creation": creation_progress(user=request.user, code=region.code, year=year),
         "target_years": _years_around(year),
     })
 

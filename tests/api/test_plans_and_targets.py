@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core.models import Role
+from dashboard.stats import rebuild
 from planning.models import ExceptionStatus, PlanCitation, PlanKind
 from projects.models import ProjectStatus as S
 from tests.factories import (
@@ -50,6 +51,7 @@ def place(db):
     TargetFactory(region=region("330523108"), year=2025, kind="road", quantity=D("5"))
     TargetFactory(region=region("330523"), year=2025, kind="road", quantity=D("10"))
     CreationListEntryFactory(village=yucun, year=2025, category="boutique")
+    rebuild("")  # the summary rows the figures read (written by the services' refreshes in the portal)
     return {"yucun": yucun, "lujia": lujia, "plan": plan, "road": road, "sewage": sewage, "layout": layout,
             "official": user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")),
             "neighbour": user_with("dipu", (Role.TOWNSHIP_OFFICIAL, "330523001")),

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from assessment.models import Promotion
 from core.models import Role
+from dashboard.stats import rebuild
 from dashboard.targets import plan_share, target_progress
 from planning.models import ExceptionStatus, PlanCitation
 from projects.models import ProjectStatus as S
@@ -61,6 +62,7 @@ def test_actuals_count_the_accepted_output_of_the_year_and_area(place, county):
     _promote(yucun)
     _promote(lujia, to="boutique")  # no boutique target: not shown
     _promote(lujia, on=datetime.date(YEAR - 1, 7, 1))  # another year
+    rebuild("")  # above a township, the actuals come from the summary rows (TownshipOutput)
     progress = target_progress(user=county, code="330523", year=YEAR)
     assert [k.kind for k in progress.kinds] == ["sewage", "new_demonstration"]
     sewage = _kind(progress, "sewage")
@@ -71,11 +73,17 @@ def test_actuals_count_the_accepted_output_of_the_year_and_area(place, county):
     assert set(by_code) == {"330523108", "330523001"}
     assert [(k.target, k.actual) for k in by_code["330523108"].kinds] == [(D("4"), D("2.5")), (None, 1)]
     assert [(k.target, k.actual) for k in by_code["330523001"].kinds] == [(D("6"), D("1")), (None, 0)]
+    # A township's villages: from the projects and promotions themselves, in one query.
+    TargetFactory(region=region("330523108"), year=YEAR, kind="new_demonstration", quantity=D("1"))
+    township = target_progress(user=county, code="330523108", year=YEAR)
+    assert [(k.kind, k.target, k.actual) for k in township.kinds] == [("sewage", D("4"), D("2.5")), ("new_demonstration", D("1"), 1)]
+    assert [(c.code, [k.actual for k in c.kinds]) for c in township.children] == [(yucun.code, [D("2.5"), 1])]
 
 
 def test_children_behind_schedule_come_first_and_no_target_gives_no_rate(place, county):
     _accepted(place["yucun"], output="4")  # 天荒坪镇: 4 / 4
     _accepted(place["lujia"], output="1.5")  # 递铺街道: 1.5 / 6
+    rebuild("")
     progress = target_progress(user=county, code="330523", year=YEAR)
     assert [(c.code, c.rate) for c in progress.children] == [("330523001", D("0.25")), ("330523108", D("1"))]
     assert [c.code for c in progress.behind] == ["330523001"]
@@ -86,6 +94,7 @@ def test_children_behind_schedule_come_first_and_no_target_gives_no_rate(place, 
 
 def test_another_area_reads_nothing(place):
     _accepted(place["yucun"], output="4")
+    rebuild("")
     other = user_with("changxing", (Role.COUNTY_STAFF, "330522"))
     progress = target_progress(user=other, code="330523", year=YEAR)
     assert progress.kinds == [] and progress.children == []
@@ -101,6 +110,8 @@ def test_plan_share_counts_items_and_exceptions(place, county):
     ProjectFactory(village=yucun, status=S.SUBMITTED, plan_citation=None)  # cites nothing yet
     ProjectFactory(village=yucun, status=S.DRAFT)
     ProjectFactory(village=yucun, status=S.CANCELLED)
+    rebuild("")  # the summary rows count them
+    assert plan_share(user=county, code=yucun.code).in_plan == 2  # a village's own
     share = plan_share(user=county, code="330523")
     assert (share.projects, share.in_plan, share.out_of_plan, share.uncited, share.share) == (4, 2, 1, 1, D("0.5"))
     assert plan_share(user=county, code="330523001").share is None
@@ -128,8 +139,9 @@ def test_queries_do_not_grow_with_children_and_kinds(db, county):
             TargetFactory(region=township, year=YEAR, kind=kind, quantity=D("5"))
             _accepted(village, kind=kind)
         _promote(village)
+    rebuild("")
     assert len(target_progress(user=county, code="330523", year=YEAR).children) == 9
-    assert _count(run) == few == 5
+    assert _count(run) == few == 4  # targets, actuals, names, share
 
 
 @pytest.mark.parametrize("code", ["33", "3305", "330523", "330523108"])
@@ -160,3 +172,32 @@ def test_the_dashboard_panel_at_every_level(client, place, code):
 def test_the_panel_of_another_area_is_404(client, place):
     client.force_login(user_with("changxing", (Role.COUNTY_STAFF, "330522")))
     assert client.get(reverse("dashboard:region", args=["330523"]) + f"?year={YEAR}").status_code == 404
+
+
+def test_creation_progress_counts_the_lists_of_the_year_and_puts_the_villages_behind_first(county, place):
+    from dashboard.targets import creation_progress
+    from tests.factories import CreationListEntryFactory
+
+    ahead = VillageFactory(code="330523108211", category="demonstration")  # reached 示范村 already
+    behind = VillageFactory(code="330523108212", category="renovation")
+    idle = VillageFactory(code="330523108213", category="renovation")  # no project at all
+    for village, percent in ((ahead, 90), (behind, 20)):
+        ProjectFactory(village=village, status=S.UNDER_CONSTRUCTION, percent_complete=percent, actual_start=datetime.date(YEAR, 3, 1))
+    for village in (ahead, behind, idle):
+        CreationListEntryFactory(village=village, year=YEAR, category="demonstration")
+    CreationListEntryFactory(village=VillageFactory(code="330523108214", category="demonstration"), year=YEAR, category="boutique")
+    CreationListEntryFactory(village=VillageFactory(code="330523108215"), year=YEAR - 1)  # another year
+    CreationListEntryFactory(village=VillageFactory(township_code="330522001", code="330522001201"), year=YEAR)  # another county
+    progress = creation_progress(user=county, code="330523", year=YEAR)
+    assert {c["category"]: (c["listed"], c["reached"]) for c in progress.by_category} == {
+        "demonstration": (3, 1), "boutique": (1, 0), "future": (0, 0)}
+    assert progress.listed == 4
+    # No project yet first (by code), then the lowest mean percent.
+    assert [e.village_id for e in progress.villages] == [idle.code, "330523108214", behind.code, ahead.code]
+    assert [e.reached for e in progress.villages if e.village_id == ahead.code] == [True]
+    # The township's official reads the lists of the township only; someone of another county reads none.
+    other = user_with("changxing", (Role.COUNTY_STAFF, "330522"))
+    assert creation_progress(user=other, code="330523", year=YEAR).listed == 0
+    with CaptureQueriesContext(connection) as ctx:
+        creation_progress(user=county, code="330523", year=YEAR)
+    assert len(ctx.captured_queries) == 2
