@@ -121,7 +121,7 @@ AREA_PATHS: dict[str, str] = {
     "dashboard.villagestats": "village__code",
     "dashboard.townshipmonth": "township__code",
     "dashboard.townshipstats": "township__code",
-    "dashboard.townshipoutput": "township__code",
+    "dashboard.areaoutput": "region__code",
     "core.roleassignment": "region__code",
     "reports.reportjob": "region__code",
     "maintenance.asset": "village__code",

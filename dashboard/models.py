@@ -175,23 +175,29 @@ class TownshipMonth(models.Model):
         return f"{self.township_id} {self.month:%Y-%m}"
 
 
-class TownshipOutput(models.Model):
-    """What one township made in one year, by target kind (planning.TargetKind): the accepted output of its projects
-    of each type accepted that year, and its villages promoted that year to each category. The plan-against-actual
-    panel reads it above township scope (dashboard.targets)."""
+class AreaOutput(models.Model):
+    """What one township, or one county, made in one year by target kind (planning.TargetKind): the accepted output
+    of its projects of each type accepted that year, and its villages promoted that year to each category. A
+    county's row is the sum of its townships'. The plan-against-actual panel reads them above township scope
+    (dashboard.targets): a county's townships, a city's or the province's counties."""
 
-    township = models.ForeignKey("villages.Region", on_delete=models.CASCADE, related_name="+")
+    class Level(models.TextChoices):
+        TOWNSHIP = "township", _("township")
+        COUNTY = "county", _("county")
+
+    region = models.ForeignKey("villages.Region", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=8, choices=Level.choices)
     year = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=20)
     output = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
-        verbose_name = _("township output")
-        verbose_name_plural = _("township outputs")
+        verbose_name = _("area output")
+        verbose_name_plural = _("area outputs")
         constraints = [
-            models.UniqueConstraint(fields=["township", "year", "kind"], name="township_output_unique"),
+            models.UniqueConstraint(fields=["region", "year", "kind"], name="area_output_unique"),
         ]
-        indexes = [models.Index(fields=["year", "township"], name="township_output_year_idx")]
+        indexes = [models.Index(fields=["year", "level", "region"], name="area_output_year_idx")]
 
     def __str__(self):
-        return f"{self.township_id} {self.year} {self.kind}: {self.output}"
+        return f"{self.region_id} {self.year} {self.kind}: {self.output}"

@@ -41,9 +41,9 @@ from .models import (
     KINDS,
     STATUSES,
     TYPES,
+    AreaOutput,
     StatsColumns,
     TownshipMonth,
-    TownshipOutput,
     TownshipStats,
     VillageStats,
 )
@@ -206,8 +206,8 @@ def compute_township_months(prefix: str) -> list[TownshipMonth]:
     return [m for key, m in sorted(months.items()) if key[0] in known]
 
 
-def compute_township_outputs(prefix: str) -> list[TownshipOutput]:
-    """Fresh TownshipOutput objects (not saved) for every township below ``prefix`` (9 digits at most): the accepted
+def compute_township_outputs(prefix: str) -> list[AreaOutput]:
+    """Fresh AreaOutput objects (not saved) for every township below ``prefix`` (9 digits at most): the accepted
     output of each year and project type, and the villages promoted each year to each category."""
     from assessment.models import Promotion
     from planning.models import CREATION_KINDS
@@ -228,7 +228,21 @@ def compute_township_outputs(prefix: str) -> list[TownshipOutput]:
     ):
         rows[(row["township"], row["year"], kind_of_category[row["to_category"]])] = Decimal(row["n"])
     known = set(Region.objects.filter(code__in={t for t, _y, _k in rows}).values_list("code", flat=True))
-    return [TownshipOutput(township_id=t, year=y, kind=k, output=v) for (t, y, k), v in sorted(rows.items()) if t in known]
+    return [AreaOutput(region_id=t, level=AreaOutput.Level.TOWNSHIP, year=y, kind=k, output=v)
+            for (t, y, k), v in sorted(rows.items()) if t in known]
+
+
+def compute_county_outputs(prefix: str) -> list[AreaOutput]:
+    """Fresh county rows (not saved) for the counties below or above ``prefix``: the sums of their townships'."""
+    county = prefix[:6]
+    rows = (
+        AreaOutput.objects.filter(level=AreaOutput.Level.TOWNSHIP, region__code__startswith=county)
+        .annotate(county=Substr("region_id", 1, 6)).values("county", "year", "kind").annotate(total=Sum("output"))
+        .order_by("county", "year", "kind")
+    )
+    known = set(Region.objects.filter(code__startswith=county, level="county").values_list("code", flat=True))
+    return [AreaOutput(region_id=row["county"], level=AreaOutput.Level.COUNTY, year=row["year"], kind=row["kind"],
+                       output=row["total"]) for row in rows if row["county"] in known]
 
 
 def _as_date(value) -> datetime.date:
@@ -256,10 +270,16 @@ def rebuild(prefix: str = "", today: datetime.date | None = None, *, analyze_aft
     TownshipStats.objects.bulk_create(township_stats, batch_size=2000)
     TownshipMonth.objects.filter(township__code__startswith=township_prefix).delete()
     TownshipMonth.objects.bulk_create(compute_township_months(township_prefix), batch_size=2000)
-    TownshipOutput.objects.filter(township__code__startswith=township_prefix).delete()
-    TownshipOutput.objects.bulk_create(compute_township_outputs(township_prefix), batch_size=2000)
+    AreaOutput.objects.filter(level=AreaOutput.Level.TOWNSHIP, region__code__startswith=township_prefix).delete()
+    AreaOutput.objects.bulk_create(compute_township_outputs(township_prefix), batch_size=2000)
+    # The counties' rows: their townships' sums (the whole county, whatever part of it was rebuilt), under the
+    # counties' row locks, taken after the townships' (the same order in every rebuild).
+    list(Region.objects.select_for_update(of=("self",)).filter(level="county", code__startswith=prefix[:6])
+         .order_by("code").values_list("code", flat=True))
+    AreaOutput.objects.filter(level=AreaOutput.Level.COUNTY, region__code__startswith=prefix[:6]).delete()
+    AreaOutput.objects.bulk_create(compute_county_outputs(prefix), batch_size=2000)
     if analyze_after if analyze_after is not None else len(prefix) <= 4:  # a large rebuild: fresh planner statistics
-        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth, TownshipOutput))
+        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth, AreaOutput))
     return len(stats)
 
 
@@ -274,7 +294,7 @@ def rebuild_all(today: datetime.date | None = None) -> int:
     villages = sum(rebuild(code, today, analyze_after=False) for code in counties)
     if last is not None:
         VillageChange.objects.filter(id__lte=last).delete()
-    analyze(VillageStats, TownshipStats, TownshipMonth, TownshipOutput)
+    analyze(VillageStats, TownshipStats, TownshipMonth, AreaOutput)
     return villages
 
 

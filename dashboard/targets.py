@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import Case, CharField, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, DecimalField, F, FloatField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Substr
 
 from assessment.models import Promotion
@@ -22,7 +23,7 @@ from planning.models import CREATION_KINDS, Target, TargetKind, target_unit
 from projects.models import OutputUnit, Project, ProjectStatus
 from villages.models import CHILD_CODE_LENGTH, Region, Village
 
-from .models import TownshipOutput, TownshipStats, VillageStats
+from .models import AreaOutput, TownshipStats, VillageStats
 
 ZERO = Decimal("0")
 RATE = Decimal("0.0001")
@@ -30,6 +31,12 @@ CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 KIND_ORDER = {kind: index for index, kind in enumerate(TargetKind.values)}
 CATEGORY_KIND = {category: kind for kind, category in CREATION_KINDS.items()}
+
+
+def _number(value) -> str:
+    """A quantity as the panel shows it: up to two decimals, trailing zeros dropped (12, 3.5, 0.25)."""
+    text = f"{Decimal(value).quantize(CENT):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def rate_of(actual, target) -> Decimal | None:
@@ -45,7 +52,7 @@ class KindProgress:
     target: Decimal | None
     actual: Decimal
 
-    @property
+    @cached_property
     def label(self) -> str:
         return str(TargetKind(self.kind).label)
 
@@ -53,20 +60,28 @@ class KindProgress:
     def unit(self) -> str:
         return target_unit(self.kind)
 
-    @property
+    @cached_property
     def unit_label(self) -> str:
         return str(OutputUnit(self.unit).label)
 
-    @property
+    @cached_property
     def rate(self) -> Decimal | None:
         return rate_of(self.actual, self.target)
 
-    @property
+    @cached_property
     def percent(self) -> Decimal | None:
         rate = self.rate
         return None if rate is None else (rate * 100).quantize(Decimal("0.1"))
 
-    @property
+    @cached_property
+    def cell(self) -> str:
+        """"actual / target (rate %)" for the table of areas (formatted here: a template filter per number, over
+        every area and kind, was most of the panel's time)."""
+        target = "—" if self.target is None else _number(self.target)
+        rate = "" if self.percent is None else f" ({self.percent}%)"
+        return f"{_number(self.actual)} / {target}{rate}"
+
+    @cached_property
     def behind(self) -> bool:
         rate = self.rate
         return rate is not None and rate < 1
@@ -103,18 +118,17 @@ def _year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 
 def _actuals(*, user, code: str, year: int, child_length: int) -> dict[tuple[str, str], Decimal]:
     """{(child code, kind): actual} below ``code`` for the year: two grouped queries. Above a township, from the
-    townships' outputs of the year (TownshipOutput, kept by dashboard.stats with the other summary rows); a
+    counties' or the townships' outputs of the year (AreaOutput, kept by dashboard.stats with the other summary rows); a
     township's villages from the projects and promotions themselves (a township holds a few hundred at most)."""
     if child_length <= 9:
-        actual: dict[tuple[str, str], Decimal] = {}
-        for row in (
-            restrict(TownshipOutput.objects.filter(township__code__startswith=code, year=year), user)
-            .annotate(child=Substr("township_id", 1, child_length)).values("child", "kind")
+        # The counties' rows for the province and its cities, the townships' for a county.
+        level = AreaOutput.Level.COUNTY if len(code) <= 4 else AreaOutput.Level.TOWNSHIP
+        return {
+            (row["child"], row["kind"]): (row["total"] or ZERO).quantize(CENT)
+            for row in restrict(AreaOutput.objects.filter(level=level, region__code__startswith=code, year=year), user)
+            .annotate(child=Substr("region_id", 1, child_length)).values("child", "kind")
             .annotate(total=Sum("output")).order_by()
-        ):
-            actual[(row["child"], row["kind"])] = (row["total"] or ZERO).quantize(CENT)
-        # The same number of queries at every scope: the second is the names of the children (_child_names).
-        return actual
+        }
     start, end = _year_bounds(year)
     # One query: the accepted outputs per village and type (the (accepted_on, type) index serves the year's range)
     # and, unioned, the promotions per village and category, named by their target kind.
@@ -147,14 +161,15 @@ def target_progress(*, user, code: str, year: int) -> TargetProgress:
     """The region's targets of the year beside their actuals, per kind present at the region or its children, and
     each child's own. Three queries, whatever the region."""
     child_length = CHILD_CODE_LENGTH[len(code)]
+    names = _child_names(code)
     targets: dict[tuple[str, str], Decimal] = {}
+    # The region's and its children's targets by their codes: the (region, year, kind) index serves it.
     for region_id, kind, quantity in (
-        restrict(Target.objects.filter(Q(region_id=code) | Q(region__parent_id=code), year=year), user)
+        restrict(Target.objects.filter(region_id__in=[code, *names], year=year), user)
         .values_list("region_id", "kind", "quantity").order_by()
     ):
         targets[(region_id, kind)] = quantity
     actual = _actuals(user=user, code=code, year=year, child_length=child_length)
-    names = _child_names(code)
 
     kinds = sorted({kind for _c, kind in targets}, key=KIND_ORDER.__getitem__)
     totals: dict[str, Decimal] = {}
@@ -216,11 +231,8 @@ class CreationProgress:
 
 def creation_progress(*, user, code: str, year: int, limit: int = 30) -> CreationProgress:
     """The creation lists (创建名单) of a year below the region: per category, villages listed and those that reached
-    the category; the listed villages with their projects' progress, behind first. Two queries."""
-    from django.db.models import F
-
+    the category; the listed villages with their projects' progress (from their summary rows), behind first. Two queries."""
     from planning.models import CREATION_CATEGORIES, CreationListEntry
-    from planning.selectors import creation_entries
     from villages.models import CATEGORY_ORDER
 
     reached = Q()
@@ -237,9 +249,18 @@ def creation_progress(*, user, code: str, year: int, limit: int = 30) -> Creatio
         for category, label in CREATION_CATEGORIES
     ]
     listed = sum(row["listed"] for row in by_category)
-    # The list is read whatever the counts say: the same queries at every scope.
+    # The list is read whatever the counts say (the same queries at every scope), with each village's figures from
+    # its summary row (VillageStats): projects, mean percent complete over live projects, accepted projects.
+    stats = VillageStats.objects.filter(village=OuterRef("village_id"))
     villages = list(
-        creation_entries(user=user).filter(village__code__startswith=code, year=year)
+        restrict(CreationListEntry.objects.filter(village__code__startswith=code, year=year), user)
+        .select_related("village", "village__township")
+        .annotate(
+            project_count=Subquery(stats.values("projects")[:1]),
+            accepted_count=Subquery(stats.values("status_accepted")[:1]),
+            mean_percent=Subquery(stats.filter(live_projects__gt=0).annotate(
+                mean=Cast(F("percent_sum"), FloatField()) / F("live_projects")).values("mean")[:1]),
+        )
         .order_by(F("mean_percent").asc(nulls_first=True), "village_id")[:limit]
     )
     for entry in villages:

@@ -16,7 +16,7 @@ from assessment.models import Assessment, FollowUp
 from core.exceptions import DomainError
 from core.models import Role
 from dashboard import selectors, stats
-from dashboard.models import ASSET_KINDS, KINDS, STATUSES, TYPES, TownshipMonth, TownshipOutput, TownshipStats, VillageStats
+from dashboard.models import ASSET_KINDS, KINDS, STATUSES, TYPES, AreaOutput, TownshipMonth, TownshipStats, VillageStats
 from funding import services as funding_services
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement, SourceKind
 from maintenance import services as maintenance_services
@@ -202,8 +202,13 @@ def _assert_fresh():
     stored_months = sorted((m.township_id, m.month, m.reports, m.disbursed) for m in TownshipMonth.objects.all())
     fresh_months = sorted((m.township_id, m.month, m.reports, m.disbursed) for m in stats.compute_township_months(""))
     assert stored_months == fresh_months
-    stored_outputs = sorted((o.township_id, o.year, o.kind, o.output) for o in TownshipOutput.objects.all())
-    fresh_outputs = sorted((o.township_id, o.year, o.kind, o.output) for o in stats.compute_township_outputs(""))
+    stored_outputs = sorted((o.region_id, o.level, o.year, o.kind, o.output) for o in AreaOutput.objects.all())
+    fresh = stats.compute_township_outputs("")
+    fresh_outputs = sorted((o.region_id, o.level, o.year, o.kind, o.output) for o in fresh)
+    counties: dict = {}
+    for o in fresh:
+        counties[(o.region_id[:6], o.year, o.kind)] = counties.get((o.region_id[:6], o.year, o.kind), 0) + o.output
+    fresh_outputs = sorted(fresh_outputs + [(c, "county", y, k, v) for (c, y, k), v in counties.items()])
     assert stored_outputs == fresh_outputs
 
 

@@ -62,7 +62,7 @@ def test_actuals_count_the_accepted_output_of_the_year_and_area(place, county):
     _promote(yucun)
     _promote(lujia, to="boutique")  # no boutique target: not shown
     _promote(lujia, on=datetime.date(YEAR - 1, 7, 1))  # another year
-    rebuild("")  # above a township, the actuals come from the summary rows (TownshipOutput)
+    rebuild("")  # above a township, the actuals come from the summary rows (AreaOutput)
     progress = target_progress(user=county, code="330523", year=YEAR)
     assert [k.kind for k in progress.kinds] == ["sewage", "new_demonstration"]
     sewage = _kind(progress, "sewage")
@@ -188,6 +188,7 @@ def test_creation_progress_counts_the_lists_of_the_year_and_puts_the_villages_be
     CreationListEntryFactory(village=VillageFactory(code="330523108214", category="demonstration"), year=YEAR, category="boutique")
     CreationListEntryFactory(village=VillageFactory(code="330523108215"), year=YEAR - 1)  # another year
     CreationListEntryFactory(village=VillageFactory(township_code="330522001", code="330522001201"), year=YEAR)  # another county
+    rebuild("")  # each village's figures come from its summary row
     progress = creation_progress(user=county, code="330523", year=YEAR)
     assert {c["category"]: (c["listed"], c["reached"]) for c in progress.by_category} == {
         "demonstration": (3, 1), "boutique": (1, 0), "future": (0, 0)}
