@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from core.scoping import restrict
 from projects.models import OutputUnit, ProjectStatus
@@ -19,11 +20,19 @@ def item_done_q() -> Q:
     return Q(Exists(PlanCitation.objects.filter(item=OuterRef("pk"), project__status=ProjectStatus.ACCEPTED)))
 
 
+def _count_of(items: QuerySet):
+    """The number of ``items`` (PlanItems correlated to the outer plan) as a subquery: computed for the rows of
+    the page only, and left out of the paginator's count (a join and GROUP BY over every plan of a province took
+    7-10 s in bench_requests)."""
+    counted = items.order_by().values("plan").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
 def plan_list(*, user) -> QuerySet:
-    done = PlanItem.objects.filter(item_done_q(), plan=OuterRef("pk"))
+    items = PlanItem.objects.filter(plan=OuterRef("pk"))
     return restrict(Plan.objects.select_related("village", "village__township", "region"), user).annotate(
-        item_count=Count("items", distinct=True),
-        done_count=Count("items", filter=Q(items__in=done.values("pk")), distinct=True),
+        item_count=_count_of(items),
+        done_count=_count_of(items.filter(item_done_q())),
     )
 
 

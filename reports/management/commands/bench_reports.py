@@ -34,6 +34,8 @@ CASES = [
     (ReportKind.PROGRESS, "pdf", "month"),
     (ReportKind.LEDGER, "xlsx", ""),  # the ledger pages' export (issue 15: 117 s inside a request before)
     (ReportKind.MAINTENANCE, "xlsx", "year"),  # 长效管护 (issue 19): every asset of the province with its keeper
+    (ReportKind.TARGETS, "xlsx", "year"),  # 规划目标 (issue 20): the province's targets, actuals and its cities'
+    (ReportKind.TARGETS, "pdf", "year"),
 ]
 # Seconds targets (median); the other reports have the RSS target only.
 TARGETS = {"progress.xlsx": 15, "roster.csv": 10, "roster.xlsx": 10}
