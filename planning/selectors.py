@@ -12,7 +12,7 @@ from core.scoping import restrict
 from projects.models import OutputUnit, ProjectStatus
 from villages.models import Region
 
-from .models import CreationListEntry, Plan, PlanCitation, PlanItem, PlanStatus, Target, TargetKind, target_unit
+from .models import CreationListEntry, Plan, PlanCitation, PlanItem, PlanKind, PlanStatus, Target, TargetKind, target_unit
 
 
 def item_done_q() -> Q:
@@ -129,3 +129,19 @@ def creation_entries(*, user) -> QuerySet:
 def creation_entries_of(*, user, village) -> list[CreationListEntry]:
     return list(restrict(CreationListEntry.objects.select_related("county"), user).filter(village=village).order_by("-year", "category"))
 
+
+
+def items_for_village(village_code: str):
+    """The items of the current plans a project of the village may cite: its own construction plan's, and those of
+    its county's layout plan that name it or no village."""
+    return PlanItem.objects.filter(plan__status=PlanStatus.CURRENT).filter(
+        Q(plan__kind=PlanKind.CONSTRUCTION, plan__area_code=village_code)
+        | Q(plan__kind=PlanKind.LAYOUT, plan__area_code=village_code[:6])
+        & (Q(village__isnull=True) | Q(village_id=village_code))
+    )
+
+
+def citable_items(project) -> QuerySet:
+    """The items the project may cite: of its village's current plans (items_for_village), of its own kind."""
+    return items_for_village(project.village_id).filter(kind=project.type).select_related("plan").order_by(
+        "planned_year", "name", "id")

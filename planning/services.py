@@ -21,7 +21,7 @@ from projects import services as project_services
 from projects.models import Project, ProjectStatus, ProjectType
 from villages.models import Region, Village
 
-from . import documents
+from . import documents, selectors
 from .models import (
     CREATION_CATEGORIES,
     CreationListEntry,
@@ -325,20 +325,8 @@ def plan_item_remove(*, actor, item: PlanItem, reason: str) -> None:
 
 # --- projects and the plan -----------------------------------------------------------------------------------------
 
-def items_for_village(village_code: str):
-    """The items of the current plans a project of the village may cite: its own construction plan's, and those of
-    its county's layout plan that name it or no village."""
-    from django.db.models import Q
-
-    return PlanItem.objects.filter(plan__status=PlanStatus.CURRENT).filter(
-        Q(plan__kind=PlanKind.CONSTRUCTION, plan__area_code=village_code)
-        | Q(plan__kind=PlanKind.LAYOUT, plan__area_code=village_code[:6])
-        & (Q(village__isnull=True) | Q(village_id=village_code))
-    )
-
-
 def _check_item_for(project: Project, item: PlanItem) -> None:
-    if not items_for_village(project.village_id).filter(pk=item.pk).exists():
+    if not selectors.items_for_village(project.village_id).filter(pk=item.pk).exists():
         raise InvalidInput(field_errors={"plan_item": _("The item is not in a current plan of the project's village.")})
     if item.kind != project.type:
         raise InvalidInput(field_errors={"plan_item": _("The item is %(kind)s work; the project is %(type)s.") % {

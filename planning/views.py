@@ -254,18 +254,13 @@ def item_project(request, pk):
 
 # --- projects and the plan -----------------------------------------------------------------------------------------
 
-def citable_items(project):
-    return services.items_for_village(project.village_id).filter(kind=project.type).select_related("plan").order_by(
-        "planned_year", "name", "id")
-
-
 @portal_view
 @require_POST
 def project_cite(request, pk):
     project = get_object_or_404(project_list(user=request.user), pk=pk)
     if not scoping.can(request.user, "plan.cite", project):
         raise NotPermitted("plan.cite")
-    items = list(citable_items(project))
+    items = list(selectors.citable_items(project))
     form = CitationForm(request.POST, items=items)
     if form.is_valid():
         item_pk = form.cleaned_data["item"]

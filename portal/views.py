@@ -17,7 +17,6 @@ from planning import selectors as planning_selectors
 from planning.forms import CitationForm, ExceptionDecisionForm
 from planning.models import ExceptionStatus
 from planning.services import CITABLE_STATUSES
-from planning.views import citable_items
 from projects import selectors as project_selectors
 from projects import services as project_services
 from projects.forms import TransitionForm
@@ -155,7 +154,7 @@ class ProjectDetailView(ScopedDetailView):
         )
         return {
             "citation": citation,
-            "cite_form": CitationForm(items=citable_items(project), initial={
+            "cite_form": CitationForm(items=planning_selectors.citable_items(project), initial={
                 "item": citation.item_id if citation else None,
                 "out_of_plan_reason": citation.out_of_plan_reason if citation else "",
             }) if can_cite else None,

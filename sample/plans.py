@@ -100,13 +100,14 @@ def seed_plans(rng: random.Random, county: Region, villages: list[Village], proj
     return cited
 
 
-def cite(rng: random.Random, project: Project, item: PlanItem | None, actors: _Actors, official) -> None:
-    """Right after the project is created: cite its item, or ask for (and, past a draft, get) an exception."""
+def cite(rng: random.Random, project: Project, item: PlanItem | None, actors: _Actors, official, *, stays_draft: bool) -> None:
+    """Right after the project is created: cite its item, or ask for an exception outside the plan, which the
+    county approves before the project goes further (a project that stays a draft may still be waiting)."""
     if item is not None:
         citation_set(actor=official, project=project, item=item)
         return
     citation = citation_set(actor=official, project=project, out_of_plan_reason=rng.choice(OUT_OF_PLAN_REASONS))
-    if project.status == ProjectStatus.DRAFT and rng.random() < 0.5:
+    if not stays_draft or rng.random() < 0.5:
         exception_decide(actor=actors.county, citation=citation, approve=True, note="同意列入规划外实施")
 
 

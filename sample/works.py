@@ -279,15 +279,7 @@ def _write_project(plan: _ProjectPlan, actors: _Actors, *, item, rng) -> Project
         data={f: getattr(planned, f) for f in ("type", "name", "description", "budget", "planned_output", "planned_start",
                                                  "planned_end", "responsible_person")},
     )
-    cite(rng, project, item, actors, township)
-    if item is None and len(plan.path) > 2:
-        # Past a draft: the county approved the exception before approving the project.
-        from planning.models import ExceptionStatus
-        from planning.services import exception_decide
-
-        citation = project.plan_citation
-        if citation.exception_status == ExceptionStatus.PENDING:
-            exception_decide(actor=actors.county, citation=citation, approve=True, note="同意列入规划外实施")
+    cite(rng, project, item, actors, township, stays_draft=len(plan.path) == 1)
     events = []  # (date, order, move index or report)
     for index in range(1, len(plan.path)):
         events.append((plan.dates[index], 1 if plan.path[index] in CLOSING else 0, index, None))

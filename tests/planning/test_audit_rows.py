@@ -14,7 +14,6 @@ from tests.factories import (
     PlanItemFactory,
     ProjectFactory,
     TargetFactory,
-    VillageFactory,
     region,
     user_with,
 )
@@ -26,23 +25,8 @@ PLAN_DATA = {"title": "余村村庄建设规划", "approved_on": datetime.date(2
 
 
 @pytest.fixture
-def official(db):
-    return user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108"))
-
-
-@pytest.fixture
-def county(db):
-    return user_with("anji", (Role.COUNTY_STAFF, "330523"))
-
-
-@pytest.fixture
 def city(db):
     return user_with("huzhou", (Role.SUPERVISOR, "3305"))
-
-
-@pytest.fixture
-def village(db):
-    return VillageFactory(code="330523108204", name="余村村委会")
 
 
 @pytest.fixture

@@ -33,21 +33,6 @@ PLAN_DATA = {"title": "鲁家村村庄建设规划", "approved_on": datetime.dat
 
 
 @pytest.fixture
-def official(db):
-    return user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108"))
-
-
-@pytest.fixture
-def county(db):
-    return user_with("anji", (Role.COUNTY_STAFF, "330523"))
-
-
-@pytest.fixture
-def village(db):
-    return VillageFactory(code="330523108204", name="余村村委会")
-
-
-@pytest.fixture
 def item(village):
     return PlanItemFactory(plan=PlanFactory(village=village), kind="sewage", quantity=Decimal("3"))
 
