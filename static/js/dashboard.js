@@ -1,7 +1,8 @@
 /* Dashboard charts (Apache ECharts, vendored) from the figures the page embeds,
    the map (county outlines from dashboard:outline, coloured by a chosen figure
    with drill-down by click above a county; within a county its villages'
-   points inside its outline; no tile server), and sortable tables.
+   points inside its outline; no tile server), sortable tables, and the
+   plan-against-actual panel (dashboard:targets), asked for once the page is shown.
 
    Numbers read as on the pages (core/templatetags/figures.py): thousands
    separators, money from 10,000 up in 万 on the axes.
@@ -267,6 +268,19 @@
       });
       rows.forEach(function (r) { body.appendChild(r); });
     });
+  });
+  // Plan against actual comes in its own request (dashboard:targets): the page shows without waiting for it, and the
+  // panel replaces the link it holds. Without the script, or if the request fails, the link opens the panel's page.
+  document.querySelectorAll("[data-panel]").forEach(function (section) {
+    fetch(section.dataset.panel, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.text(); })
+      .then(function (html) {
+        var panel = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html").body;
+        section.replaceChildren.apply(section, Array.prototype.slice.call(panel.childNodes));
+        if (location.hash === "#" + section.id) section.scrollIntoView();
+      })
+      .catch(function () { /* the link stays */ })
+      .then(function () { section.removeAttribute("aria-busy"); });
   });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

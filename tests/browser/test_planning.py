@@ -58,6 +58,32 @@ def test_the_county_breaks_its_target_down_and_sees_the_mismatch_go(phone):
     assert not desktop.csp_violations
 
 
+def test_the_dashboard_puts_its_plan_panel_in_place(phone):
+    """The dashboard shows first; its script then asks for the plan-against-actual panel and puts it in place of the
+    link (a phone and a desktop), and the panel's year form and area links lead back to dashboards."""
+    VillageFactory(code="330523108204", name="余村村委会")
+    TargetFactory(region=region("330523"), year=2025, kind="sewage", quantity=Decimal("30"))
+    TargetFactory(region=region("330523108"), year=2025, kind="sewage", quantity=Decimal("30"))
+    user_with("anji", (Role.COUNTY_STAFF, "330523"))
+    for desktop in (False, True):
+        device = phone(desktop=desktop)
+        page = device.login("anji", PASSWORD)
+        page = device.go("/dashboard/330523/?year=2025#targets")
+        panel = page.locator("section#targets")
+        panel.locator("#target-year").wait_for()
+        assert panel.get_attribute("aria-busy") is None
+        assert "污水" in panel.inner_text() and "30" in panel.inner_text()
+        assert panel.locator("a[href='/dashboard/330523108/?year=2025#targets']").count() == 1
+        device.shot(f"planning-05-dashboard-panel-{'desktop' if desktop else 'phone'}")
+        page.select_option("#target-year", "2026")
+        with page.expect_navigation():
+            panel.locator("button[type=submit]").click()
+        assert page.url.endswith("/dashboard/330523/?year=2026#targets")
+        panel.locator("#target-year").wait_for()
+        assert panel.locator("#target-year").input_value() == "2026"
+        assert not device.csp_violations
+
+
 def test_a_township_official_creates_a_project_from_a_plan_item(phone):
     village = VillageFactory(code="330523108204", name="余村村委会")
     plan = PlanFactory(village=village, title="余村村庄建设规划")

@@ -217,6 +217,7 @@ ACCESS = {
     # Dashboards (issue 7): a region's dashboard answers 404 outside the user's scope.
     "dashboard:home": [("get", lambda w: reverse("dashboard:home"), statuses(302, 302, 302, 302, 302, 302, 403, far=(302, 302, 302, 403)), False)],
     "dashboard:region": [("get", lambda w: reverse("dashboard:region", args=["330523108"]), READ_OBJECT, False)],
+    "dashboard:targets": [("get", lambda w: reverse("dashboard:targets", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:map": [("get", lambda w: reverse("dashboard:map", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:outline": [("get", lambda w: reverse("dashboard:outline", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:export": [("get", lambda w: reverse("dashboard:export", args=["330523108"]), READ_OBJECT, False)],

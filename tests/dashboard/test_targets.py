@@ -14,7 +14,16 @@ from dashboard.stats import rebuild
 from dashboard.targets import plan_share, target_progress
 from planning.models import ExceptionStatus, PlanCitation
 from projects.models import ProjectStatus as S
-from tests.factories import AssessmentFactory, ProjectFactory, TargetFactory, VillageFactory, project_in, region, user_with
+from tests.factories import (
+    AssessmentFactory,
+    CreationListEntryFactory,
+    ProjectFactory,
+    TargetFactory,
+    VillageFactory,
+    project_in,
+    region,
+    user_with,
+)
 
 D = Decimal
 YEAR = 2025
@@ -154,29 +163,63 @@ def test_the_dashboard_panel_at_every_level(client, place, code):
     root.is_superuser = True
     root.save()
     client.force_login(root)
-    page = client.get(reverse("dashboard:region", args=[code]) + f"?year={YEAR}")
+    # The dashboard holds the panel's address (with the year asked for) and a link to it; its script fetches it.
+    dashboard = client.get(reverse("dashboard:region", args=[code]) + f"?year={YEAR}").content.decode()
+    panel_url = reverse("dashboard:targets", args=[code]) + f"?year={YEAR}"
+    assert f'data-panel="{panel_url}"' in dashboard and f'href="{panel_url}"' in dashboard
+    assert 'id="target-year"' not in dashboard  # the panel itself is not rendered there
+    page = client.get(panel_url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'id="targets"' in html and f"{YEAR}" in html
+    assert 'id="targets"' in html and f"{YEAR}" in html and "<html" in html  # a page of its own
     targets = page.context["targets"]
     assert targets.year == YEAR and [k.kind for k in targets.kinds][0] == "sewage"
     if code == "330523":
         assert [c.code for c in targets.children] == ["330523001", "330523108"]  # 1.5/6 behind 1/4
     if code == "330523108":
         assert _kind(targets, "sewage").actual == D("1") and [c.code for c in targets.children] == ["330523108204"]
-    # A year without targets: the panel says so; a bad year falls back to this year.
-    assert "targets" in client.get(reverse("dashboard:region", args=[code]) + "?year=1999").context
-    assert client.get(reverse("dashboard:region", args=[code]) + "?year=1999").context["targets"].year == datetime.date.today().year
+    # Asked by the dashboard's script: the panel alone, its year form going back to the dashboard.
+    fragment = client.get(panel_url, headers={"X-Requested-With": "fetch"})
+    body = fragment.content.decode()
+    assert "<html" not in body and 'id="target-year"' in body and "X-Requested-With" in fragment["Vary"]
+    assert f'action="{reverse("dashboard:region", args=[code])}#targets"' in body
+    assert f'action="{reverse("dashboard:targets", args=[code])}#targets"' in html
+    # A year without targets: the panel says so; a bad year falls back to this year, and the dashboard keeps no bad year.
+    assert client.get(reverse("dashboard:targets", args=[code]) + "?year=1999").context["targets"].kinds == []
+    assert client.get(reverse("dashboard:targets", args=[code]) + "?year=19999").context["targets"].year == datetime.date.today().year
+    assert f'data-panel="{reverse("dashboard:targets", args=[code])}"' in client.get(
+        reverse("dashboard:region", args=[code]) + "?year=abc").content.decode()
+
+
+def test_the_panel_costs_the_same_queries_with_one_area_or_many(client, county, django_assert_max_num_queries):
+    client.force_login(county)
+    url = reverse("dashboard:targets", args=["330523"]) + f"?year={YEAR}"
+    VillageFactory(code="330523108204")
+    TargetFactory(region=region("330523108"), year=YEAR, kind="sewage", quantity=D("1"))
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for i in range(8):
+        township = region(f"330523{110 + i:03d}")
+        village = VillageFactory(township_code=township.code, code=f"{township.code}201")
+        for kind in ("sewage", "road", "toilet"):
+            TargetFactory(region=township, year=YEAR, kind=kind, quantity=D("5"))
+            _accepted(village, kind=kind)
+        CreationListEntryFactory(village=village, year=YEAR)
+    rebuild("")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert len(page.context["targets"].children) >= 9 and page.context["creation"].listed == 8
 
 
 def test_the_panel_of_another_area_is_404(client, place):
     client.force_login(user_with("changxing", (Role.COUNTY_STAFF, "330522")))
-    assert client.get(reverse("dashboard:region", args=["330523"]) + f"?year={YEAR}").status_code == 404
+    assert client.get(reverse("dashboard:targets", args=["330523"]) + f"?year={YEAR}").status_code == 404
+    assert client.get(reverse("dashboard:region", args=["330523"])).status_code == 404
 
 
 def test_creation_progress_counts_the_lists_of_the_year_and_puts_the_villages_behind_first(county, place):
     from dashboard.targets import creation_progress
-    from tests.factories import CreationListEntryFactory
 
     ahead = VillageFactory(code="330523108211", category="demonstration")  # reached 示范村 already
     behind = VillageFactory(code="330523108212", category="renovation")

@@ -177,6 +177,7 @@ class Command(BaseCommand):
                 (who, f"/funding/figures/?region={province}"), (who, f"/funding/figures/?region={p['city']}"),
                 (who, f"/dashboard/{province}/"), (who, f"/dashboard/{province}/map.json"), (who, f"/dashboard/{province}/export.xlsx"),
                 (who, f"/dashboard/{p['city']}/"), (who, f"/dashboard/{p['county']}/"),
+                (who, f"/dashboard/{province}/targets/"), (who, f"/dashboard/{p['county']}/targets/"),
                 (who, f"/villages/{p['village']}/"), (who, f"/projects/{p['project']}/"),
                 (who, f"/funding/sources/{p['source']}/"), (who, f"/funding/sources/{p['province_source'].pk}/"),
                 (who, f"/funding/allocations/{p['allocation']}/"),
