@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "assessment",
     "maintenance",
     "planning",
+    "oversight",
     "dashboard",
     "reports",
     "portal",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("maintenance/", include("maintenance.urls")),
     path("plans/", include("planning.urls")),
+    path("oversight/", include("oversight.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("config.api_urls")),

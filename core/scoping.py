@@ -96,6 +96,12 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "plan.exception_decide": {Role.COUNTY_STAFF: WITHIN},
     "target.set": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
     "creation_list.manage": {Role.COUNTY_STAFF: WITHIN},
+    # Supervision (督查): county, city and province staff record their visits and the problems found; the township
+    # official (or the county's staff) records the rectification; the visit's office re-checks it and closes or
+    # reopens the problem (checked on the visit: oversight.services).
+    "visit.record": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
+    "problem.rectify": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
+    "problem.recheck": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
     # Marking a region's figures as invented (sample or scale-test data): no role's action. The command line does it
     # (seed_demo, generate_programme, with no actor, as grant_role grants); of the people, only a superuser could.
     "region.mark_sample_data": {},
@@ -137,6 +143,9 @@ AREA_PATHS: dict[str, str] = {
     "planning.plancitation": "project__village__code",
     "planning.target": "region__code",
     "planning.creationlistentry": "village__code",
+    "oversight.visit": "region__code",  # the supervising office's area
+    "oversight.problem": "village__code",
+    "oversight.problemphoto": "problem__village__code",
 }
 # Rows administered at a level above the user (a provincial fund, a city's
 # assessment scheme, a county's inspection intervals) are visible to the users below it: they allocate from

@@ -374,3 +374,49 @@ class FaultPhotoFactory(DjangoModelFactory):
     thumbnail = factory.django.ImageField(width=32, height=24, format="JPEG", filename="fault-thumb.jpg")
     content_type = "image/jpeg"
     size_bytes = factory.LazyAttribute(lambda o: o.image.size if hasattr(o.image, "size") else 1000)
+
+
+class VisitFactory(DjangoModelFactory):
+    """A county's unannounced supervision visit to a village (督查)."""
+
+    class Meta:
+        model = "oversight.Visit"
+        skip_postgeneration_save = True
+
+    region = factory.LazyFunction(lambda: region("330523"))
+    kind = "unannounced"
+    visited_on = datetime.date(2025, 9, 10)
+    inspectors = "县督查组 王明、李华"
+
+    @factory.post_generation
+    def villages(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.villages.set(extracted)
+
+
+class ProblemFactory(DjangoModelFactory):
+    """A problem in the register (问题清单), found on a visit to its village: to be rectified."""
+
+    class Meta:
+        model = "oversight.Problem"
+
+    village = factory.SubFactory(VillageFactory)
+    visit = factory.LazyAttribute(lambda o: VisitFactory(region=region(o.village.code[:6]), villages=[o.village]))
+    township = factory.LazyAttribute(lambda o: o.village.township)
+    category = "sanitation"
+    severity = "general"
+    description = "村口垃圾堆放未清理"
+    found_on = factory.LazyAttribute(lambda o: o.visit.visited_on)
+    deadline = factory.LazyAttribute(lambda o: o.found_on + datetime.timedelta(days=30))
+
+
+class ProblemPhotoFactory(DjangoModelFactory):
+    class Meta:
+        model = "oversight.ProblemPhoto"
+
+    problem = factory.SubFactory(ProblemFactory)
+    stage = "found"
+    image = factory.django.ImageField(width=64, height=48, format="JPEG", filename="problem.jpg")
+    thumbnail = factory.django.ImageField(width=32, height=24, format="JPEG", filename="problem-thumb.jpg")
+    content_type = "image/jpeg"
+    size_bytes = factory.LazyAttribute(lambda o: o.image.size if hasattr(o.image, "size") else 1000)

@@ -103,6 +103,7 @@ def build_world():
     world["report"] = _report(region("330523108"), village.code)
     world.update(_maintenance_world(village, "余村"))
     world.update(_planning_world(village, world["building"], "余村", draft=world["draft"]))
+    world.update(_oversight_world(village, world["building"], "余村"))
     # Upkeep money (管护经费) for the asset: one allocation with a payment, one to reverse.
     world["upkeep_allocation"] = AllocationFactory(source=world["source"], project=None, asset=world["asset"], amount=Decimal("30000"))
     world["upkeep_payment"] = DisbursementFactory(allocation=world["upkeep_allocation"], amount=Decimal("10000"),
@@ -167,7 +168,25 @@ def _far_world(area, township, county, stem):
     far["interval"] = InspectionInterval.objects.create(region=region(county), kind="road", days=60)
     far["upkeep_allocation"] = AllocationFactory(source=far["source"], project=None, asset=far["asset"], amount=Decimal("20000"))
     far.update(_planning_world(village, far["building"], stem, draft=far[ProjectStatus.DRAFT]))
+    far.update({key: value for key, value in _oversight_world(village, far["building"], stem).items()
+                if key in ("visit", "problem", "problem_photo")})
     return far
+
+
+def _oversight_world(village, project, stem):
+    """The county's unannounced supervision visit of September 2025 to the village and its project: a problem found
+    (with a photo), to be rectified; another the township rectified (with a photo), for the county to re-check."""
+    from tests.factories import ProblemFactory, ProblemPhotoFactory, VisitFactory
+
+    visit = VisitFactory(region=region(village.code[:6]), villages=[village], inspectors=f"{stem}片区督查组")
+    visit.projects.add(project)
+    problem = ProblemFactory(visit=visit, village=village, project=project, category="sewage", severity="serious",
+                             description=f"{stem}村管网检查井破损")
+    rectified = ProblemFactory(visit=visit, village=village, description=f"{stem}村河道漂浮物未清理", status="rectified",
+                               rectified_on=datetime.date(2025, 9, 20), rectification="已组织清理")
+    ProblemPhotoFactory(problem=rectified, stage="rectified")
+    return {"visit": visit, "problem": problem, "problem_photo": ProblemPhotoFactory(problem=problem),
+            "rectified_problem": rectified}
 
 
 def _planning_world(village, project, stem, draft):

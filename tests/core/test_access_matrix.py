@@ -62,6 +62,9 @@ SCHEME_CONFIGURE_PAGE = statuses(302, 403, 403, 200, 404, 200, 403, far=FAR_HIDD
 MAINTAIN_PAGE = statuses(302, 200, 404, 200, 404, 403, 403, far=FAR_HIDDEN)
 MAINTAIN = statuses(302, 302, 404, 302, 404, 403, 403, far=FAR_HIDDEN)
 SCHEME_CONFIGURE = statuses(302, 403, 403, 302, 404, 302, 403, far=FAR_HIDDEN)
+# A problem found by 安吉县's visit: re-checked (closed, reopened) by the county's staff and the city's supervisor; the
+# township's official, who reads and rectifies it, is refused (403).
+RECHECK = statuses(302, 403, 404, 302, 404, 302, 403, far=FAR_HIDDEN)
 
 # route name → list of (method, url maker, expected statuses, is_write)
 ACCESS = {
@@ -217,6 +220,37 @@ ACCESS = {
     # Dashboards (issue 7): a region's dashboard answers 404 outside the user's scope.
     "dashboard:home": [("get", lambda w: reverse("dashboard:home"), statuses(302, 302, 302, 302, 302, 302, 403, far=(302, 302, 302, 403)), False)],
     "dashboard:region": [("get", lambda w: reverse("dashboard:region", args=["330523108"]), READ_OBJECT, False)],
+    # Supervision (督查): visits are the supervising office's (the county's here: its staff and the city's supervisor);
+    # the problems found are read in their village's township too, rectified by the township (or the county) and
+    # re-checked by the visit's office.
+    "oversight:visits": [("get", lambda w: reverse("oversight:visits"), READ_ANY, False)],
+    "oversight:visit_create": [
+        ("get", lambda w: reverse("oversight:visit_create"), statuses(302, 403, 403, 200, 200, 200, 403, far=(403, 200, 200, 403)), False),
+        ("post", lambda w: reverse("oversight:visit_create"), statuses(302, 403, 403, 302, 200, 302, 403, far=(403, 200, 200, 403)), True),
+    ],
+    "oversight:visit_detail": [
+        ("get", lambda w: reverse("oversight:visit_detail", args=[w["visit"].pk]), statuses(302, 404, 404, 200, 404, 200, 403, far=FAR_HIDDEN), False),
+    ],
+    "oversight:finding_add": [
+        ("post", lambda w: reverse("oversight:finding_add", args=[w["visit"].pk]), statuses(302, 404, 404, 302, 404, 302, 403, far=FAR_HIDDEN), True),
+    ],
+    "oversight:problems": [("get", lambda w: reverse("oversight:problems"), READ_ANY, False)],
+    "oversight:problems_export": [("get", lambda w: reverse("oversight:problems_export"), READ_ANY, False)],
+    "oversight:problem_detail": [
+        ("get", lambda w: reverse("oversight:problem_detail", args=[w["problem"].pk]), READ_OBJECT, False),
+        ("get", lambda w: reverse("oversight:problem_detail", args=[w["rectified_problem"].pk]), READ_OBJECT, False),
+    ],
+    "oversight:problem_rectify": [("post", lambda w: reverse("oversight:problem_rectify", args=[w["problem"].pk]), MAINTAIN, True)],
+    "oversight:problem_close": [
+        ("post", lambda w: reverse("oversight:problem_close", args=[w["rectified_problem"].pk]), RECHECK, True),
+    ],
+    "oversight:problem_reopen": [
+        ("post", lambda w: reverse("oversight:problem_reopen", args=[w["rectified_problem"].pk]), RECHECK, True),
+    ],
+    "oversight:problem_photo": [("get", lambda w: reverse("oversight:problem_photo", args=[w["problem_photo"].pk]), READ_OBJECT, False)],
+    "oversight:problem_photo_thumbnail": [
+        ("get", lambda w: reverse("oversight:problem_photo_thumbnail", args=[w["problem_photo"].pk]), READ_OBJECT, False),
+    ],
     "dashboard:targets": [("get", lambda w: reverse("dashboard:targets", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:map": [("get", lambda w: reverse("dashboard:map", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:outline": [("get", lambda w: reverse("dashboard:outline", args=["330523108"]), READ_OBJECT, False)],
@@ -549,6 +583,15 @@ POST_DATA = {
     "maintenance:fault_repaired": lambda w: {"repaired_on": RECENT, "repair_notes": "更换进水泵轴承", "photos": [upload("修好.jpg")]},
     "maintenance:fault_reject": lambda w: {"reason": "围栏仍有缺口", "confirmed": "yes"},
     "maintenance:intervals": lambda w: {"county": "330523", "kind": "sewage_station", "days": "21"},
+    "oversight:visit_create": lambda w: {
+        "region": "330523", "kind": "unannounced", "visited_on": RECENT, "inspectors": "县督查组 张强", "villages": "330523108204",
+    },
+    "oversight:finding_add": lambda w: {
+        "village": "330523108204", "project": "", "category": "waste", "severity": "general", "description": "垃圾桶满溢",
+        "deadline": "2099-12-31", "photos": [upload("现场.jpg")],
+    },
+    "oversight:problem_rectify": lambda w: {"rectified_on": RECENT, "rectification": "已修复检查井盖", "photos": [upload("整改.jpg")]},
+    "oversight:problem_reopen": lambda w: {"reason": "漂浮物仍在", "deadline": "", "confirmed": "yes"},
     "api:token": lambda w: {"username": "api_client", "password": PASSWORD},
     "password_change": lambda w: {"old_password": PASSWORD, "new_password1": "a-new-long-passphrase-2025",
                                   "new_password2": "a-new-long-passphrase-2025"},
@@ -634,6 +677,18 @@ def _state():
         list(get_user_model().objects.order_by("pk").values_list("pk", "password", "is_active")),
         _maintenance_state(),
         _planning_state(),
+        _oversight_state(),
+    )
+
+
+def _oversight_state():
+    from oversight.models import Problem, ProblemPhoto, Visit
+
+    return (
+        list(Visit.objects.order_by("pk").values()),
+        list(Visit.villages.through.objects.order_by("pk").values_list("visit_id", "village_id")),
+        list(Problem.objects.order_by("pk").values()),
+        list(ProblemPhoto.objects.order_by("pk").values_list("pk", "problem_id", "stage")),
     )
 
 

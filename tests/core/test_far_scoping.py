@@ -101,7 +101,10 @@ def _catalogue(world):
     rows += [(key, world[key], audience) for key, audience in FUNDS.items()]
     for area, audience in AUDIENCE.items():
         far = world["far"][area]
-        rows += [(f"{area}.{key}", obj, audience) for key, obj in far.items()]
+        # A supervision visit is its office's (the county's): the township's official reads its problems, not it.
+        county_only = {"visit"}
+        rows += [(f"{area}.{key}", obj, audience - {user for user in audience if user.endswith("_official")}
+                  if key in county_only else audience) for key, obj in far.items()]
         township = far["township"]
         rows += [
             (f"{area}.village_stats", VillageStats.objects.get(village=far["village"]), audience),
