@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from assessment.models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, SchemeKind
 from assessment.selectors import open_follow_ups_q
+from oversight.models import Problem, ProblemStatus
+from oversight.selectors import problem_overdue_q
 from core.scoping import can, restrict
 from funding.models import SourceKind
 from funding.selectors import MoneyRatios
@@ -120,6 +122,8 @@ class Dashboard:
     bottom: list
     follow_ups: list
     open_follow_ups: int
+    open_problems: int = 0  # supervision's problems not closed yet (督查问题)
+    overdue_problems: int = 0  # of them, still to rectify and past their deadline
     computed_on: datetime.date | None = None
     extra: dict = field(default_factory=dict)
 
@@ -198,6 +202,9 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
     # 10-11. Open follow-ups: the count and the first due.
     follow_ups = restrict(FollowUp.objects.filter(open_follow_ups_q(), village__code__startswith=code), user)
     open_count = follow_ups.count()
+    # 12. Supervision's problems (督查): not closed, and overdue (to be rectified, past the deadline).
+    problems = restrict(Problem.objects.filter(village__code__startswith=code).exclude(status=ProblemStatus.CLOSED), user)
+    problem_counts = problems.aggregate(open=Count("pk"), overdue=Count("pk", filter=problem_overdue_q(today)))
     first_due = list(follow_ups.select_related("village").order_by("due_date", "id")[:LIST_LIMIT])
 
     values = totals.values
@@ -219,6 +226,8 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
         bottom=bottom,
         follow_ups=first_due,
         open_follow_ups=open_count,
+        open_problems=problem_counts["open"],
+        overdue_problems=problem_counts["overdue"],
         computed_on=values.get("computed_on"),
     )
 

@@ -14,6 +14,8 @@ from core.models import Role
 from core.scoping import KEEPER, grants, restrict, roles_of
 from maintenance.models import OPEN_FAULT_STATUSES, Fault, FaultStatus, Inspection, InspectionStatus
 from maintenance.selectors import fault_overdue_q, inspection_overdue_q
+from oversight.models import Problem, ProblemStatus, Visit
+from oversight.selectors import problem_overdue_q
 from projects.models import DONE_STATUSES, OPEN_STATUSES, Project, ProjectStatus, ProjectTransition
 from projects.rules import overdue_q, stale_q
 from villages.models import Region, Village
@@ -96,7 +98,39 @@ def todo_for(*, user, limit: int = 10) -> list[TodoSection]:
         ),
     ]
     sections += _upkeep_todo(user, limit)
+    sections += _problems_todo(user, limit)
     return [section for section in sections if section.count]
+
+
+def _problems_todo(user, limit: int) -> list[TodoSection]:
+    """Supervision's to-dos (督查): a township official's problems to rectify (the overdue ones marked); county staff's
+    overdue problems of their area and the rectifications waiting for their office's re-check. Two queries for the
+    counts, one per list shown."""
+    to_rectify = restrict(Problem.objects.select_related("village"), user, "problem.rectify")
+    to_recheck = Problem.objects.filter(status=ProblemStatus.RECTIFIED, visit__in=restrict(Visit.objects.all(), user,
+                                                                                           "problem.recheck"))
+    official = Role.TOWNSHIP_OFFICIAL in roles_of(user)
+    counts = to_rectify.aggregate(open=Count("pk", filter=Q(status=ProblemStatus.OPEN)), overdue=Count("pk", filter=problem_overdue_q()))
+    recheck_count = to_recheck.count()
+    url = reverse("oversight:problems")
+    first = "deadline"
+    if official:
+        rectify = TodoSection(
+            "problems_to_rectify", _("Problems to rectify"),
+            list(to_rectify.filter(status=ProblemStatus.OPEN).order_by(first, "id")[:limit]) if counts["open"] else [],
+            counts["open"], f"{url}?status={ProblemStatus.OPEN}&ordering={first}",
+        )
+    else:
+        rectify = TodoSection(
+            "problems_overdue", _("Overdue problems"),
+            list(to_rectify.filter(problem_overdue_q()).order_by(first, "id")[:limit]) if counts["overdue"] else [],
+            counts["overdue"], f"{url}?overdue=true&ordering={first}",
+        )
+    return [rectify, TodoSection(
+        "problems_to_recheck", _("Rectified, waiting for your re-check"),
+        list(to_recheck.select_related("village").order_by("rectified_on", "id")[:limit]) if recheck_count else [],
+        recheck_count, f"{url}?status={ProblemStatus.RECTIFIED}",
+    )]
 
 
 def _upkeep_todo(user, limit: int) -> list[TodoSection]:
@@ -175,10 +209,11 @@ class AreaAttention:
     overdue: int = 0
     stale: int = 0
     overdue_follow_ups: int = 0
+    overdue_problems: int = 0
 
     @property
     def total(self) -> int:
-        return self.overdue + self.stale + self.overdue_follow_ups
+        return self.overdue + self.stale + self.overdue_follow_ups + self.overdue_problems
 
 
 @dataclass
@@ -194,6 +229,8 @@ class Supervision:
     overdue: int
     stale: int
     overdue_follow_ups: int
+    overdue_problems: int = 0
+    to_recheck: int = 0  # problems rectified, waiting for the re-check of an office of the region
     areas: list[AreaAttention] = field(default_factory=list)
 
     @property
@@ -214,7 +251,7 @@ def _count_per_child(areas: dict[str, AreaAttention], queryset, attribute: str, 
 def supervision_for(*, user) -> list[Supervision]:
     """For each region a supervisor's role is held for: its summary and the counts of overdue and stale projects and
     overdue follow-ups per area below it (live, not the dashboard's nightly tables: these are today's to-dos).
-    Five queries per region whatever its size (grouped counts), plus the names of the areas below."""
+    Seven queries per region whatever its size (grouped counts), plus the names of the areas below."""
     codes = sorted({grant.code for grant in grants(user) if grant.role == Role.SUPERVISOR})
     regions = {r.code: r for r in Region.objects.filter(code__in=codes)}
     result = []
@@ -233,6 +270,12 @@ def supervision_for(*, user) -> list[Supervision]:
         _count_per_child(areas, projects.filter(overdue_q()), "overdue", child_length)
         _count_per_child(areas, projects.filter(stale_q()), "stale", child_length)
         _count_per_child(areas, follow_ups.filter(overdue_follow_up_q()), "overdue_follow_ups", child_length)
+        problems = restrict(Problem.objects.filter(village__code__startswith=code), user)
+        _count_per_child(areas, problems.filter(problem_overdue_q()), "overdue_problems", child_length)
+        # The rectifications waiting for this office's own re-check (the visits of the counties below are theirs).
+        to_recheck = Problem.objects.filter(
+            status=ProblemStatus.RECTIFIED, visit__in=restrict(Visit.objects.filter(region_id=code), user, "problem.recheck"),
+        ).count()
         names = dict(Region.objects.filter(code__in=list(areas)).values_list("code", "name"))
         listed = sorted(areas.values(), key=lambda a: (-a.total, a.code))
         for area in listed:
@@ -244,6 +287,7 @@ def supervision_for(*, user) -> list[Supervision]:
             budget=totals["budget"] or Decimal("0"),
             overdue=sum(a.overdue for a in listed), stale=sum(a.stale for a in listed),
             overdue_follow_ups=sum(a.overdue_follow_ups for a in listed),
+            overdue_problems=sum(a.overdue_problems for a in listed), to_recheck=to_recheck,
             areas=listed,
         ))
     return result
