@@ -4,7 +4,7 @@ One row per village holds what the dashboards add up at any scope; one row
 per township and month holds the monthly trend. Both are maintained on write
 (each service that changes a village's figures asks, on commit, for that
 village to be recomputed from scratch by a Celery task) and rebuilt nightly
-(date-dependent figures: overdue, no report in 30 days). A test checks that
+(date-dependent figures: overdue, no report in 30 days, the months an open project must report in). A test checks that
 after any sequence of writes they equal a fresh recomputation.
 """
 from django.db import models

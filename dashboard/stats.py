@@ -212,17 +212,17 @@ def reporting_rate(part: int, expected: int) -> Decimal | None:
     return (Decimal(100) * part / expected).quantize(Decimal("0.1"))
 
 
-def _open_months(start: datetime.date, end: datetime.date | None, today: datetime.date):
-    """The first days of the months from ``start``'s to ``end``'s (today's when open), both included."""
-    last = min(end or today, today)
-    month = start.replace(day=1)
+def _months(first: datetime.date, last: datetime.date):
+    """The first days of the months from ``first`` to ``last`` (first days of months), both included."""
+    month = first
     while month <= last:
         yield month
         month = month_after(month)
 
 
-def expected_months(prefix: str, today: datetime.date) -> dict[int, tuple[str, set]]:
-    """{project id: (village code, the months it is expected to report in)} below ``prefix``. One query."""
+def expected_months(prefix: str, today: datetime.date) -> dict[int, tuple[str, datetime.date, datetime.date]]:
+    """{project id: (village code, first month, last month)}: the projects below ``prefix`` expected to report in
+    every month from the first to the last (first days; up to today's month). One query."""
     cancelled_on = Subquery(
         ProjectTransition.objects.filter(project=OuterRef("pk"), to_status=ProjectStatus.CANCELLED)
         .order_by("-at", "-id").values("at")[:1]
@@ -239,7 +239,9 @@ def expected_months(prefix: str, today: datetime.date) -> dict[int, tuple[str, s
             if cancelled_at is None:
                 continue
             end = timezone.localdate(cancelled_at)
-        result[pk] = (village, set(_open_months(start, end, today)))
+        first, last = start.replace(day=1), min(end or today, today).replace(day=1)
+        if first <= last:
+            result[pk] = (village, first, last)
     return result
 
 
@@ -267,14 +269,15 @@ def compute_township_months(prefix: str, today: datetime.date | None = None) -> 
             months[key] = TownshipMonth(township_id=township, month=month)
         return months[key]
 
-    for village, project_months in expected.values():
-        for month in project_months:
+    for village, first, last in expected.values():
+        for month in _months(first, last):
             row_of(village[:9], month).expected += 1
     for row in reports.iterator(chunk_size=5000):
         month = _as_date(row["month"])
         counted = row_of(row["project__village_id"][:9], month)
         counted.reports += row["n"]
-        if month in expected.get(row["project_id"], ("", ()))[1]:
+        _village, first, last = expected.get(row["project_id"], ("", None, None))
+        if first is not None and first <= month <= last:
             counted.reported += 1
             if timezone.localdate(row["first"]) <= reporting_deadline(month):
                 counted.on_time += 1
