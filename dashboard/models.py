@@ -4,7 +4,7 @@ One row per village holds what the dashboards add up at any scope; one row
 per township and month holds the monthly trend. Both are maintained on write
 (each service that changes a village's figures asks, on commit, for that
 village to be recomputed from scratch by a Celery task) and rebuilt nightly
-(date-dependent figures: overdue, no report in 30 days). A test checks that
+(date-dependent figures: overdue, no report in 30 days, the months an open project must report in). A test checks that
 after any sequence of writes they equal a fresh recomputation.
 """
 from django.db import models
@@ -156,18 +156,25 @@ class TownshipStats(StatsColumns):
 
 
 class TownshipMonth(models.Model):
-    """Progress reports and disbursements of one township in one month."""
+    """Progress reports and disbursements of one township in one month, and its reporting discipline: the projects
+    expected to report that month, those that did, and those that did by the deadline (dashboard.stats, "Reporting
+    discipline": the rule and REPORTING_GRACE_DAYS)."""
 
     township = models.ForeignKey("villages.Region", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month.")
     reports = models.PositiveIntegerField(default=0)
     disbursed = MONEY()
+    expected = models.PositiveIntegerField(default=0, help_text="Projects open during the month.")
+    reported = models.PositiveIntegerField(default=0, help_text="Of them, those with a progress report dated in the month.")
+    on_time = models.PositiveIntegerField(default=0, help_text="Of them, those whose first such report was entered by the deadline.")
 
     class Meta:
         verbose_name = _("township month")
         verbose_name_plural = _("township months")
         constraints = [
             models.UniqueConstraint(fields=["township", "month"], name="township_month_unique"),
+            models.CheckConstraint(condition=models.Q(reported__lte=models.F("expected")), name="township_month_reported_within"),
+            models.CheckConstraint(condition=models.Q(on_time__lte=models.F("reported")), name="township_month_on_time_within"),
         ]
         indexes = [models.Index(fields=["month", "township"], name="township_month_idx")]
 

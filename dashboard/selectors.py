@@ -30,6 +30,7 @@ from villages.models import CHILD_CODE_LENGTH, Region, VillageCategory
 from villages.selectors import area_names
 
 from .models import StatsColumns, TownshipMonth, TownshipStats, VillageStats
+from .stats import reporting_rate
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -74,10 +75,35 @@ def _unprefixed(row: dict) -> dict:
 
 
 @dataclass
+class Reporting:
+    """Reporting discipline of an area in one month (dashboard.stats: the rule): the projects expected to report, those
+    that reported, those that reported on time; the rates in percent, None when nothing was expected."""
+
+    expected: int = 0
+    reported: int = 0
+    on_time: int = 0
+
+    @property
+    def rate(self) -> Decimal | None:
+        return reporting_rate(self.reported, self.expected)
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return reporting_rate(self.on_time, self.expected)
+
+    def add(self, row: dict) -> None:
+        self.expected += row["expected"]
+        self.reported += row["reported"]
+        self.on_time += row["on_time"]
+
+
+@dataclass
 class Totals(MoneyRatios):
     values: dict
     code: str = ""
     name: str = ""
+    # Last month's reporting discipline (none for villages: TownshipMonth is kept per township).
+    reporting: Reporting | None = None
 
     def __getattr__(self, item):
         try:
@@ -125,6 +151,8 @@ class Dashboard:
     open_problems: int = 0  # supervision's problems not closed yet (督查问题)
     overdue_problems: int = 0  # of them, still to rectify and past their deadline
     computed_on: datetime.date | None = None
+    # The month of the reporting discipline shown (totals.reporting, each area's): the last full month.
+    reporting_month: datetime.date | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -168,14 +196,30 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
               for c, name in Region.objects.filter(code__in=region.ancestor_codes()).order_by("code").values_list("code", "name")
               if c != code]
 
-    # 5. Monthly trend over the last 12 months (reports and disbursements).
+    # 5. Monthly trend over the last 12 months (reports and disbursements), and last month's reporting discipline
+    # of the region and of each area below (above township scope): one query, by area below and month.
     months = _months_back(today, 12)
-    trend_rows = {
-        row["month"]: row
-        for row in restrict(TownshipMonth.objects.filter(township__code__startswith=code[:9], month__gte=months[0]), user)
-        .values("month").annotate(reports=Coalesce(Sum("reports"), 0), disbursed=Coalesce(Sum("disbursed"), Value(ZERO), output_field=MONEY))
+    reporting_month = months[-2]
+    trend_rows: dict = {}
+    reporting = Reporting()
+    by_child = {child.code: child for child in children}
+    for child in children if len(code) < 9 else ():
+        child.reporting = Reporting()
+    for row in (
+        restrict(TownshipMonth.objects.filter(township__code__startswith=code[:9], month__gte=months[0]), user)
+        .annotate(area=Substr("township_id", 1, min(child_length, 9))).values("area", "month")
+        .annotate(reports=Coalesce(Sum("reports"), 0), disbursed=Coalesce(Sum("disbursed"), Value(ZERO), output_field=MONEY),
+                  expected=Coalesce(Sum("expected"), 0), reported=Coalesce(Sum("reported"), 0), on_time=Coalesce(Sum("on_time"), 0))
         .order_by()
-    } if len(code) <= 9 else {}
+    ):
+        month = trend_rows.setdefault(row["month"], {"reports": 0, "disbursed": ZERO})
+        month["reports"] += row["reports"]
+        month["disbursed"] += row["disbursed"]
+        if row["month"] == reporting_month:
+            reporting.add(row)
+            if row["area"] in by_child and by_child[row["area"]].reporting is not None:
+                by_child[row["area"]].reporting.add(row)
+    totals.reporting = reporting
     trend = [{"month": m, "reports": trend_rows.get(m, {}).get("reports", 0), "disbursed": trend_rows.get(m, {}).get("disbursed", ZERO)}
              for m in months]
 
@@ -229,6 +273,7 @@ def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Da
         open_problems=problem_counts["open"],
         overdue_problems=problem_counts["overdue"],
         computed_on=values.get("computed_on"),
+        reporting_month=reporting_month,
     )
 
 

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from celery.exceptions import Retry
 from django.db import DatabaseError, transaction
-from django.db.models import Count, DecimalField, Max, Q, Sum, Value
+from django.db.models import Case, Count, DecimalField, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear, Substr, TruncMonth
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -32,7 +32,7 @@ from core.bulk import analyze
 from core.models import VillageChange
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement
 from maintenance.selectors import maintenance_figures
-from projects.models import ProgressReport, Project, ProjectStatus
+from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition
 from projects.rules import overdue_q, stale_q
 from villages.models import Region, Village, VillageCategory
 
@@ -181,27 +181,108 @@ def compute_township_stats(prefix: str, today: datetime.date) -> list[TownshipSt
     return result
 
 
-def compute_township_months(prefix: str) -> list[TownshipMonth]:
+# Reporting discipline (按时上报率), per township and calendar month, after DHIS2's reporting rate (reports received /
+# expected) and reporting rate on time (received by the deadline / expected):
+# - expected in month M: a project open during M, from its stored dates: construction started by the end of M
+#   (actual_start, set when it first goes under construction; drafts, submitted, returned and approved-not-started
+#   projects have none) and not finished before M (actual_end, set on completion, on or after the first of M; an
+#   accepted project was completed first), nor cancelled before M (the local date of its move to cancelled, from the
+#   timeline; a cancelled project without that row is never expected). A suspended project stays expected: it is
+#   still open (OPEN_STATUSES), may report, and its monthly report says why it has stopped. Months run up to today's.
+# - reported: an expected project with at least one progress report whose report_date falls in M;
+# - on time: one of those whose first report of M (by created_at, the local date) was entered no later than the
+#   deadline, the last day of M plus REPORTING_GRACE_DAYS.
+# Rates are reported / expected and on_time / expected, none when nothing is expected (reporting_rate()).
+REPORTING_GRACE_DAYS = 5
+
+
+def month_after(month: datetime.date) -> datetime.date:
+    return datetime.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def reporting_deadline(month: datetime.date) -> datetime.date:
+    """The last day on which a report of ``month`` (its first day) is entered on time."""
+    return month_after(month) - datetime.timedelta(days=1) + datetime.timedelta(days=REPORTING_GRACE_DAYS)
+
+
+def reporting_rate(part: int, expected: int) -> Decimal | None:
+    """``part`` of ``expected`` in percent (one decimal), or None when nothing was expected."""
+    if not expected:
+        return None
+    return (Decimal(100) * part / expected).quantize(Decimal("0.1"))
+
+
+def _months(first: datetime.date, last: datetime.date):
+    """The first days of the months from ``first`` to ``last`` (first days of months), both included."""
+    month = first
+    while month <= last:
+        yield month
+        month = month_after(month)
+
+
+def expected_months(prefix: str, today: datetime.date) -> dict[int, tuple[str, datetime.date, datetime.date]]:
+    """{project id: (village code, first month, last month)}: the projects below ``prefix`` expected to report in
+    every month from the first to the last (first days; up to today's month). One query."""
+    cancelled_on = Subquery(
+        ProjectTransition.objects.filter(project=OuterRef("pk"), to_status=ProjectStatus.CANCELLED)
+        .order_by("-at", "-id").values("at")[:1]
+    )
+    rows = (
+        Project.objects.filter(village__code__startswith=prefix, actual_start__isnull=False)
+        .exclude(status__in=(ProjectStatus.DRAFT, ProjectStatus.SUBMITTED, ProjectStatus.RETURNED))
+        .annotate(cancelled_at=Case(When(status=ProjectStatus.CANCELLED, then=cancelled_on), default=None))
+        .values_list("id", "village_id", "status", "actual_start", "actual_end", "cancelled_at").order_by()
+    )
+    result = {}
+    for pk, village, status, start, end, cancelled_at in rows.iterator(chunk_size=5000):
+        if status == ProjectStatus.CANCELLED:
+            if cancelled_at is None:
+                continue
+            end = timezone.localdate(cancelled_at)
+        first, last = start.replace(day=1), min(end or today, today).replace(day=1)
+        if first <= last:
+            result[pk] = (village, first, last)
+    return result
+
+
+def compute_township_months(prefix: str, today: datetime.date | None = None) -> list[TownshipMonth]:
     """Fresh TownshipMonth objects (not saved) for every township below ``prefix`` (9 digits at most)."""
     prefix = prefix[:9]
+    today = today or timezone.localdate()
+    # Per project and month: its reports, and when the first was entered.
     reports = (
         ProgressReport.objects.filter(project__village__code__startswith=prefix)
-        .annotate(township=Substr("project__village_id", 1, 9), month=TruncMonth("report_date"))
-        .values("township", "month").annotate(n=Count("id")).order_by()
+        .annotate(month=TruncMonth("report_date"))
+        .values("project_id", "project__village_id", "month").annotate(n=Count("id"), first=Min("created_at")).order_by()
     )
     payments = (
         Disbursement.objects.filter(allocation__project__village__code__startswith=prefix)
         .annotate(township=Substr("allocation__project__village_id", 1, 9), month=TruncMonth("paid_on"))
         .values("township", "month").annotate(total=_money_sum("amount")).order_by()
     )
+    expected = expected_months(prefix, today)
     months: dict[tuple, TownshipMonth] = {}
-    for row in reports:
+
+    def row_of(township: str, month: datetime.date) -> TownshipMonth:
+        key = (township, month)
+        if key not in months:
+            months[key] = TownshipMonth(township_id=township, month=month)
+        return months[key]
+
+    for village, first, last in expected.values():
+        for month in _months(first, last):
+            row_of(village[:9], month).expected += 1
+    for row in reports.iterator(chunk_size=5000):
         month = _as_date(row["month"])
-        months[(row["township"], month)] = TownshipMonth(township_id=row["township"], month=month, reports=row["n"])
+        counted = row_of(row["project__village_id"][:9], month)
+        counted.reports += row["n"]
+        _village, first, last = expected.get(row["project_id"], ("", None, None))
+        if first is not None and first <= month <= last:
+            counted.reported += 1
+            if timezone.localdate(row["first"]) <= reporting_deadline(month):
+                counted.on_time += 1
     for row in payments:
-        month = _as_date(row["month"])
-        key = (row["township"], month)
-        months.setdefault(key, TownshipMonth(township_id=row["township"], month=month)).disbursed = row["total"]
+        row_of(row["township"], _as_date(row["month"])).disbursed = row["total"]
     known = set(Region.objects.filter(code__in={t for t, _m in months}).values_list("code", flat=True))
     return [m for key, m in sorted(months.items()) if key[0] in known]
 
@@ -269,7 +350,7 @@ def rebuild(prefix: str = "", today: datetime.date | None = None, *, analyze_aft
     TownshipStats.objects.filter(township__code__startswith=township_prefix).delete()
     TownshipStats.objects.bulk_create(township_stats, batch_size=2000)
     TownshipMonth.objects.filter(township__code__startswith=township_prefix).delete()
-    TownshipMonth.objects.bulk_create(compute_township_months(township_prefix), batch_size=2000)
+    TownshipMonth.objects.bulk_create(compute_township_months(township_prefix, today), batch_size=2000)
     AreaOutput.objects.filter(level=AreaOutput.Level.TOWNSHIP, region__code__startswith=township_prefix).delete()
     AreaOutput.objects.bulk_create(compute_township_outputs(township_prefix), batch_size=2000)
     # The counties' rows: their townships' sums (the whole county, whatever part of it was rebuilt), under the

@@ -2,6 +2,7 @@
 downloads) the reports of regions their roles cover, whoever asked for them. Below them, the queries of each
 report kind (reports.kinds lays their rows out)."""
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -25,7 +26,7 @@ from django.utils import timezone
 from assessment.models import Assessment, AssessmentStatus, FollowUp, FollowUpStatus, Grade, SchemeKind
 from core.scoping import SYSTEM, reader_of, restrict
 from dashboard.models import TownshipMonth, TownshipStats, VillageStats
-from dashboard.selectors import dashboard
+from dashboard.selectors import Reporting, dashboard
 from funding import selectors as funding_selectors
 from funding.filters import AllocationFilterSet, DisbursementFilterSet, FundingSourceFilterSet
 from funding.models import Allocation, Disbursement
@@ -107,19 +108,30 @@ def township_sums(prefix: str, length: int):
     )
 
 
-def month_reports_by_area(prefix: str, length: int, first: datetime.date) -> dict[str, int]:
-    """Progress reports of the month starting ``first``, per area of ``length`` digits (townships and above)."""
+@dataclass
+class MonthFigures(Reporting):
+    """An area's month: its progress reports, and its reporting discipline (projects expected to report, reported,
+    reported on time: dashboard.stats)."""
+
+    reports: int = 0
+
+
+def month_figures_by_area(prefix: str, length: int, first: datetime.date) -> dict[str, MonthFigures]:
+    """The month starting ``first``, per area of ``length`` digits (townships and above; none for villages): one
+    grouped query over the townships' months."""
     if length > 9:
         return {}
     rows = (
         TownshipMonth.objects.filter(township__code__startswith=prefix, month=first)
-        .annotate(area=Substr("township_id", 1, length)).values("area").annotate(n=Sum("reports")).order_by()
+        .annotate(area=Substr("township_id", 1, length)).values("area")
+        .annotate(n=Sum("reports"), e=Sum("expected"), r=Sum("reported"), o=Sum("on_time")).order_by()
     )
-    return {row["area"]: row["n"] for row in rows}
+    return {row["area"]: MonthFigures(expected=row["e"], reported=row["r"], on_time=row["o"], reports=row["n"]) for row in rows}
 
 
-def month_reports_total(prefix: str, first: datetime.date) -> int:
-    return sum(month_reports_by_area(prefix, len(prefix), first).values()) if len(prefix) <= 9 else 0
+def month_figures_total(prefix: str, first: datetime.date) -> MonthFigures:
+    """The region's month (a region without any row: nothing reported, nothing expected)."""
+    return month_figures_by_area(prefix, len(prefix), first).get(prefix, MonthFigures())
 
 
 VILLAGE_ROW = ("village_id", "village__short_name", "village__township__name", "category", "projects", "live_projects",
@@ -143,8 +155,9 @@ def month_reports_by_village(prefix: str, first: datetime.date, following: datet
 
 def grandchildren(code: str, child_length: int, grand_length: int, first: datetime.date) -> dict[str, list]:
     """The areas two levels below ``code`` (a county's villages, a city's townships, a province's counties) with
-    their figures, grouped by the area one level below: (code, name, figures, reports this month). One query for
-    villages, three for regions, whatever the number of children; at most a few hundred rows."""
+    their figures, grouped by the area one level below: (code, name, figures, the month's MonthFigures, None for
+    villages). One query for villages, three for regions, whatever the number of children; at most a few hundred
+    rows."""
     grouped: dict[str, list] = {}
     if grand_length == VILLAGE_CODE_LENGTH:
         for vc, name, _t, _c, p, live, ps, _u, _co, _ac, od, stale, _l, b, a, d in village_rows(code):
@@ -152,12 +165,12 @@ def grandchildren(code: str, child_length: int, grand_length: int, first: dateti
                       "stale_villages": int(stale > 0), "budget": b, "allocated": a, "disbursed": d}
             grouped.setdefault(vc[:child_length], []).append((vc, name, values, None))
         return grouped
-    month = month_reports_by_area(code, grand_length, first)
+    month = month_figures_by_area(code, grand_length, first)
     sums = list(township_sums(code, grand_length))
     names = area_names(row["area"] for row in sums)
     for row in sums:
         area = row["area"]
-        grouped.setdefault(area[:child_length], []).append((area, names.get(area, area), row, month.get(area, 0)))
+        grouped.setdefault(area[:child_length], []).append((area, names.get(area, area), row, month.get(area, MonthFigures())))
     return grouped
 
 

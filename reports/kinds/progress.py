@@ -10,7 +10,7 @@ from dashboard.selectors import completion
 from projects.models import ProjectStatus, ProjectType
 from reports import selectors
 from reports.models import ReportJob
-from reports.selectors import CHUNK
+from reports.selectors import CHUNK, MonthFigures
 from villages.models import CHILD_CODE_LENGTH, VillageCategory
 
 from .common import Plan, ReportUnavailable, Tick, Ticker, generated_line, labels, merge, notice, pct, title
@@ -21,6 +21,8 @@ AREA_COLUMNS = lambda: [  # noqa: E731 - built per call so the labels follow the
     Column(_("overdue projects"), INTEGER, 10), Column(_("villages with no report in 30 days"), INTEGER, 14),
     Column(_("budget (yuan)"), MONEY, 16), Column(_("allocated (yuan)"), MONEY, 16), Column(_("disbursed (yuan)"), MONEY, 16),
     Column(_("execution rate (%)"), DECIMAL1, 11), Column(_("progress reports this month"), INTEGER, 12),
+    Column(_("projects expected to report this month"), INTEGER, 12), Column(_("reporting rate (%)"), DECIMAL1, 10),
+    Column(_("on-time reporting rate (%)"), DECIMAL1, 11),
 ]
 
 VILLAGE_COLUMNS = lambda: [  # noqa: E731
@@ -42,11 +44,13 @@ OVERDUE_COLUMNS = lambda: [  # noqa: E731
 ]
 
 
-def _area_row(code, name, values: dict, month_reports: int | None) -> list:
+def _area_row(code, name, values: dict, month: MonthFigures | None) -> list:
+    """An area's row; its month's figures (reports, reporting discipline) are kept per township and above only."""
     return [
         code, name, values.get("villages"), values["projects"], values["live_projects"],
         completion(values["percent_sum"], values["live_projects"]), values["overdue_projects"], values.get("stale_villages"),
-        values["budget"], values["allocated"], values["disbursed"], pct(values["disbursed"], values["allocated"]), month_reports,
+        values["budget"], values["allocated"], values["disbursed"], pct(values["disbursed"], values["allocated"]),
+        *((month.reports, month.expected, month.rate, month.on_time_rate) if month else (None, None, None, None)),
     ]
 
 
@@ -59,9 +63,9 @@ def plan_pdf(job: ReportJob) -> Plan:
     return Plan(rows=60)
 
 
-def _summary(book: Workbook, job: ReportJob, board, month_total: int, today) -> int:
+def _summary(book: Workbook, job: ReportJob, board, month: MonthFigures, by_child: dict[str, MonthFigures], today) -> int:
     t = board.totals.values
-    sheet = book.add_sheet(_("Summary"), [Column(_("figure"), TEXT, 34), Column(_("value"), AUTO, 18), Column("", TEXT, 4)],
+    sheet = book.add_sheet(_("Summary"), [Column(_("figure"), TEXT, 34), Column(_("value"), AUTO, 18), Column("", AUTO, 12)],
                            freeze_rows=0, auto_filter=False)
     sheet.title_line(title(job, job.region))
     sheet.title_line(generated_line(timezone.now()) + " · " + _("Figures as of %(day)s") % {"day": board.computed_on or today})
@@ -73,7 +77,11 @@ def _summary(book: Workbook, job: ReportJob, board, month_total: int, today) -> 
         (_("villages with no report in 30 days"), t.get("stale_villages", 0)),
         (_("budget (yuan)"), t["budget"]), (_("allocated (yuan)"), t["allocated"]), (_("disbursed (yuan)"), t["disbursed"]),
         (_("execution rate (%)"), pct(t["disbursed"], t["allocated"])),
-        (_("progress reports this month"), month_total), (_("open follow-ups"), board.open_follow_ups),
+        (_("progress reports this month"), month.reports),
+        # Reporting discipline of the report's month (dashboard.stats): reported / expected, on time / expected.
+        (_("projects expected to report this month"), month.expected), (_("reporting rate (%)"), month.rate),
+        (_("on-time reporting rate (%)"), month.on_time_rate),
+        (_("open follow-ups"), board.open_follow_ups),
     ]
     for label, value in figures:
         sheet.append([label, value])
@@ -91,8 +99,15 @@ def _summary(book: Workbook, job: ReportJob, board, month_total: int, today) -> 
     for _s, label, n in board.by_status:
         sheet.append([label, n])
     sheet.add_chart(Chart(_("Projects by status"), 4, 23, (0, start, sheet.row), [(_("projects"), 1)]))
+    if by_child:  # townships and above: each area's reporting rates in the month
+        sheet.blank()
+        sheet.title_line(_("Reporting by area"))
+        sheet.append([_("area"), _("on-time reporting rate (%)"), _("reporting rate (%)")])
+        for child in board.children:
+            figures_of = by_child.get(child.code, MonthFigures())
+            sheet.append([child.name, figures_of.on_time_rate, figures_of.rate])
     sheet.close()
-    return len(figures) + len(board.children)
+    return len(figures) + len(board.children) * (2 if by_child else 1)
 
 
 def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
@@ -103,17 +118,18 @@ def build_xlsx(job: ReportJob, path, tick: Tick) -> int:
     child_length = CHILD_CODE_LENGTH[len(code)]
     with Workbook(path, notice=notice(job)) as book:
         # 1. Summary: the region's figures, its areas below (with a chart), projects by status (with a chart).
-        rows = _summary(book, job, board, selectors.month_reports_total(code, first), today)
+        by_child = selectors.month_figures_by_area(code, child_length, first)
+        rows = _summary(book, job, board, selectors.month_figures_total(code, first), by_child, today)
         tick(rows)
 
         # 2. One sheet per area below (its own areas, one level further down).
         if len(code) < 9:
-            by_child = selectors.grandchildren(code, child_length, CHILD_CODE_LENGTH[child_length], first)
+            by_grandchild = selectors.grandchildren(code, child_length, CHILD_CODE_LENGTH[child_length], first)
             for child in board.children:
                 sheet = book.add_sheet(child.name or child.code, AREA_COLUMNS(), freeze_rows=2)
                 sheet.title_line(f"{child.name} {child.code}")
                 sheet.header()
-                grand = by_child.get(child.code, [])
+                grand = by_grandchild.get(child.code, [])
                 for grand_code, name, values, month_reports in grand:
                     sheet.append(_area_row(grand_code, name, values, month_reports))
                 sheet.close()
@@ -164,14 +180,18 @@ def build_pdf(job: ReportJob, path, tick: Tick) -> int:
     today = timezone.localdate()
     board = selectors.region_dashboard(job.region, today)
     first, _following = selectors.month_bounds(job.period)
-    month = selectors.month_reports_total(job.region_id, first)
+    month = selectors.month_figures_total(job.region_id, first)
+    by_child = selectors.month_figures_by_area(job.region_id, CHILD_CODE_LENGTH[len(job.region_id)], first)
     tick(10)
     overdue = selectors.overdue_head(job.region_id, today)
     html = render_to_string("reports/pdf/progress_summary.html", {
-        "job": job, "region": job.region, "board": board, "totals": board.totals, "month_reports": month,
+        "job": job, "region": job.region, "board": board, "totals": board.totals, "month": month,
         "execution_rate": pct(board.totals.values["disbursed"], board.totals.values["allocated"]),
         "overdue": overdue, "today": today, "generated": timezone.now(), "notice": notice(job),
-        "children": [(c, pct(c.values["disbursed"], c.values["allocated"])) for c in board.children],
+        # Each area's reporting rates in the month: townships and above (none for a township's villages).
+        "area_reporting": len(job.region_id) < 9,
+        "children": [(c, pct(c.values["disbursed"], c.values["allocated"]), by_child.get(c.code, MonthFigures()))
+                     for c in board.children],
     })
     HTML(string=html).write_pdf(path)
     tick(len(board.children) + len(overdue))

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from assessment.models import Assessment, FollowUp
@@ -23,7 +24,7 @@ from maintenance import services as maintenance_services
 from maintenance.models import Fault
 from planning import services as planning_services
 from projects import services as project_services
-from projects.models import ProgressReport, Project, ProjectStatus, ProjectType
+from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
 from tests.factories import (
     AllocationFactory,
     AssessmentSchemeFactory,
@@ -97,7 +98,6 @@ def _fixture(rng: random.Random, villages_per_township=3):
                         DisbursementFactory(allocation=allocation, amount=allocation.amount / 2,
                                             paid_on=TODAY - datetime.timedelta(days=rng.randint(0, 300)))
     scheme = AssessmentSchemeFactory(name=f"年度考核{rng.randint(0, 10**9)}", year=TODAY.year, region=region("33"))
-    from django.utils import timezone
     for i, village in enumerate(villages):
         a = Assessment.objects.create(scheme=scheme, village=village, period=str(TODAY.year), status="finalised",
                                       total_score=D(40 + i * 3), grade="pass", finalised_at=timezone.now())
@@ -131,7 +131,26 @@ def _independent(code: str) -> dict:
     paid_months = Counter()
     for d in payments:
         paid_months[d.paid_on.replace(day=1)] += d.amount
+    # Last month's reporting discipline, from the rule in its own words (dashboard.stats).
+    month = (TODAY.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    last = TODAY.replace(day=1) - datetime.timedelta(days=1)
+    cancelled_on = {t.project_id: timezone.localdate(t.at) for t in ProjectTransition.objects.filter(to_status=S.CANCELLED).order_by("at")}
+    reporting = Counter()
+    for p in projects:
+        if p.actual_start is None or p.status in (S.DRAFT, S.SUBMITTED, S.RETURNED):
+            continue
+        if p.status == S.CANCELLED and p.id not in cancelled_on:
+            continue
+        end = cancelled_on[p.id] if p.status == S.CANCELLED else p.actual_end
+        if p.actual_start > last or (end is not None and end < month):
+            continue
+        reporting["expected"] += 1
+        entered = [timezone.localdate(r.created_at) for r in p.progress_reports.all() if month <= r.report_date <= last]
+        if entered:
+            reporting["reported"] += 1
+            reporting["on_time"] += min(entered) <= last + datetime.timedelta(days=stats.REPORTING_GRACE_DAYS)
     return {
+        "reporting": reporting,
         "villages": len(villages),
         "by_category": Counter(v.category for v in villages),
         "projects": len(projects),
@@ -180,6 +199,11 @@ def test_every_figure_matches_an_independent_computation(db, code):
         assert month["reports"] == expected["months"].get(month["month"], 0)
         assert month["disbursed"] == expected["paid_months"].get(month["month"], D("0"))
     assert board.open_follow_ups == expected["open_follow_ups"]
+    r = board.totals.reporting
+    assert (r.expected, r.reported, r.on_time) == tuple(expected["reporting"][k] for k in ("expected", "reported", "on_time"))
+    assert r.expected > 0, r
+    if len(code) < 9:
+        assert sum(c.reporting.expected for c in board.children) == r.expected
     # Children add up to the whole.
     assert sum(c.projects for c in board.children) == t.projects
     assert sum((c.disbursed for c in board.children), D("0")) == t.disbursed
@@ -199,8 +223,9 @@ def _assert_fresh():
     stored_townships = {t.township_id: [getattr(t, f) for f in tfields] for t in TownshipStats.objects.all()}
     fresh_townships = {t.township_id: [getattr(t, f) for f in tfields] for t in stats.compute_township_stats("", TODAY)}
     assert stored_townships == fresh_townships
-    stored_months = sorted((m.township_id, m.month, m.reports, m.disbursed) for m in TownshipMonth.objects.all())
-    fresh_months = sorted((m.township_id, m.month, m.reports, m.disbursed) for m in stats.compute_township_months(""))
+    month_fields = ("township_id", "month", "reports", "disbursed", "expected", "reported", "on_time")
+    stored_months = sorted(tuple(getattr(m, f) for f in month_fields) for m in TownshipMonth.objects.all())
+    fresh_months = sorted(tuple(getattr(m, f) for f in month_fields) for m in stats.compute_township_months("", TODAY))
     assert stored_months == fresh_months
     stored_outputs = sorted((o.region_id, o.level, o.year, o.kind, o.output) for o in AreaOutput.objects.all())
     fresh = stats.compute_township_outputs("")
@@ -249,12 +274,16 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
                         # Acceptance records the maintenance arrangement and the accepted output (plan against actual).
                         accept = {"maintenance": {"maintenance_body": "village_collective", "maintenance_owner": "村委会"},
                                   "actual_output": D(rng.randint(1, 500)) / 4} if action.name == "accept" else {}
+                        # Construction started in an earlier month (the months a project must report in, issue 21).
+                        started = {"on_date": TODAY - datetime.timedelta(days=rng.randint(31, 120))} if action.name == "start" else {}
                         project_services.project_transition(actor=actor, project=project, action=action.name, reason="理由",
-                                                            **accept)
+                                                            **accept, **started)
                 elif op == "report" and _live(projects):
                     project = rng.choice(_live(projects))
+                    # Dated in this month or the one or two before (not before the start): reported, on time or late.
+                    day = max(project.actual_start or project.planned_start, TODAY - datetime.timedelta(days=rng.randint(0, 50)))
                     project_services.progress_report_create(
-                        actor=official, project=project, report_date=TODAY,
+                        actor=official, project=project, report_date=day,
                         percent_complete=max(project.percent_complete, rng.randint(0, 100)), amount_spent=D("1000"))
                 elif op == "allocate" and _live(projects):
                     allocations.append(funding_services.allocation_create(
@@ -302,6 +331,9 @@ def test_summary_tables_equal_a_recomputation_after_any_writes(db, seed, django_
         _assert_fresh()
     # Every kind of write happened (otherwise the test would prove little).
     assert set(done) >= {"create", "move", "report", "allocate", "pay", "asset", "inspect", "fault", "repair", "upkeep"}, done
+    # Projects were expected to report, and did, in more than one month (the reporting discipline columns).
+    months = TownshipMonth.objects.filter(expected__gt=0)
+    assert months.count() > 1 and months.filter(reported__gt=0).exists(), list(months.values())
 
 
 def _live(projects):
