@@ -65,6 +65,7 @@ from dashboard.stats import drain, rebuild
 from funding.models import Allocation, Disbursement, FundingSource
 from maintenance.models import Asset, Fault, Inspection
 from planning.models import CreationListEntry, Plan, PlanItem, Target
+from oversight.models import Problem, Visit
 from projects.models import ProgressReport, Project, ProjectTransition
 from villages import outlines
 from villages.models import Region, RegionLevel, SampleData, Village, VillageKind
@@ -83,6 +84,7 @@ from .base import (  # noqa: F401  (the names callers and tests use)
 )
 from .ledger import _seed_funding
 from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
+from .oversight import seed_supervision
 from .plans import revise_some_plans, seed_creation_lists, seed_targets
 from .rounds import _lagging_village, _seed_assessments
 from .upkeep import DEMO_KEEPER, _seed_upkeep  # noqa: F401  (demo_logins prints the keeper)
@@ -127,6 +129,7 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED, as
         revise_some_plans(random.Random(f"{seed}:revisions"), villages, actors, line)
         seed_targets(random.Random(f"{seed}:targets"), county, actors, line)
         seed_creation_lists(random.Random(f"{seed}:creation"), county, villages, actors, line)
+        seed_supervision(random.Random(f"{seed}:supervision"), county, villages, actors, line)
         # What reports and exports read to mark their figures as samples (the reports do not know this app).
         region_mark_sample_data(actor=None, region=county, kind=SampleData.SAMPLE)
         # The services recorded every village they changed (the outbox): rebuild those now, in this transaction,
@@ -216,4 +219,6 @@ def sample_counts(county_code: str) -> dict[str, int]:
         "plan_items": PlanItem.objects.filter(plan__area_code__startswith=county_code).count(),
         "targets": Target.objects.filter(region__code__startswith=county_code).count(),
         "creation_list_entries": CreationListEntry.objects.filter(county_id=county_code).count(),
+        "supervision_visits": Visit.objects.filter(villages__code__startswith=county_code).distinct().count(),
+        "problems": Problem.objects.filter(village__code__startswith=county_code).count(),
     }
