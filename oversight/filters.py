@@ -37,7 +37,7 @@ class ProblemFilterSet(django_filters.FilterSet):
     visit = IdFilter(field_name="visit_id", label=_("supervision visit"))
     # The office itself (the province's own visits are not its counties'), not the area below it.
     office = django_filters.CharFilter(field_name="visit__region_id", label=_("supervising office (code)"))
-    category = MultipleChoiceFilter(choices=ProblemCategory.choices, label=_("category"))
+    category = MultipleChoiceFilter(choices=ProblemCategory.choices, label=_("problem category"))
     severity = MultipleChoiceFilter(choices=ProblemSeverity.choices, label=_("severity"))
     status = MultipleChoiceFilter(choices=ProblemStatus.choices, label=_("status"))
     overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))

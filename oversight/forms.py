@@ -29,7 +29,7 @@ class VisitForm(NamedBlankChoice, forms.Form):
 class FindingForm(NamedBlankChoice, forms.Form):
     village = forms.ChoiceField(label=_("village"))
     project = forms.TypedChoiceField(label=_("project"), required=False, coerce=int, empty_value=None)
-    category = forms.ChoiceField(label=_("category"), choices=ProblemCategory.choices)
+    category = forms.ChoiceField(label=_("problem category"), choices=ProblemCategory.choices)
     severity = forms.ChoiceField(label=_("severity"), choices=ProblemSeverity.choices)
     description = forms.CharField(label=_("problem found"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     deadline = forms.DateField(label=_("rectification deadline"), widget=DATE)

@@ -93,7 +93,7 @@ class Problem(TimeStampedModel):
                                  verbose_name=_("responsible township"))
     project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="problems",
                                 verbose_name=_("project"))
-    category = models.CharField(_("category"), max_length=12, choices=ProblemCategory.choices)
+    category = models.CharField(_("problem category"), max_length=12, choices=ProblemCategory.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=ProblemSeverity.choices)
     description = models.TextField(_("problem found"))
     found_on = models.DateField(_("found on"))

@@ -137,7 +137,7 @@ def problems_export(request):
         sheet = book.add_sheet(_("Problems"), [
             Column(_("number"), TEXT, 8), Column(_("village"), TEXT, 14), Column(_("code"), TEXT, 14),
             Column(_("responsible township"), TEXT, 14), Column(_("supervising office"), TEXT, 12),
-            Column(_("visit date"), TEXT, 11), Column(_("category"), TEXT, 12), Column(_("severity"), TEXT, 8),
+            Column(_("visit date"), TEXT, 11), Column(_("problem category"), TEXT, 12), Column(_("severity"), TEXT, 8),
             Column(_("problem found"), TEXT, 40), Column(_("rectification deadline"), TEXT, 11), Column(_("status"), TEXT, 12),
             Column(_("overdue"), TEXT, 6), Column(_("rectified on"), TEXT, 11), Column(_("rectification"), TEXT, 40),
             Column(_("closed on"), TEXT, 11), Column(_("times reopened"), TEXT, 6),
