@@ -14,6 +14,7 @@ from core.services import token_issue, token_revoke
 from dashboard.api import TargetsView
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
 from maintenance.api import AssetViewSet, FaultViewSet, InspectionViewSet
+from oversight.api import ProblemViewSet, VisitViewSet
 from planning.api import PlanViewSet
 from portal.api import RegionViewSet, VillageViewSet  # villages.api's, with the status and summary actions
 from projects.api import ProgressReportViewSet, ProjectViewSet
@@ -96,6 +97,8 @@ router.register("assets", AssetViewSet, basename="asset")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("faults", FaultViewSet, basename="fault")
 router.register("plans", PlanViewSet, basename="plan")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("problems", ProblemViewSet, basename="problem")
 
 app_name = "api"
 urlpatterns = [

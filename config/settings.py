@@ -402,6 +402,11 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "planning.models.PlanStatus",
         "TargetKindEnum": "planning.models.TargetKind",
         "AssetStatusEnum": "maintenance.models.AssetStatus",
+        "VisitKindEnum": "oversight.models.VisitKind",
+        "ProblemCategoryEnum": "oversight.models.ProblemCategory",
+        "ProblemSeverityEnum": "oversight.models.ProblemSeverity",
+        "ProblemStatusEnum": "oversight.models.ProblemStatus",
+        "ProblemPhotoStageEnum": "oversight.models.ProblemPhotoStage",
     },
 }
 
