@@ -59,6 +59,7 @@ from maintenance.models import (
     kind_and_unit_for,
 )
 from planning.models import CreationListEntry, Plan, PlanCitation, PlanItem, Target, TargetKind
+from oversight.models import Problem, Visit
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
 from villages.models import Region, SampleData, Village, VillageKind
 from villages.services import region_mark_sample_data
@@ -129,12 +130,14 @@ def generate_programme(*, province: str = "33", seed: int = 1, projects_per_vill
         _assessments(rng("assessments"), counties, villages, today, result, log)
         _upkeep(rng("upkeep"), plans, villages, today, result, log)
         _planning(rng("planning"), plans, villages, today, result, log)
+        _supervision(rng("supervision"), counties, villages, today, result, log)
         region = Region.objects.filter(code=province).first()
         if region is not None:
             region_mark_sample_data(actor=None, region=region, kind=SampleData.SCALE_TEST)
         models = (Village, Project, ProjectTransition, ProgressReport, FundingSource, Allocation, Disbursement,
                   AssessmentScheme, Indicator, Assessment, IndicatorScore, FollowUp, Asset, Keeper, KeeperAssignment,
-                  Inspection, Fault, Plan, PlanItem, PlanCitation, Target, CreationListEntry)
+                  Inspection, Fault, Plan, PlanItem, PlanCitation, Target, CreationListEntry, Visit, Visit.villages.through,
+                  Problem)
         reset_sequence(*models[1:])
     analyze(*models)
     result.seconds = time.perf_counter() - started
@@ -504,3 +507,54 @@ def _planning(rng, plans, villages, today, result, log) -> None:
     ])
     assert {kind for _c, _y, kind in target_rows} <= set(TargetKind.values)
     log(f"  {result.counts['targets']:,} targets")
+
+
+PROBLEM_CATEGORIES = ("sanitation", "sewage", "toilets", "waste", "roads", "greening", "progress", "quality", "funds", "upkeep")
+
+
+def _supervision(rng, counties, villages, today, result, log) -> None:
+    """Half a year of supervision (督查) in every county: four visits of the county's office, each to four of its
+    villages, with one or two problems in most villages visited; about half closed, some rectified and waiting
+    for their re-check, the rest still to be rectified (those past their deadline overdue)."""
+    from collections import defaultdict
+
+    now = timezone.now()
+    by_county = defaultdict(list)
+    for code, *_ in villages:
+        by_county[code[:6]].append(code)
+    visit_ids = iter(next_ids(Visit, 4 * len(counties)))
+    visit_rows, link_rows, problem_rows = [], [], []
+    for county in counties:
+        county_villages = by_county[county]
+        for number in range(4):
+            visit_id = next(visit_ids)
+            visited_on = today - _days(170 - number * 42 + rng.randint(0, 9))
+            visit_rows.append((visit_id, now, now, county, "announced" if number == 1 else "unannounced", visited_on,
+                               "县督查组", SCALE_MARK, None))
+            for code in rng.sample(county_villages, min(4, len(county_villages))):
+                link_rows.append((visit_id, code))
+                for _ in range(rng.choice((0, 1, 1, 2))):
+                    deadline = visited_on + _days(rng.choice((15, 30, 45)))
+                    fate = rng.random()
+                    rectified_on = closed_on = None
+                    status, rectification = "open", ""
+                    if deadline <= today + _days(10) and fate < 0.65:
+                        rectified_on = min(today, visited_on + _days(rng.randint(5, 25)))
+                        status, rectification = "rectified", "已落实整改"
+                        if fate < 0.5:
+                            closed_on = min(today, rectified_on + _days(rng.randint(2, 9)))
+                            status = "closed"
+                    problem_rows.append((now, now, visit_id, code, code[:9], None, rng.choice(PROBLEM_CATEGORIES),
+                                         rng.choices(("general", "serious", "critical"), weights=(6, 3, 1))[0],
+                                         "督查发现问题", visited_on, deadline, status, rectified_on, rectification,
+                                         closed_on, 0, None, None, None))
+    result.counts["supervision_visits"] = copy_into(Visit, [
+        "id", "created_at", "updated_at", "region", "kind", "visited_on", "inspectors", "summary", "recorded_by",
+    ], visit_rows)
+    copy_into(Visit.villages.through, ["visit", "village"], link_rows)
+    result.counts["problems"] = copy_into(Problem, [
+        "created_at", "updated_at", "visit", "village", "township", "project", "category", "severity", "description",
+        "found_on", "deadline", "status", "rectified_on", "rectification", "closed_on", "reopened", "found_by",
+        "rectified_by", "closed_by",
+    ], problem_rows)
+    log(f"  {result.counts['supervision_visits']:,} supervision visits, {result.counts['problems']:,} problems")

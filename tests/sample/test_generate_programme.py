@@ -12,6 +12,7 @@ from dashboard.models import VillageStats
 from funding.models import Allocation, Disbursement, FundingSource
 from maintenance.models import Asset, Fault, Inspection, Keeper, KeeperAssignment
 from planning.models import CreationListEntry, PlanCitation, PlanItem, Target
+from oversight.models import Problem, Visit
 from projects.models import ProgressReport, Project
 from sample.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 from tests.factories import VillageFactory
@@ -34,6 +35,8 @@ def _digest() -> str:
         list(PlanItem.objects.order_by("plan__area_code", "quantity", "estimated_cost").values_list("plan__area_code", "kind", "quantity", "planned_year")),
         list(Target.objects.order_by("region_id", "year", "kind").values_list("region_id", "year", "kind", "quantity")),
         list(CreationListEntry.objects.order_by("county_id", "year", "village_id").values_list("county_id", "year", "village_id")),
+        list(Problem.objects.order_by("village_id", "found_on", "deadline", "status", "category").values_list(
+            "village_id", "visit__region_id", "found_on", "deadline", "status", "category", "severity")),
     ]
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
@@ -41,7 +44,7 @@ def _digest() -> str:
 def _wipe():
     from planning.models import Plan
 
-    for model in (PlanCitation, PlanItem, Plan, Target, CreationListEntry, Fault, Inspection, KeeperAssignment, Asset, Keeper, FollowUp, Assessment, Disbursement, Allocation,
+    for model in (Problem, Visit, PlanCitation, PlanItem, Plan, Target, CreationListEntry, Fault, Inspection, KeeperAssignment, Asset, Keeper, FollowUp, Assessment, Disbursement, Allocation,
                   FundingSource, ProgressReport):
         model.objects.all().delete()
     Project.objects.all().delete()
@@ -77,6 +80,13 @@ def test_same_seed_same_programme(db):
         children = Target.objects.filter(region__parent_id=target.region_id, year=target.year, kind=target.kind)
         assert children.aggregate(s=Sum("quantity"))["s"] == target.quantity, target
     assert Target.objects.filter(region_id="330523108").exists()
+    # Supervision: each county's office visited its own villages; the problems' states keep the register's rules
+    # (the database's checks) and some are past their deadline, still to be rectified.
+    assert result.counts["supervision_visits"] == Visit.objects.count() == 4 * 2
+    assert not Problem.objects.exclude(village__code__startswith=F("visit__region_id")).exists()
+    assert not Problem.objects.exclude(township_id=F("village__township_id")).exists()
+    assert result.counts["problems"] == Problem.objects.count() > 0
+    assert Problem.objects.filter(status="closed").exists() and Problem.objects.filter(status="open").exists()
     first = _digest()
     with pytest.raises(AlreadyGenerated):
         generate_programme(province="33", seed=7, today=TODAY, log=lambda *_: None)
