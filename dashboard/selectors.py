@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from assessment.models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, SchemeKind
 from assessment.selectors import open_follow_ups_q
-from oversight.models import Problem, ProblemStatus
-from oversight.selectors import problem_overdue_q
 from core.scoping import can, restrict
 from funding.models import SourceKind
 from funding.selectors import MoneyRatios
 from maintenance.models import AssetKind
+from oversight.models import Problem, ProblemStatus
+from oversight.selectors import problem_overdue_q
 from projects.models import Project, ProjectStatus, ProjectType
 from projects.rules import overdue_q
 from projects.selectors import completion

@@ -64,8 +64,8 @@ from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator,
 from dashboard.stats import drain, rebuild
 from funding.models import Allocation, Disbursement, FundingSource
 from maintenance.models import Asset, Fault, Inspection
-from planning.models import CreationListEntry, Plan, PlanItem, Target
 from oversight.models import Problem, Visit
+from planning.models import CreationListEntry, Plan, PlanItem, Target
 from projects.models import ProgressReport, Project, ProjectTransition
 from villages import outlines
 from villages.models import Region, RegionLevel, SampleData, Village, VillageKind
@@ -83,8 +83,8 @@ from .base import (  # noqa: F401  (the names callers and tests use)
     timeline,
 )
 from .ledger import _seed_funding
-from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
 from .oversight import seed_supervision
+from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
 from .plans import revise_some_plans, seed_creation_lists, seed_targets
 from .rounds import _lagging_village, _seed_assessments
 from .upkeep import DEMO_KEEPER, _seed_upkeep  # noqa: F401  (demo_logins prints the keeper)

@@ -58,8 +58,8 @@ from maintenance.models import (
     chief_for,
     kind_and_unit_for,
 )
-from planning.models import CreationListEntry, Plan, PlanCitation, PlanItem, Target, TargetKind
 from oversight.models import Problem, Visit
+from planning.models import CreationListEntry, Plan, PlanCitation, PlanItem, Target, TargetKind
 from projects.models import ProgressReport, Project, ProjectStatus, ProjectTransition, ProjectType
 from villages.models import Region, SampleData, Village, VillageKind
 from villages.services import region_mark_sample_data

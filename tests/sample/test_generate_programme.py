@@ -11,8 +11,8 @@ from assessment.models import Assessment, FollowUp
 from dashboard.models import VillageStats
 from funding.models import Allocation, Disbursement, FundingSource
 from maintenance.models import Asset, Fault, Inspection, Keeper, KeeperAssignment
-from planning.models import CreationListEntry, PlanCitation, PlanItem, Target
 from oversight.models import Problem, Visit
+from planning.models import CreationListEntry, PlanCitation, PlanItem, Target
 from projects.models import ProgressReport, Project
 from sample.scale import SCALE_MARK, AlreadyGenerated, generate_programme
 from tests.factories import VillageFactory
