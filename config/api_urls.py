@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from assessment.api import AssessmentViewSet
+from bulletins.api import BulletinViewSet
 from core.exceptions import NoToken
 from core.services import token_issue, token_revoke
 from dashboard.api import TargetsView
@@ -99,6 +100,7 @@ router.register("faults", FaultViewSet, basename="fault")
 router.register("plans", PlanViewSet, basename="plan")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("problems", ProblemViewSet, basename="problem")
+router.register("bulletins", BulletinViewSet, basename="bulletin")
 
 app_name = "api"
 urlpatterns = [

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "oversight",
     "dashboard",
     "reports",
+    "bulletins",
     "portal",
     "sample",  # demo and scale-test data: on top of every app, imported by none
 ]

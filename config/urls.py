@@ -32,6 +32,7 @@ urlpatterns = [
     path("oversight/", include("oversight.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),
+    path("bulletins/", include("bulletins.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file (/api/docs/?script=): no inline script under the CSP.

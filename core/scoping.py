@@ -102,6 +102,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "visit.record": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
     "problem.rectify": {Role.TOWNSHIP_OFFICIAL: WITHIN, Role.COUNTY_STAFF: WITHIN},
     "problem.recheck": {Role.COUNTY_STAFF: WITHIN, Role.SUPERVISOR: WITHIN},
+    # Bulletins (通报): a county's or a city's (or the province's) office composes, edits, approves and publishes its
+    # own; published ones are read below it.
+    "bulletin.manage": {Role.COUNTY_STAFF: EXACT, Role.SUPERVISOR: EXACT},
     # Marking a region's figures as invented (sample or scale-test data): no role's action. The command line does it
     # (seed_demo, generate_programme, with no actor, as grant_role grants); of the people, only a superuser could.
     "region.mark_sample_data": {},
@@ -146,6 +149,7 @@ AREA_PATHS: dict[str, str] = {
     "oversight.visit": "region__code",  # the supervising office's area
     "oversight.problem": "village__code",
     "oversight.problemphoto": "problem__village__code",
+    "bulletins.bulletin": "region__code",  # the issuing office's
 }
 # Rows administered at a level above the user (a provincial fund, a city's
 # assessment scheme, a county's inspection intervals) are visible to the users below it: they allocate from
@@ -154,6 +158,8 @@ VISIBLE_FROM_BELOW = {
     "funding.fundingsource", "assessment.assessmentscheme", "maintenance.inspectioninterval",
     # A county's layout plan (and its items) is read by its townships; a region's target by the regions below it.
     "planning.plan", "planning.planitem", "planning.target",
+    # A county's bulletin is read in its townships (only the published ones: bulletins.selectors).
+    "bulletins.bulletin",
 }
 # ... unless the row is meant for another area: a provincial fund earmarked for one county, the money of one
 # village. Seen from below, such a row is visible only on its target's line (the target is the user's region,

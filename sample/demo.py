@@ -61,6 +61,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore
+from bulletins.models import Bulletin
 from dashboard.stats import drain, rebuild
 from funding.models import Allocation, Disbursement, FundingSource
 from maintenance.models import Asset, Fault, Inspection
@@ -83,7 +84,7 @@ from .base import (  # noqa: F401  (the names callers and tests use)
     timeline,
 )
 from .ledger import _seed_funding
-from .oversight import seed_supervision
+from .oversight import seed_bulletin, seed_supervision
 from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
 from .plans import revise_some_plans, seed_creation_lists, seed_targets
 from .rounds import _lagging_village, _seed_assessments
@@ -137,6 +138,8 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED, as
         # the figures no service reports (the assessment rounds).
         drain([village.code for village in villages], limit=len(villages))
         rebuild(county_code)
+        # Last month's bulletin, written from the figures just rebuilt.
+        seed_bulletin(county, actors, line)
     return {"created": True, "as_of": line.today, **sample_counts(county_code)}
 
 
@@ -221,4 +224,5 @@ def sample_counts(county_code: str) -> dict[str, int]:
         "creation_list_entries": CreationListEntry.objects.filter(county_id=county_code).count(),
         "supervision_visits": Visit.objects.filter(villages__code__startswith=county_code).distinct().count(),
         "problems": Problem.objects.filter(village__code__startswith=county_code).count(),
+        "bulletins": Bulletin.objects.filter(region_id=county_code).count(),
     }

@@ -79,3 +79,14 @@ def _follow(rng: random.Random, problem, inspector, actors: _Actors, today: date
         return
     closed_on = min(today, rectified_on + datetime.timedelta(days=rng.randint(3, 10)))
     services.problem_close(actor=inspector, problem=problem, on_date=closed_on, note="复查合格，予以销号")
+
+
+def seed_bulletin(county: Region, actors: _Actors, line: Timeline):
+    """The county's bulletin (通报) of last month, composed from the figures, approved and published (its PDF)."""
+    from bulletins import services as bulletins
+
+    end = line.today.replace(day=1) - datetime.timedelta(days=1)
+    bulletin = bulletins.bulletin_compose(actor=actors.county, region=county, period_start=end.replace(day=1),
+                                          period_end=end, today=line.today)
+    bulletins.bulletin_approve(actor=actors.county, bulletin=bulletin)
+    return bulletins.bulletin_publish(actor=actors.county, bulletin=bulletin)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from assessment.models import Assessment, AssessmentScheme, Indicator, IndicatorCategory, IndicatorScore, SchemeKind
@@ -420,3 +421,23 @@ class ProblemPhotoFactory(DjangoModelFactory):
     thumbnail = factory.django.ImageField(width=32, height=24, format="JPEG", filename="problem-thumb.jpg")
     content_type = "image/jpeg"
     size_bytes = factory.LazyAttribute(lambda o: o.image.size if hasattr(o.image, "size") else 1000)
+
+
+class BulletinFactory(DjangoModelFactory):
+    """A draft bulletin (通报) of 安吉县's office."""
+
+    class Meta:
+        model = "bulletins.Bulletin"
+
+    region = factory.LazyFunction(lambda: region("330523"))
+    period_start = datetime.date(2025, 9, 1)
+    period_end = datetime.date(2025, 9, 30)
+    title = "安吉县关于2025年9月农村人居环境整治工作的通报"
+    body = "一、项目进展。\n二、督查发现问题。"
+
+
+class PublishedBulletinFactory(BulletinFactory):
+    status = "published"
+    approved_at = factory.LazyFunction(timezone.now)
+    published_at = factory.LazyFunction(timezone.now)
+    pdf = factory.django.FileField(filename="bulletin.pdf", data=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")

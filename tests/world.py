@@ -104,6 +104,7 @@ def build_world():
     world.update(_maintenance_world(village, "余村"))
     world.update(_planning_world(village, world["building"], "余村", draft=world["draft"]))
     world.update(_oversight_world(village, world["building"], "余村"))
+    world.update(_bulletins_world("330523", "安吉县"))
     # Upkeep money (管护经费) for the asset: one allocation with a payment, one to reverse.
     world["upkeep_allocation"] = AllocationFactory(source=world["source"], project=None, asset=world["asset"], amount=Decimal("30000"))
     world["upkeep_payment"] = DisbursementFactory(allocation=world["upkeep_allocation"], amount=Decimal("10000"),
@@ -170,7 +171,20 @@ def _far_world(area, township, county, stem):
     far.update(_planning_world(village, far["building"], stem, draft=far[ProjectStatus.DRAFT]))
     far.update({key: value for key, value in _oversight_world(village, far["building"], stem).items()
                 if key in ("visit", "problem", "problem_photo")})
+    far["bulletin"] = _bulletins_world(county, stem)["bulletin"]
     return far
+
+
+def _bulletins_world(county, stem):
+    """The county office's bulletins (通报): one published (with its PDF), one draft and one approved."""
+    from tests.factories import BulletinFactory, PublishedBulletinFactory
+
+    return {
+        "bulletin": PublishedBulletinFactory(region=region(county), title=f"{stem}2025年9月通报"),
+        "draft_bulletin": BulletinFactory(region=region(county), title=f"{stem}2025年10月通报（草稿）"),
+        "approved_bulletin": BulletinFactory(region=region(county), title=f"{stem}2025年8月通报", status="approved",
+                                             approved_at=datetime.datetime(2025, 9, 2, 9, 0, tzinfo=datetime.UTC)),
+    }
 
 
 def _oversight_world(village, project, stem):

@@ -65,6 +65,8 @@ SCHEME_CONFIGURE = statuses(302, 403, 403, 302, 404, 302, 403, far=FAR_HIDDEN)
 # A problem found by 安吉县's visit: re-checked (closed, reopened) by the county's staff and the city's supervisor; the
 # township's official, who reads and rectifies it, is refused (403).
 RECHECK = statuses(302, 403, 404, 302, 404, 302, 403, far=FAR_HIDDEN)
+# A draft bulletin of 安吉县's office: written by its county staff only (the city's supervisor neither reads nor writes it).
+OFFICE_WRITE = statuses(302, 404, 404, 302, 404, 404, 403, far=FAR_HIDDEN)
 
 # route name → list of (method, url maker, expected statuses, is_write)
 ACCESS = {
@@ -251,6 +253,30 @@ ACCESS = {
     "oversight:problem_photo_thumbnail": [
         ("get", lambda w: reverse("oversight:problem_photo_thumbnail", args=[w["problem_photo"].pk]), READ_OBJECT, False),
     ],
+    # Bulletins (通报) of 安吉县's office: published ones are read in the county and below it and by the city; drafts
+    # (and approved ones not yet published) only by the office itself (its county staff; the city's supervisor
+    # manages the city's own, EXACT).
+    "bulletins:list": [("get", lambda w: reverse("bulletins:list"), READ_ANY, False)],
+    "api:bulletin-list": [("get", lambda w: reverse("api:bulletin-list"), API_READ, False)],
+    "api:bulletin-detail": [
+        ("get", lambda w: reverse("api:bulletin-detail", args=[w["bulletin"].pk]), statuses(401, 200, 200, 200, 404, 200, 200, far=FAR_API_HIDDEN), False),
+        ("get", lambda w: reverse("api:bulletin-detail", args=[w["draft_bulletin"].pk]), statuses(401, 404, 404, 200, 404, 404, 404, far=FAR_API_HIDDEN), False),
+    ],
+    "bulletins:compose": [
+        ("get", lambda w: reverse("bulletins:compose"), statuses(302, 403, 403, 200, 200, 200, 403, far=(403, 200, 200, 403)), False),
+        ("post", lambda w: reverse("bulletins:compose"), statuses(302, 403, 403, 302, 200, 200, 403, far=(403, 200, 200, 403)), True),
+    ],
+    "bulletins:detail": [
+        ("get", lambda w: reverse("bulletins:detail", args=[w["bulletin"].pk]), statuses(302, 200, 200, 200, 404, 200, 403, far=FAR_HIDDEN), False),
+        ("get", lambda w: reverse("bulletins:detail", args=[w["draft_bulletin"].pk]), statuses(302, 404, 404, 200, 404, 404, 403, far=FAR_HIDDEN), False),
+    ],
+    "bulletins:pdf": [
+        ("get", lambda w: reverse("bulletins:pdf", args=[w["bulletin"].pk]), statuses(302, 200, 200, 200, 404, 200, 403, far=FAR_HIDDEN), False),
+        ("get", lambda w: reverse("bulletins:pdf", args=[w["draft_bulletin"].pk]), statuses(302, 404, 404, 404, 404, 404, 403, far=FAR_HIDDEN), False),
+    ],
+    "bulletins:edit": [("post", lambda w: reverse("bulletins:edit", args=[w["draft_bulletin"].pk]), OFFICE_WRITE, True)],
+    "bulletins:approve": [("post", lambda w: reverse("bulletins:approve", args=[w["draft_bulletin"].pk]), OFFICE_WRITE, True)],
+    "bulletins:publish": [("post", lambda w: reverse("bulletins:publish", args=[w["approved_bulletin"].pk]), OFFICE_WRITE, True)],
     "dashboard:targets": [("get", lambda w: reverse("dashboard:targets", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:map": [("get", lambda w: reverse("dashboard:map", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:outline": [("get", lambda w: reverse("dashboard:outline", args=["330523108"]), READ_OBJECT, False)],
@@ -619,6 +645,8 @@ POST_DATA = {
     },
     "oversight:problem_rectify": lambda w: {"rectified_on": RECENT, "rectification": "已修复检查井盖", "photos": [upload("整改.jpg")]},
     "oversight:problem_reopen": lambda w: {"reason": "漂浮物仍在", "deadline": "", "confirmed": "yes"},
+    "bulletins:compose": lambda w: {"region": "330523", "period_start": "2025-09-01", "period_end": "2025-09-30"},
+    "bulletins:edit": lambda w: {"title": "安吉县2025年10月通报", "body": "一、总体情况。"},
     "api:visit-list": lambda w: {
         "region": "330523", "kind": "unannounced", "visited_on": RECENT, "inspectors": "县督查组 张强",
         "villages": ["330523108204"], "projects": [w["building"].pk],
@@ -717,7 +745,14 @@ def _state():
         _maintenance_state(),
         _planning_state(),
         _oversight_state(),
+        _bulletins_state(),
     )
+
+
+def _bulletins_state():
+    from bulletins.models import Bulletin
+
+    return list(Bulletin.objects.order_by("pk").values())
 
 
 def _oversight_state():
