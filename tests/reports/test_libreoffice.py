@@ -67,3 +67,20 @@ def test_the_dashboard_export_reads_the_same_in_libreoffice(county_world, client
     assert_guarded(load_workbook(io.BytesIO(response.content)))
     converted = same_values(path, tmp_path)
     assert len(converted) == 8
+
+
+def test_the_problem_register_export_reads_the_same_in_libreoffice(county_world, client, tmp_path):
+    from tests.factories import ProblemFactory, VillageFactory
+
+    village = VillageFactory(code="330523108231", name="大竹园村委会")
+    ProblemFactory(village=village, description="=SUM(1,2) 村口垃圾堆放")  # a text that looks like a formula stays text
+    ProblemFactory(village=village, category="roads", status="rectified", rectified_on=village.created_at.date(),
+                   rectification="已修补路面", description="路面坑洼")
+    client.force_login(county_world["county"])
+    response = client.get(reverse("oversight:problems_export"))
+    assert response.status_code == 200
+    path = tmp_path / "problems.xlsx"
+    path.write_bytes(response.content)
+    assert_guarded(load_workbook(io.BytesIO(response.content)))
+    converted = same_values(path, tmp_path)
+    assert [len(rows) for rows in converted.values()] == [3]  # the header and both problems
