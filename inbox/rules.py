@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import DateField, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.models import FollowUp, FollowUpStatus
@@ -90,10 +91,16 @@ def _deadline_text(deadline: datetime.date, today: datetime.date) -> str:
     return _("The deadline is %(date)s (in %(days)s days).") % {"date": deadline.isoformat(), "days": (deadline - today).days}
 
 
+def _since(today: datetime.date):
+    """The start of the event window, as an aware time (so that the index on the transition's time serves)."""
+    day = today - datetime.timedelta(days=EVENT_WINDOW_DAYS)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def project_returned(today, rules, area_q) -> Iterator[Event]:
-    since = today - datetime.timedelta(days=EVENT_WINDOW_DAYS)
+    since = _since(today)
     rows = (ProjectTransition.objects.filter(area_q, to_status=ProjectStatus.RETURNED, project__status=ProjectStatus.RETURNED,
-                                             at__date__gte=since)
+                                             at__gte=since)
             .order_by("pk").values_list("pk", "project_id", "project__village_id", "project__name", "reason"))
     for pk, project, village, name, reason in _chunks(rows):
         if rules.enabled(village):
@@ -103,9 +110,9 @@ def project_returned(today, rules, area_q) -> Iterator[Event]:
 
 
 def approval_waiting(today, rules, area_q) -> Iterator[Event]:
-    since = today - datetime.timedelta(days=EVENT_WINDOW_DAYS)
+    since = _since(today)
     rows = (ProjectTransition.objects.filter(area_q, to_status=ProjectStatus.SUBMITTED, project__status=ProjectStatus.SUBMITTED,
-                                             at__date__gte=since)
+                                             at__gte=since)
             .order_by("pk").values_list("pk", "project_id", "project__village_id", "project__name", "project__village__name"))
     for pk, project, village, name, village_name in _chunks(rows):
         if rules.enabled(village):
