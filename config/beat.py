@@ -31,6 +31,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dashboard.sweep_village_changes",
         "schedule": timedelta(seconds=60),
     },
+    # Reminders (inbox): run the counties' rules every morning before office hours; a message is never sent twice.
+    "inbox-run-reminders": {
+        "task": "inbox.run_reminders",
+        "schedule": crontab(hour=7, minute=30),  # Asia/Shanghai (CELERY_TIMEZONE follows TIME_ZONE)
+    },
     # The API's Idempotency-Keys are kept IDEMPOTENCY_KEY_HOURS; forget older ones hourly.
     "core-purge-idempotency-keys": {
         "task": "core.purge_idempotency_keys",

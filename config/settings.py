@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "maintenance",
     "planning",
     "oversight",
+    "inbox",
     "dashboard",
     "reports",
     "bulletins",
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.identity",  # the header's department and region
+                "inbox.context_processors.unread",  # the header's 消息 (n): cached, no query on most pages
             ],
         },
     },
@@ -431,6 +433,27 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING below (JSON lines), not Celery's own format
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reminders (inbox): e-mail through Django's mail backends. EMAIL_URL (django-environ): smtp://user:pass@host:25,
+# smtp+tls://…:587, smtp+ssl://…:465, or consolemail:// / dummymail://; unset: the console backend under DEBUG,
+# SMTP to localhost:25 otherwise.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="qiancun@localhost")
+EMAIL_SUBJECT_PREFIX = "[千村] "
+# The SMS adapter (inbox/sms.py): a dotted path to a class with send(phone, text) -> id. The default only logs.
+SMS_ADAPTER = env.str("SMS_ADAPTER", default="inbox.sms.LoggingAdapter")
+# The portal's address as users reach it, for the links in e-mails and SMS (e.g. https://qiancun.example.gov.cn).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# How often the delivery task tries again a channel that failed (with a growing wait: 1, 2, 4… minutes).
+INBOX_DELIVERY_RETRIES = env.int("INBOX_DELIVERY_RETRIES", default=4)
+
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 # Redis redelivers a task that was taken but never acknowledged (its worker was killed) after this many

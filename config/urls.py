@@ -30,6 +30,7 @@ urlpatterns = [
     path("maintenance/", include("maintenance.urls")),
     path("plans/", include("planning.urls")),
     path("oversight/", include("oversight.urls")),
+    path("inbox/", include("inbox.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),
     path("bulletins/", include("bulletins.urls")),

@@ -26,7 +26,7 @@ from django.db.models import Model, Q, QuerySet
 
 from core.divisions import CODE_LENGTH, RegionLevel, ancestor_codes
 from core.exceptions import NotPermitted
-from core.models import Role
+from core.models import Role, RoleAssignment
 
 WITHIN = "within"  # the object's area is the role's region or below it
 EXACT = "exact"  # the object's area is the role's region itself
@@ -105,6 +105,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Bulletins (通报): a county's or a city's (or the province's) office composes, edits, approves and publishes its
     # own; published ones are read below it.
     "bulletin.manage": {Role.COUNTY_STAFF: EXACT, Role.SUPERVISOR: EXACT},
+    # Reminders (提醒): county staff set their county's rules (which reminders, after how many days).
+    "reminder.configure": {Role.COUNTY_STAFF: WITHIN},
     # Marking a region's figures as invented (sample or scale-test data): no role's action. The command line does it
     # (seed_demo, generate_programme, with no actor, as grant_role grants); of the people, only a superuser could.
     "region.mark_sample_data": {},
@@ -179,6 +181,10 @@ class Grant:
 # role assignment (a keeper's villages). Registered by the apps that know (AppConfig.ready()); core imports none of
 # them. They are read in the same query as the assigned roles (a UNION), so they cost a request nothing more.
 DERIVED_GRANTS: list = []
+# The same grants seen from the other side, for finding who holds a derived role in some areas (holders()): functions
+# (role, codes) → an iterable of (user id, code) pairs, the code being one of ``codes`` that the user holds ``role``
+# for, active users only. Registered with their DERIVED_GRANTS twin (maintenance registers the keepers').
+DERIVED_HOLDERS: dict[str, object] = {}
 
 
 def grants(user) -> tuple[Grant, ...]:
@@ -373,3 +379,63 @@ def require(user, action: str, obj) -> None:
     """Raise NotPermitted unless ``can(user, action, obj)``."""
     if not can(user, action, obj):
         raise NotPermitted(action)
+
+
+# --- who may act: the gate read the other way round -------------------------------------------------------------
+
+def _holder_codes(code: str) -> list[str]:
+    return [*_ancestors(code), code]
+
+
+def holders_by_area(action: str, codes, *, roles=None, own_region_only: bool = False) -> dict[str, set[int]]:
+    """{area code: ids of the active users whose grants allow ``action`` on an object of that area}, for many areas
+    in one query of role assignments (plus one per derived role the action allows). A role held WITHIN reaches its
+    region and everything below it, EXACT its region only: the rule ``can()`` applies to one object. Superusers are
+    not counted (they may do anything, and are reminded of nothing). Callers pass areas in bounded chunks.
+    ``roles`` keeps the holders of these roles only (the township's officials, not the county's staff who may act
+    too); ``own_region_only`` the grants for the area itself (a visit's office), not for the regions above it."""
+    try:
+        allowed = PERMISSIONS[action]
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}") from None
+    if roles is not None:
+        allowed = {role: mode for role, mode in allowed.items() if role in roles}
+
+    codes = set(codes)
+    candidates = set()
+    for code in codes:
+        candidates.update([code] if own_region_only else _holder_codes(code))
+    held: dict[str, list[tuple[int, str]]] = {}  # granted code → [(user id, mode)]
+    assigned = [role for role in allowed if role in Role.values]
+    if assigned and candidates:
+        rows = RoleAssignment.objects.filter(
+            role__in=assigned, region_id__in=candidates, user__is_active=True,
+        ).order_by().values_list("user_id", "role", "region_id")
+        for user_id, role, granted in rows:
+            held.setdefault(granted, []).append((user_id, allowed[role]))
+    for role, mode in allowed.items():
+        source = DERIVED_HOLDERS.get(role)
+        if source is None or not codes:
+            continue
+        for user_id, granted in source(role, candidates):
+            held.setdefault(granted, []).append((user_id, mode))
+    found: dict[str, set[int]] = {}
+    for code in codes:
+        users = set()
+        for granted in [code] if own_region_only else _holder_codes(code):
+            for user_id, mode in held.get(granted, ()):
+                if mode == WITHIN or granted == code:
+                    users.add(user_id)
+        found[code] = users
+    return found
+
+
+def holders(action: str, obj) -> QuerySet:
+    """The active users (superusers aside) who may take ``action`` on ``obj`` (an object with an area, or a code):
+    those holding an allowing role for its area or a region above it (EXACT roles: for its area itself), assigned or
+    derived. The reverse of ``can()``, for the reminders (inbox)."""
+    from django.contrib.auth import get_user_model
+
+    code = area_code_of(obj)
+    ids = holders_by_area(action, [code])[code]
+    return get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk")

@@ -16,9 +16,11 @@ class MaintenanceConfig(AppConfig):
         project_accepted.connect(create_asset_on_acceptance, dispatch_uid="maintenance.create_asset_on_acceptance")
 
         # A keeper with a portal account sees (and records inspections in) the villages of their current assets.
-        from core.scoping import DERIVED_GRANTS
+        from core.scoping import DERIVED_GRANTS, DERIVED_HOLDERS, KEEPER
 
-        from .selectors import keeper_grants
+        from .selectors import keeper_grants, keeper_holders
 
         if keeper_grants not in DERIVED_GRANTS:
             DERIVED_GRANTS.append(keeper_grants)
+        # ... and who the keepers of some villages are (core.scoping.holders: the reminders of inspections due).
+        DERIVED_HOLDERS[KEEPER] = keeper_holders

@@ -138,6 +138,20 @@ def keeper_grants(user) -> QuerySet:
     )
 
 
+
+def keeper_holders(role: str, codes) -> QuerySet:
+    """The other side of ``keeper_grants``: (user id, village code) for each active portal account responsible now
+    as a keeper in one of the villages ``codes`` (core.scoping.holders_by_area, for the reminders)."""
+    return (
+        KeeperAssignment.objects.filter(current_q(), keeper__user__isnull=False, keeper__user__is_active=True)
+        .exclude(asset__status=AssetStatus.RETIRED)
+        .annotate(area=Coalesce("asset__village_id", "village_id"))
+        .filter(area__in=list(codes))
+        .order_by()
+        .values_list("keeper__user_id", "area")
+        .distinct()
+    )
+
 # --- inspections and faults ----------------------------------------------------------------------------------
 
 def inspection_overdue_q(today: datetime.date | None = None) -> Q:

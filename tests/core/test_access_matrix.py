@@ -68,6 +68,24 @@ RECHECK = statuses(302, 403, 404, 302, 404, 302, 403, far=FAR_HIDDEN)
 # A draft bulletin of 安吉县's office: written by its county staff only (the city's supervisor neither reads nor writes it).
 OFFICE_WRITE = statuses(302, 404, 404, 302, 404, 404, 403, far=FAR_HIDDEN)
 
+def _message_of(username: str, key: str = "access:1") -> int:
+    """A reminder in the inbox of ``username`` (tests.world's user), unread."""
+    from inbox.models import Message
+
+    message, _ = Message.objects.get_or_create(
+        recipient=get_user_model().objects.get(username=username), event_key=key,
+        defaults={"kind": "progress_due", "subject": "进度报告到期", "url": "/projects/"},
+    )
+    return message.pk
+
+
+def _unread_for_everyone(url: str) -> str:
+    """Every user of the world has an unread message (so that marking all read changes something)."""
+    for username in GRANTS:
+        _message_of(username, "access:all")
+    return url
+
+
 # route name → list of (method, url maker, expected statuses, is_write)
 ACCESS = {
     # The load balancer's and Docker's probe: public, answers the same to everyone (tests/core/test_health.py).
@@ -439,6 +457,26 @@ ACCESS = {
         ("get", lambda w: reverse("maintenance:intervals") + "?county=330523", statuses(302, 200, 200, 200, 404, 200, 403, far=FAR_HIDDEN), False),
         ("post", lambda w: reverse("maintenance:intervals"), statuses(302, 403, 403, 302, 404, 403, 403, far=FAR_HIDDEN), True),
     ],
+    # Reminders (inbox): each user's own messages, choices and delivery log; a message of another user is a 404.
+    "inbox:list": [("get", lambda w: reverse("inbox:list"), READ_ANY, False)],
+    "inbox:open": [("get", lambda w: reverse("inbox:open", args=[_message_of("official")]),
+                    statuses(302, 302, 404, 404, 404, 404, 403, far=(404, 404, 404, 403)), False)],
+    "inbox:read_all": [
+        ("post", lambda w: _unread_for_everyone(reverse("inbox:read_all")),
+         statuses(302, 302, 302, 302, 302, 302, 403, far=(302, 302, 302, 403)), True),
+    ],
+    "inbox:preferences": [
+        ("get", lambda w: reverse("inbox:preferences"), READ_ANY, False),
+        ("post", lambda w: reverse("inbox:preferences"), statuses(302, 302, 302, 302, 302, 302, 403, far=(302, 302, 302, 403)), True),
+    ],
+    "inbox:deliveries": [("get", lambda w: reverse("inbox:deliveries"), READ_ANY, False)],
+    # Every portal role reads the reminder rules of its own county (or of the counties below its region); 安吉县's
+    # staff change 安吉县's, as the inspection intervals.
+    "inbox:rules": [
+        ("get", lambda w: reverse("inbox:rules"), READ_ANY, False),
+        ("get", lambda w: reverse("inbox:rules") + "?county=330523", statuses(302, 200, 200, 200, 404, 200, 403, far=FAR_HIDDEN), False),
+        ("post", lambda w: reverse("inbox:rules"), statuses(302, 403, 403, 302, 404, 403, 403, far=FAR_HIDDEN), True),
+    ],
     "api:asset-list": [("get", lambda w: reverse("api:asset-list"), API_READ, False)],
     "api:asset-detail": [("get", lambda w: reverse("api:asset-detail", args=[w["asset"].pk]), API_OBJECT, False)],
     "api:inspection-list": [("get", lambda w: reverse("api:inspection-list"), API_READ, False)],
@@ -636,6 +674,8 @@ POST_DATA = {
     "maintenance:fault_repaired": lambda w: {"repaired_on": RECENT, "repair_notes": "更换进水泵轴承", "photos": [upload("修好.jpg")]},
     "maintenance:fault_reject": lambda w: {"reason": "围栏仍有缺口", "confirmed": "yes"},
     "maintenance:intervals": lambda w: {"county": "330523", "kind": "sewage_station", "days": "21"},
+    "inbox:preferences": lambda w: {"progress_due__sms": "on"},
+    "inbox:rules": lambda w: {"county": "330523", "kind": "progress_due", "enabled": "on", "days": "21"},
     "oversight:visit_create": lambda w: {
         "region": "330523", "kind": "unannounced", "visited_on": RECENT, "inspectors": "县督查组 张强", "villages": "330523108204",
     },
@@ -746,6 +786,17 @@ def _state():
         _planning_state(),
         _oversight_state(),
         _bulletins_state(),
+        _inbox_state(),
+    )
+
+
+def _inbox_state():
+    from inbox.models import Message, Preference, ReminderRule
+
+    return (
+        list(Message.objects.order_by("pk").values_list("pk", "recipient_id", "read_at")),
+        list(Preference.objects.order_by("pk").values()),
+        list(ReminderRule.objects.order_by("pk").values()),
     )
 
 
