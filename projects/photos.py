@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import translation
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
 
 MAX_PHOTOS = 9
 MAX_BYTES = 10 * 1024 * 1024
@@ -228,7 +228,7 @@ def over_budget(checked: list[CheckedPhoto]) -> tuple[int, str] | None:
 def decode(checked: CheckedPhoto) -> ProcessedPhoto:
     """Decode an inspected photo and return the kept copy, the thumbnail and the EXIF fields."""
     fmt = checked.format
-    with _as_rejection(), warnings.catch_warnings():
+    with _as_rejection(), warnings.catch_warnings(), _strict_decoding():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         kept, (taken_at, latitude, longitude, orientation), icc_profile = _decode_to_kept_size(checked)
         # The full decode and all its decoder held are released: from here on, only the kept copy (≤ 2560 px).
@@ -278,6 +278,22 @@ def _decode_to_kept_size(checked: CheckedPhoto):
             raise ValueError("decoded at an unexpected size")
         kept = shrink(img, checked.kept_size) if img.size != checked.kept_size else img.copy()
     return kept, fields, icc_profile
+
+
+class _strict_decoding:
+    """A damaged or cut-short file is refused, whatever the process set: Pillow's ImageFile.LOAD_TRUNCATED_IMAGES is
+    one global, and a library may turn it on when imported (WeasyPrint does, for its documents' images: a process
+    that printed a PDF would then keep half-decoded photos). Off while a photo is decoded; put back after. (Web and
+    Celery workers decode one photo at a time: gunicorn's sync workers, Celery's prefork pool.)"""
+
+    def __enter__(self):
+        self.before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        ImageFile.LOAD_TRUNCATED_IMAGES = self.before
+        return False
 
 
 class _as_rejection:

@@ -515,6 +515,17 @@ def test_a_photo_refused_while_decoding_is_named_by_its_place(official, building
     assert not ProgressReport.objects.exists()
 
 
+def test_a_broken_photo_is_refused_even_after_a_pdf_was_printed_in_the_process(official, building, monkeypatch):
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on when imported (a bulletin published in a web worker imports
+    it): the photos' decoding turns it off for itself, and leaves it as it found it."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # as `import weasyprint` leaves it
+    error = _zh(lambda: _report(official, building, photos=[upload("坏.png", data=_png_with_broken_pixels())]))
+    assert error.field_errors == {"photos": ["第 1 张照片（“坏.png”）：不是 JPEG、PNG 或 WebP 图片，或文件已损坏。"]}
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True and not ProgressReport.objects.exists()
+
+
 def test_a_photo_without_a_file_name(official, building):
     import io
 
