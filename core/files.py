@@ -40,3 +40,15 @@ def file_response(field_file, *, content_type: str, as_attachment: bool = False,
     if disposition:
         response["Content-Disposition"] = disposition
     return response
+
+
+def photo_response(photo, variant: str = "image"):
+    """A stored photo (projects.models.PhotoFields) or its thumbnail, served after the caller's gate, cached privately."""
+    file_field = photo.thumbnail if variant == "thumbnail" and photo.thumbnail else photo.image
+    content_type = photo.content_type if file_field is photo.image else (
+        "image/webp" if file_field.name.endswith(".webp") else "image/jpeg"
+    )
+    response = file_response(file_field, content_type=content_type)  # nginx sends it when MEDIA_ACCEL_REDIRECT says so
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -455,30 +455,6 @@ def _check_checklist(kind: str, checklist) -> dict:
     return {key: checklist.get(key, False) for key in sorted(keys)}
 
 
-def _store_photos(model, owner_field: str, owner, processed, actor, stored: list, **extra) -> None:
-    for item in processed:
-        photo = model(
-            **{owner_field: owner}, content_type=item.content_type, size_bytes=item.size_bytes, taken_at=item.taken_at,
-            gps_latitude=item.gps_latitude, gps_longitude=item.gps_longitude, uploaded_by=_user(actor), **extra,
-        )
-        photo_processing.attach(photo, item, stored)
-        photo.save()
-        audit.record_create(actor=actor, obj=photo, note=item.original_name[:200])
-
-
-def _with_photos(photos, write):
-    """Check and re-encode the photos before anything is written, then write; the files stored by a write that
-    rolls back are removed."""
-    processed, photo_errors = photo_processing.process_batch(photos)
-    stored: list = []
-    try:
-        return write(processed, photo_errors, stored)
-    except BaseException:
-        for file_field in stored:
-            file_field.storage.delete(file_field.name)
-        raise
-
-
 def inspection_record(
     *, actor, asset: Asset, done_on: datetime.date, condition: int, checklist: dict | None = None, notes: str = "",
     latitude=None, longitude=None, photos=(), fault: dict | None = None,
@@ -522,14 +498,14 @@ def inspection_record(
             else:
                 audit.record(actor=actor, action=AuditAction.TRANSITION, obj=inspection,
                              changes=audit.diff(before, audit.snapshot(inspection)))
-            _store_photos(InspectionPhoto, "inspection", inspection, processed, actor, stored)
+            photo_processing.store_photos(InspectionPhoto, "inspection", inspection, processed, actor, stored)
             if fault is not None:
                 _fault_create(actor, current, severity=fault["severity"], description=fault["description"],
                               reported_on=done_on, inspection=inspection)
             village_changed(current.village_id)
             return inspection
 
-    return _with_photos(photos, write)
+    return photo_processing.with_photos(photos, write)
 
 
 # --- faults --------------------------------------------------------------------------------------------------
@@ -576,11 +552,11 @@ def fault_report(
             if errors:
                 raise InvalidInput(field_errors=errors)
             fault = _fault_create(actor, current, severity=severity, description=description, reported_on=day)
-            _store_photos(FaultPhoto, "fault", fault, processed, actor, stored, stage=FaultPhotoStage.REPORTED)
+            photo_processing.store_photos(FaultPhoto, "fault", fault, processed, actor, stored, stage=FaultPhotoStage.REPORTED)
             village_changed(current.village_id)
             return fault
 
-    return _with_photos(photos, write)
+    return photo_processing.with_photos(photos, write)
 
 
 def _lock_fault(fault: Fault) -> Fault:
@@ -644,10 +620,10 @@ def fault_mark_repaired(*, actor, fault: Fault, repaired_on: datetime.date, note
             if current.repair_started_on is None:
                 changes["repair_started_on"] = repaired_on
             _fault_step(actor, current, FaultStatus.REPAIRED, changes)
-            _store_photos(FaultPhoto, "fault", current, processed, actor, stored, stage=FaultPhotoStage.REPAIRED)
+            photo_processing.store_photos(FaultPhoto, "fault", current, processed, actor, stored, stage=FaultPhotoStage.REPAIRED)
             return current
 
-    return _with_photos(photos, write)
+    return photo_processing.with_photos(photos, write)
 
 
 def fault_verify(*, actor, fault: Fault, on_date: datetime.date | None = None) -> Fault:

@@ -10,7 +10,7 @@ from core import audit, scoping
 from core.body_limits import body_limit
 from core.divisions import RegionLevel
 from core.exceptions import NotPermitted
-from core.files import file_response
+from core.files import photo_response
 from core.views import ScopedDetailView, ScopedListView, confirmation, is_confirmed, perform, portal_view, render_detail
 from projects import photos as photo_rules
 from projects.models import ProjectStatus
@@ -317,27 +317,16 @@ class FaultDetailView(ScopedDetailView):
         return context
 
 
-def _photo_response(photo, variant):
-    file_field = photo.thumbnail if variant == "thumbnail" and photo.thumbnail else photo.image
-    content_type = photo.content_type if file_field is photo.image else (
-        "image/webp" if file_field.name.endswith(".webp") else "image/jpeg"
-    )
-    response = file_response(file_field, content_type=content_type)  # nginx sends it when MEDIA_ACCEL_REDIRECT says so
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @portal_view
 def inspection_photo(request, pk, variant="image"):
     """An inspection photo or its thumbnail, through the gate (media is never served unguarded)."""
-    return _photo_response(get_object_or_404(selectors.inspection_photo_list(user=request.user), pk=pk), variant)
+    return photo_response(get_object_or_404(selectors.inspection_photo_list(user=request.user), pk=pk), variant)
 
 
 @portal_view
 def fault_photo(request, pk, variant="image"):
     """A fault's photo (as reported, after the repair) or its thumbnail, through the gate."""
-    return _photo_response(get_object_or_404(selectors.fault_photo_list(user=request.user), pk=pk), variant)
+    return photo_response(get_object_or_404(selectors.fault_photo_list(user=request.user), pk=pk), variant)
 
 
 @body_limit(photo_rules.UPLOAD_BODY_LIMIT)  # outermost: the middleware reads it from the resolved view

@@ -28,29 +28,6 @@ def _user(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
-def _with_photos(photos, write):
-    processed, photo_errors = photo_processing.process_batch(photos)
-    stored: list = []
-    try:
-        return write(processed, photo_errors, stored)
-    except BaseException:
-        for file_field in stored:
-            file_field.storage.delete(file_field.name)
-        raise
-
-
-def _store_photos(problem: Problem, processed, actor, stored: list, stage: str) -> None:
-    for item in processed:
-        photo = ProblemPhoto(
-            problem=problem, stage=stage, content_type=item.content_type, size_bytes=item.size_bytes,
-            taken_at=item.taken_at, gps_latitude=item.gps_latitude, gps_longitude=item.gps_longitude,
-            uploaded_by=_user(actor),
-        )
-        photo_processing.attach(photo, item, stored)
-        photo.save()
-        audit.record_create(actor=actor, obj=photo, note=item.original_name[:200])
-
-
 def _check_day(day, field: str, errors: dict, not_before: datetime.date | None = None) -> None:
     if not isinstance(day, datetime.date):
         errors[field] = _("Enter a valid date.")
@@ -155,10 +132,10 @@ def finding_add(*, actor, visit: Visit, village, category: str, severity: str, d
                 audit.record(actor=actor, action=AuditAction.UPDATE, obj=current, changes={"villages": [None, village.code]})
             if project is not None and not current.projects.filter(pk=project.pk).exists():
                 current.projects.add(project)
-            _store_photos(problem, processed, actor, stored, ProblemPhotoStage.FOUND)
+            photo_processing.store_photos(ProblemPhoto, "problem", problem, processed, actor, stored, stage=ProblemPhotoStage.FOUND)
             return problem
 
-    return _with_photos(photos, write)
+    return photo_processing.with_photos(photos, write)
 
 
 def _lock(problem: Problem) -> Problem:
@@ -200,10 +177,10 @@ def problem_rectify(*, actor, problem: Problem, rectified_on: datetime.date, rec
                 raise InvalidInput(field_errors=errors)
             _step(actor, current, ProblemStatus.RECTIFIED, {
                 "rectified_on": rectified_on, "rectification": rectification.strip(), "rectified_by": _user(actor)})
-            _store_photos(current, processed, actor, stored, ProblemPhotoStage.RECTIFIED)
+            photo_processing.store_photos(ProblemPhoto, "problem", current, processed, actor, stored, stage=ProblemPhotoStage.RECTIFIED)
             return current
 
-    return _with_photos(photos, write)
+    return photo_processing.with_photos(photos, write)
 
 
 def problem_close(*, actor, problem: Problem, on_date: datetime.date | None = None, note: str = "") -> Problem:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from core import audit, scoping
 from core.body_limits import body_limit
 from core.exceptions import NotPermitted
-from core.files import file_response
+from core.files import photo_response
 from core.views import ScopedDetailView, ScopedListView, confirmation, is_confirmed, perform, portal_view, render_detail
 from core.workbook import TEXT, Column, Workbook
 from projects import photos as photo_rules
@@ -239,15 +239,7 @@ def problem_reopen(request, pk):
 @portal_view
 def problem_photo(request, pk, variant="image"):
     """A problem's photo (as found, after rectification) or its thumbnail, through the gate."""
-    photo = get_object_or_404(selectors.problem_photo_list(user=request.user), pk=pk)
-    file_field = photo.thumbnail if variant == "thumbnail" and photo.thumbnail else photo.image
-    content_type = photo.content_type if file_field is photo.image else (
-        "image/webp" if file_field.name.endswith(".webp") else "image/jpeg"
-    )
-    response = file_response(file_field, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(get_object_or_404(selectors.problem_photo_list(user=request.user), pk=pk), variant)
 
 
 

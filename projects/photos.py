@@ -519,3 +519,31 @@ def _degrees(dms, ref, negative_ref) -> Decimal:
     if str(ref).strip("\x00 ").upper() == negative_ref:
         value = -value
     return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def with_photos(photos, write):
+    """Check and re-encode the photos before anything is written, then ``write(processed, photo_errors, stored)``; the
+    files stored by a write that rolls back are removed. (Inspections, repairs, supervision's findings.)"""
+    processed, photo_errors = process_batch(photos)
+    stored: list = []
+    try:
+        return write(processed, photo_errors, stored)
+    except BaseException:
+        for file_field in stored:
+            file_field.storage.delete(file_field.name)
+        raise
+
+
+def store_photos(model, owner_field: str, owner, processed, actor, stored: list, **extra) -> None:
+    """Save each processed photo as a ``model`` row of ``owner`` (``extra``: e.g. its stage), with its audit row."""
+    from core import audit
+
+    for item in processed:
+        photo = model(
+            **{owner_field: owner}, content_type=item.content_type, size_bytes=item.size_bytes, taken_at=item.taken_at,
+            gps_latitude=item.gps_latitude, gps_longitude=item.gps_longitude,
+            uploaded_by=actor if getattr(actor, "pk", None) else None, **extra,
+        )
+        attach(photo, item, stored)
+        photo.save()
+        audit.record_create(actor=actor, obj=photo, note=item.original_name[:200])
