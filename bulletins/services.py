@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import audit, scoping
+from core import audit, public_cache, scoping
 from core.exceptions import IllegalTransition, InvalidInput
 from core.models import AuditAction
 from villages.models import RegionLevel
@@ -122,6 +122,7 @@ def bulletin_publish(*, actor, bulletin: Bulletin) -> Bulletin:
             current.save()
             audit.record(actor=actor, action=AuditAction.TRANSITION, obj=current,
                          changes=audit.diff(before, audit.snapshot(current)))
+            public_cache.changed()  # on the public pages once this commits
             return current
     except BaseException:
         for name in stored:

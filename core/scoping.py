@@ -105,6 +105,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Bulletins (通报): a county's or a city's (or the province's) office composes, edits, approves and publishes its
     # own; published ones are read below it.
     "bulletin.manage": {Role.COUNTY_STAFF: EXACT, Role.SUPERVISOR: EXACT},
+    # The public pages (公开): county staff open or close their county's village pages to the public and keep its
+    # exemplary cases (典型案例), their stories and photos, published and withdrawn.
+    "publicity.manage": {Role.COUNTY_STAFF: WITHIN},
     # Reminders (提醒): county staff set their county's rules (which reminders, after how many days).
     "reminder.configure": {Role.COUNTY_STAFF: WITHIN},
     # Marking a region's figures as invented (sample or scale-test data): no role's action. The command line does it
@@ -152,6 +155,9 @@ AREA_PATHS: dict[str, str] = {
     "oversight.problem": "village__code",
     "oversight.problemphoto": "problem__village__code",
     "bulletins.bulletin": "region__code",  # the issuing office's
+    "public.countypublication": "county__code",
+    "public.exemplar": "village__code",
+    "public.exemplarphoto": "exemplar__village__code",
 }
 # Rows administered at a level above the user (a provincial fund, a city's
 # assessment scheme, a county's inspection intervals) are visible to the users below it: they allocate from

@@ -68,6 +68,7 @@ from maintenance.models import Asset, Fault, Inspection
 from oversight.models import Problem, Visit
 from planning.models import CreationListEntry, Plan, PlanItem, Target
 from projects.models import ProgressReport, Project, ProjectTransition
+from public.models import Exemplar
 from villages import outlines
 from villages.models import Region, RegionLevel, SampleData, Village, VillageKind
 from villages.services import region_mark_sample_data, village_update
@@ -87,6 +88,7 @@ from .ledger import _seed_funding
 from .oversight import seed_bulletin, seed_supervision
 from .people import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_USERS, _seed_users, county_accounts  # noqa: F401
 from .plans import revise_some_plans, seed_creation_lists, seed_targets
+from .publicity import seed_public
 from .rounds import _lagging_village, _seed_assessments
 from .upkeep import DEMO_KEEPER, _seed_upkeep  # noqa: F401  (demo_logins prints the keeper)
 from .works import _seed_projects
@@ -140,6 +142,8 @@ def seed_demo(*, county_code: str = DEFAULT_COUNTY, seed: int = DEFAULT_SEED, as
         rebuild(county_code)
         # Last month's bulletin, written from the figures just rebuilt.
         seed_bulletin(county, actors, line)
+        # Its public pages: the village pages opened, an exemplary case published and one in draft.
+        seed_public(random.Random(f"{seed}:public"), county, villages, actors, line)
     return {"created": True, "as_of": line.today, **sample_counts(county_code)}
 
 
@@ -225,4 +229,5 @@ def sample_counts(county_code: str) -> dict[str, int]:
         "supervision_visits": Visit.objects.filter(villages__code__startswith=county_code).distinct().count(),
         "problems": Problem.objects.filter(village__code__startswith=county_code).count(),
         "bulletins": Bulletin.objects.filter(region_id=county_code).count(),
+        "exemplary_cases": Exemplar.objects.filter(village__code__startswith=county_code).count(),
     }

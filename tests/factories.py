@@ -441,3 +441,38 @@ class PublishedBulletinFactory(BulletinFactory):
     approved_at = factory.LazyFunction(timezone.now)
     published_at = factory.LazyFunction(timezone.now)
     pdf = factory.django.FileField(filename="bulletin.pdf", data=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+
+def open_county(code: str = "330523"):
+    """The county's village pages opened to the public (public.CountyPublication)."""
+    from public.models import CountyPublication
+
+    return CountyPublication.objects.update_or_create(county=region(code), defaults={"villages_public": True})[0]
+
+
+class ExemplarFactory(DjangoModelFactory):
+    """A draft exemplary case (典型案例)."""
+
+    class Meta:
+        model = "public.Exemplar"
+
+    village = factory.SubFactory(VillageFactory)
+    title = "余村：从“卖石头”到“卖风景”"
+    summary = "关停矿山、修复生态，发展乡村旅游。"
+    story = "余村曾以开矿为主要收入来源。\n\n村里关停矿山，发展乡村旅游。"
+
+
+class PublishedExemplarFactory(ExemplarFactory):
+    status = "published"
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class ExemplarPhotoFactory(DjangoModelFactory):
+    class Meta:
+        model = "public.ExemplarPhoto"
+
+    exemplar = factory.SubFactory(PublishedExemplarFactory)
+    image = factory.django.ImageField(width=64, height=48, format="JPEG", filename="case.jpg")
+    thumbnail = factory.django.ImageField(width=32, height=24, format="JPEG", filename="case-thumb.jpg")
+    content_type = "image/jpeg"
+    size_bytes = factory.LazyAttribute(lambda o: o.image.size if hasattr(o.image, "size") else 1000)
