@@ -105,6 +105,7 @@ def build_world():
     world.update(_planning_world(village, world["building"], "余村", draft=world["draft"]))
     world.update(_oversight_world(village, world["building"], "余村"))
     world.update(_bulletins_world("330523", "安吉县"))
+    world.update(_public_world(village, "余村"))
     # Upkeep money (管护经费) for the asset: one allocation with a payment, one to reverse.
     world["upkeep_allocation"] = AllocationFactory(source=world["source"], project=None, asset=world["asset"], amount=Decimal("30000"))
     world["upkeep_payment"] = DisbursementFactory(allocation=world["upkeep_allocation"], amount=Decimal("10000"),
@@ -172,7 +173,29 @@ def _far_world(area, township, county, stem):
     far.update({key: value for key, value in _oversight_world(village, far["building"], stem).items()
                 if key in ("visit", "problem", "problem_photo")})
     far["bulletin"] = _bulletins_world(county, stem)["bulletin"]
+    public = _public_world(village, stem, opened=False)
+    far.update({key: public[key] for key in ("publication", "exemplar", "exemplar_photo")})
     return far
+
+
+def _public_world(village, stem, opened=True):
+    """The county's public pages (公开): its village pages opened (or, far away, not); an exemplary case published with
+    a photo, one in draft with a photo, one withdrawn."""
+    from public.models import CountyPublication
+    from tests.factories import ExemplarFactory, ExemplarPhotoFactory, PublishedExemplarFactory
+
+    published = PublishedExemplarFactory(village=village, title=f"{stem}：从卖石头到卖风景")
+    draft = ExemplarFactory(village=village, title=f"{stem}：小微水体治理（草稿）")
+    return {
+        "publication": CountyPublication.objects.create(county=region(village.code[:6]), villages_public=opened),
+        "exemplar": published,
+        "exemplar_photo": ExemplarPhotoFactory(exemplar=published),
+        "draft_exemplar": draft,
+        "draft_exemplar_photo": ExemplarPhotoFactory(exemplar=draft),
+        "withdrawn_exemplar": ExemplarFactory(village=village, title=f"{stem}：已撤下的案例", status="withdrawn",
+                                              published_at=datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC),
+                                              withdrawn_reason="数据待核实"),
+    }
 
 
 def _bulletins_world(county, stem):

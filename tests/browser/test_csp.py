@@ -52,6 +52,11 @@ NOT_PAGES = {
     "oversight:problem_photo_thumbnail": "an image file",
     "oversight:problems_export": "an XLSX workbook",
     "bulletins:pdf": "the published bulletin's PDF",
+    "public:bulletin_pdf": "the published bulletin's PDF",
+    "public:exemplar_photo": "an image file",
+    "public:exemplar_photo_thumbnail": "an image file",
+    "publicity:photo": "an image file",
+    "publicity:photo_thumbnail": "an image file",
     "reports:ledger": "POST only: the ledger pages' export button (on the crawled ledger pages); GET answers 405",
     "dashboard:map": "JSON, fetched by the dashboard page (crawled)",
     "dashboard:outline": "JSON (the map's outlines), fetched by the dashboard page (crawled)",
@@ -101,8 +106,11 @@ def _pages(world):
         for method, make_url, expected, _write in ACCESS[name]:
             if method != "get":
                 continue
+            if set(expected.values()) == {404}:
+                continue  # a row saying what no one reaches (an unpublished bulletin on the public pages)
             url = make_url(world)
-            users = [u for u in CRAWL_USERS if expected[u] == 200] or (["anonymous"] if expected["anonymous"] == 200 else [])
+            # A page anyone may open (the public pages, the same for everyone) is crawled as the anonymous visitor.
+            users = ["anonymous"] if expected["anonymous"] == 200 else [u for u in CRAWL_USERS if expected[u] == 200]
             if name in NOT_PAGES or name.startswith(JSON_NAMESPACES):
                 not_pages.append((name, url, next((u for u in ("county", "official", "anonymous") if expected[u] == 200), "county")))
             else:
@@ -383,6 +391,19 @@ PLANNING_ROUTES = sorted(
     name for name, rows in ACCESS.items()
     if name.startswith("planning:") and name not in NOT_PAGES and any(row[0] == "get" for row in rows)
 )
+
+
+# The public pages and their staff's pages (issue 21): pytest tests/browser/test_csp.py -k public.
+PUBLIC_ROUTES = sorted(
+    name for name, rows in ACCESS.items()
+    if name.startswith(("public:", "publicity:")) and name not in NOT_PAGES and any(row[0] == "get" for row in rows)
+)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("route", PUBLIC_ROUTES)
+def test_a_public_page_loads_under_the_csp(route, size, crawl_world, phone, live_server):
+    test_a_planning_page_loads_under_the_csp(route, size, crawl_world, phone, live_server)
 
 
 @pytest.mark.parametrize("size", SIZES)

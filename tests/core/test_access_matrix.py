@@ -66,6 +66,11 @@ SCHEME_CONFIGURE = statuses(302, 403, 403, 302, 404, 302, 403, far=FAR_HIDDEN)
 # township's official, who reads and rectifies it, is refused (403).
 RECHECK = statuses(302, 403, 404, 302, 404, 302, 403, far=FAR_HIDDEN)
 # A draft bulletin of 安吉县's office: written by its county staff only (the city's supervisor neither reads nor writes it).
+# The public pages (公开): the same for everyone, logged in or not (API clients included: nothing there is theirs);
+# what is not published (a draft, a withdrawn case, a county that did not open its village pages) for no one.
+PUBLIC = statuses(200, 200, 200, 200, 200, 200, 200, far=(200, 200, 200, 200))
+PUBLIC_NONE = statuses(404, 404, 404, 404, 404, 404, 404, far=(404, 404, 404, 404))
+PUBLIC_NO_WRITE = statuses(405, 405, 405, 405, 405, 405, 405, far=(405, 405, 405, 405))
 OFFICE_WRITE = statuses(302, 404, 404, 302, 404, 404, 403, far=FAR_HIDDEN)
 
 def _message_of(username: str, key: str = "access:1") -> int:
@@ -295,6 +300,72 @@ ACCESS = {
     "bulletins:edit": [("post", lambda w: reverse("bulletins:edit", args=[w["draft_bulletin"].pk]), OFFICE_WRITE, True)],
     "bulletins:approve": [("post", lambda w: reverse("bulletins:approve", args=[w["draft_bulletin"].pk]), OFFICE_WRITE, True)],
     "bulletins:publish": [("post", lambda w: reverse("bulletins:publish", args=[w["approved_bulletin"].pk]), OFFICE_WRITE, True)],
+    # The public pages (公开), read without logging in: published bulletins, the village pages of 安吉县 (opened;
+    # 淳安县's are not), published cases; never a draft, an approved bulletin not yet published, a withdrawn case.
+    "public:index": [("get", lambda w: reverse("public:index"), PUBLIC, False),
+                     ("post", lambda w: reverse("public:index"), PUBLIC_NO_WRITE, True)],
+    "public:bulletins": [("get", lambda w: reverse("public:bulletins"), PUBLIC, False)],
+    "public:bulletin": [
+        ("get", lambda w: reverse("public:bulletin", args=[w["bulletin"].pk]), PUBLIC, False),
+        ("get", lambda w: reverse("public:bulletin", args=[w["draft_bulletin"].pk]), PUBLIC_NONE, False),
+        ("get", lambda w: reverse("public:bulletin", args=[w["approved_bulletin"].pk]), PUBLIC_NONE, False),
+    ],
+    "public:bulletin_pdf": [
+        ("get", lambda w: reverse("public:bulletin_pdf", args=[w["bulletin"].pk]), PUBLIC, False),
+        ("get", lambda w: reverse("public:bulletin_pdf", args=[w["draft_bulletin"].pk]), PUBLIC_NONE, False),
+        ("get", lambda w: reverse("public:bulletin_pdf", args=[w["approved_bulletin"].pk]), PUBLIC_NONE, False),
+    ],
+    "public:county": [
+        ("get", lambda w: reverse("public:county", args=["330523"]), PUBLIC, False),
+        ("get", lambda w: reverse("public:county", args=["330522"]), PUBLIC_NONE, False),
+        ("get", lambda w: reverse("public:county", args=["330127"]), PUBLIC_NONE, False),
+    ],
+    "public:village": [
+        ("get", lambda w: reverse("public:village", args=[w["village"].code]), PUBLIC, False),
+        ("get", lambda w: reverse("public:village", args=[w["far"]["hangzhou"]["village"].code]), PUBLIC_NONE, False),
+    ],
+    "public:exemplars": [("get", lambda w: reverse("public:exemplars"), PUBLIC, False)],
+    "public:exemplar": [
+        ("get", lambda w: reverse("public:exemplar", args=[w["exemplar"].pk]), PUBLIC, False),
+        ("get", lambda w: reverse("public:exemplar", args=[w["draft_exemplar"].pk]), PUBLIC_NONE, False),
+        ("get", lambda w: reverse("public:exemplar", args=[w["withdrawn_exemplar"].pk]), PUBLIC_NONE, False),
+    ],
+    "public:exemplar_photo": [
+        ("get", lambda w: reverse("public:exemplar_photo", args=[w["exemplar"].pk, w["exemplar_photo"].pk]), PUBLIC, False),
+        ("get", lambda w: reverse("public:exemplar_photo", args=[w["draft_exemplar"].pk, w["draft_exemplar_photo"].pk]),
+         PUBLIC_NONE, False),
+        ("get", lambda w: reverse("public:exemplar_photo", args=[w["exemplar"].pk, w["draft_exemplar_photo"].pk]),
+         PUBLIC_NONE, False),
+    ],
+    "public:exemplar_photo_thumbnail": [
+        ("get", lambda w: reverse("public:exemplar_photo_thumbnail", args=[w["exemplar"].pk, w["exemplar_photo"].pk]), PUBLIC, False),
+        ("get", lambda w: reverse("public:exemplar_photo_thumbnail", args=[w["draft_exemplar"].pk, w["draft_exemplar_photo"].pk]),
+         PUBLIC_NONE, False),
+    ],
+    # What the public reads, kept by 安吉县's staff (publicity.manage, WITHIN): its village pages opened or closed,
+    # its exemplary cases written, published, edited and withdrawn. Every role reads the cases of its area.
+    "publicity:list": [("get", lambda w: reverse("publicity:list"), READ_ANY, False)],
+    "publicity:publication": [
+        ("post", lambda w: reverse("publicity:publication", args=["330523"]), statuses(302, 404, 404, 302, 404, 403, 403, far=FAR_HIDDEN), True),
+    ],
+    "publicity:create": [
+        ("get", lambda w: reverse("publicity:create"), statuses(302, 403, 403, 200, 403, 403, 403, far=(403, 200, 403, 403)), False),
+        ("post", lambda w: reverse("publicity:create"), statuses(302, 403, 403, 302, 403, 403, 403, far=(403, 400, 403, 403)), True),
+    ],
+    "publicity:detail": [
+        ("get", lambda w: reverse("publicity:detail", args=[w["draft_exemplar"].pk]), READ_OBJECT, False),
+        ("get", lambda w: reverse("publicity:detail", args=[w["exemplar"].pk]), READ_OBJECT, False),
+    ],
+    "publicity:edit": [("post", lambda w: reverse("publicity:edit", args=[w["draft_exemplar"].pk]), COUNTY_ACTION, True)],
+    "publicity:publish": [("post", lambda w: reverse("publicity:publish", args=[w["draft_exemplar"].pk]), COUNTY_ACTION, True)],
+    "publicity:withdraw": [("post", lambda w: reverse("publicity:withdraw", args=[w["exemplar"].pk]), COUNTY_ACTION, True)],
+    "publicity:photo": [("get", lambda w: reverse("publicity:photo", args=[w["draft_exemplar_photo"].pk]), READ_OBJECT, False)],
+    "publicity:photo_thumbnail": [
+        ("get", lambda w: reverse("publicity:photo_thumbnail", args=[w["draft_exemplar_photo"].pk]), READ_OBJECT, False),
+    ],
+    "publicity:photo_remove": [
+        ("post", lambda w: reverse("publicity:photo_remove", args=[w["draft_exemplar_photo"].pk]), COUNTY_ACTION, True),
+    ],
     "dashboard:targets": [("get", lambda w: reverse("dashboard:targets", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:map": [("get", lambda w: reverse("dashboard:map", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:outline": [("get", lambda w: reverse("dashboard:outline", args=["330523108"]), READ_OBJECT, False)],
@@ -687,6 +758,11 @@ POST_DATA = {
     "oversight:problem_reopen": lambda w: {"reason": "漂浮物仍在", "deadline": "", "confirmed": "yes"},
     "bulletins:compose": lambda w: {"region": "330523", "period_start": "2025-09-01", "period_end": "2025-09-30"},
     "bulletins:edit": lambda w: {"title": "安吉县2025年10月通报", "body": "一、总体情况。"},
+    "publicity:publication": lambda w: {"villages_public": ""},
+    "publicity:create": lambda w: {"village": w["village"].code, "title": "余村：矿山复绿", "summary": "关停矿山，复绿生态。",
+                                   "story": "余村关停矿山，发展乡村旅游。", "photos": [upload("case.jpg")]},
+    "publicity:edit": lambda w: {"title": "余村：小微水体治理", "summary": "分片包干。", "story": "村规民约写明保洁责任。"},
+    "publicity:withdraw": lambda w: {"reason": "数据待核实", "confirmed": "yes"},
     "api:visit-list": lambda w: {
         "region": "330523", "kind": "unannounced", "visited_on": RECENT, "inspectors": "县督查组 张强",
         "villages": ["330523108204"], "projects": [w["building"].pk],
@@ -786,6 +862,7 @@ def _state():
         _planning_state(),
         _oversight_state(),
         _bulletins_state(),
+        _public_state(),
         _inbox_state(),
     )
 
@@ -804,6 +881,16 @@ def _bulletins_state():
     from bulletins.models import Bulletin
 
     return list(Bulletin.objects.order_by("pk").values())
+
+
+def _public_state():
+    from public.models import CountyPublication, Exemplar, ExemplarPhoto
+
+    return (
+        list(CountyPublication.objects.order_by("pk").values()),
+        list(Exemplar.objects.order_by("pk").values()),
+        list(ExemplarPhoto.objects.order_by("pk").values_list("pk", "exemplar_id")),
+    )
 
 
 def _oversight_state():
