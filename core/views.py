@@ -179,12 +179,18 @@ def bad_request(request, exception=None):
     return render(request, "400.html", {"message": message}, status=400)
 
 
+PUBLIC_PREFIX = "/public/"  # config/urls.py: the pages readable without logging in
+
+
 def not_found(request, exception=None):
     """404 for a URL nothing matched: the API's error shape under /api/, the HTML page elsewhere."""
     from django.views.defaults import page_not_found
 
     if request.path.startswith("/api/"):
         return _api_error(request, 404, "not_found", _("Not found."))
+    if request.path.startswith(PUBLIC_PREFIX):
+        # The public pages' own frame: no portal menu, no form, nothing read of the visitor (public.views).
+        return page_not_found(request, exception, template_name="public/404.html")
     return page_not_found(request, exception)
 
 
