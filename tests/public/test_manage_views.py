@@ -279,3 +279,32 @@ def test_the_list_costs_the_same_queries_at_1_and_20_cases(staff, count, django_
     with django_assert_max_num_queries(7):
         response = staff.get(reverse("publicity:list"))
     assert response.status_code == 200 and len(response.context["object_list"]) == count
+
+
+def test_the_list_filters_by_status_and_title(staff, village):
+    draft = ExemplarFactory(village=village, title="垃圾分类的草稿")
+    published = _published(village)
+    shown = lambda query: {c.pk for c in staff.get(reverse("publicity:list"), query).context["object_list"]}  # noqa: E731
+    assert shown({"status": "published"}) == {published.pk}
+    assert shown({"status": "draft"}) == {draft.pk}
+    assert shown({"q": "垃圾分类"}) == {draft.pk}
+    assert shown({"area": "330523108"}) == {draft.pk, published.pk}
+
+
+def test_the_create_form_offers_only_the_staffs_own_villages(staff, village):
+    elsewhere = VillageFactory(code="330522001201", township_code="330522001")
+    form = staff.get(reverse("publicity:create")).context["form"]
+    assert [code for code, _label in form.fields["village"].choices if code] == [village.code]
+    before = state()
+    response = staff.post(reverse("publicity:create"), {"village": elsewhere.code, **TEXT})
+    assert response.status_code == 400 and "village" in response.context["form"].errors
+    assert state() == before
+
+
+def test_a_cases_page_shows_its_history_to_its_staff(staff, village):
+    exemplar = _draft_with_photo(village)
+    staff.post(reverse("publicity:publish", args=[exemplar.pk]))
+    detail = staff.get(reverse("publicity:detail", args=[exemplar.pk]))
+    assert detail.context["can_manage"] and len(detail.context["history"]) == 1
+    assert reverse("publicity:withdraw", args=[exemplar.pk]) in _html(detail)
+    assert reverse("publicity:publish", args=[exemplar.pk]) not in _html(detail)

@@ -148,6 +148,26 @@ def test_a_file_that_is_not_a_photo_is_refused(county, village, jpeg):
     assert state() == before and media_files() == []
 
 
+def test_files_stored_by_a_create_that_rolls_back_are_removed(county, village, jpeg, monkeypatch):
+    from core import audit
+
+    record_create = audit.record_create
+    seen = []
+
+    def failing(*, actor, obj, note=""):
+        if isinstance(obj, ExemplarPhoto) and obj.exemplar.photos.count() > 1:
+            seen.extend(media_files())  # the second photo: both photos' files are stored by now
+            raise RuntimeError("the database went away")
+        return record_create(actor=actor, obj=obj, note=note)
+
+    monkeypatch.setattr(audit, "record_create", failing)
+    before = state()
+    with pytest.raises(RuntimeError):
+        services.exemplar_create(actor=county, village=village, **TEXT, photos=[jpeg("a.jpg"), jpeg("b.jpg")])
+    assert len(seen) == 4
+    assert state() == before and media_files() == []
+
+
 def test_a_case_without_photos_may_be_drafted(county, village):
     exemplar = services.exemplar_create(actor=county, village=village, **TEXT)
     assert exemplar.status == "draft" and not exemplar.photos.exists()
