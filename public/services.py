@@ -30,10 +30,15 @@ def publication_set(*, actor, county: Region, villages_public: bool) -> CountyPu
         raise InvalidInput(field_errors={"county": [_("Only a county opens its villages' pages.")]})
     scoping.require(actor, "publicity.manage", county)
     with transaction.atomic():
-        publication, created = CountyPublication.objects.select_for_update(of=("self",)).get_or_create(county=county)
+        # The county's row is the lock: there may be no publication row yet to lock.
+        Region.objects.select_for_update(of=("self",)).filter(pk=county.pk).first()
+        publication = CountyPublication.objects.select_for_update(of=("self",)).filter(county=county).first()
+        if (publication.villages_public if publication else False) == bool(villages_public):
+            # Nothing changes (no row is closed), nothing is written.
+            return publication or CountyPublication(county=county, villages_public=False)
+        created = publication is None
+        publication = publication or CountyPublication(county=county)
         before = {} if created else audit.snapshot(publication)
-        if not created and publication.villages_public == bool(villages_public):
-            return publication  # nothing changes, nothing is written
         publication.villages_public, publication.changed_by = bool(villages_public), _user(actor)
         publication.save()
         audit.record(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=publication,

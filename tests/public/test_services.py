@@ -408,3 +408,15 @@ def test_removing_a_photo_of_a_published_case_renews_the_public_cache(county, vi
 def test_the_jpeg_fixture_is_a_real_jpeg(jpeg):
     with Image.open(io.BytesIO(jpeg().read())) as image:
         assert image.format == "JPEG"
+
+
+def test_closing_a_county_never_opened_writes_nothing(county):
+    from core.models import AuditEntry
+    from public.models import CountyPublication
+    from tests.factories import region
+
+    anji = region("330523")
+    before = AuditEntry.objects.count()
+    publication = services.publication_set(actor=county, county=anji, villages_public=False)
+    assert not publication.villages_public
+    assert not CountyPublication.objects.exists() and AuditEntry.objects.count() == before
