@@ -2,7 +2,6 @@
 visitor on a phone (the public overview they opened before shows it at once, its PDF opens); a county opens its
 village pages and publishes an exemplary case with a photo, which the visitor reads, photo and village page
 included, until the county withdraws it. The visitor never gets a cookie."""
-import io
 
 import pytest
 from PIL import Image
