@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.scoping import restrict
+from projects.models import ProjectStatus
+from projects.selectors import project_list
 
 from .models import Problem, ProblemPhoto, ProblemStatus, Visit
 
@@ -46,3 +48,10 @@ def problem_detail(*, user) -> QuerySet:
 
 def problem_photo_list(*, user) -> QuerySet:
     return restrict(ProblemPhoto.objects.select_related("problem"), user)
+
+
+def finding_projects(*, user, villages) -> QuerySet:
+    """The projects a finding on a visit may name: those of the villages visited that the user sees, from
+    submission on (not drafts, not cancelled ones)."""
+    return (project_list(user=user).filter(village__in=villages)
+            .exclude(status__in=[ProjectStatus.DRAFT, ProjectStatus.CANCELLED]).order_by("village_id", "name"))

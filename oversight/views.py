@@ -15,7 +15,6 @@ from core.files import photo_response
 from core.views import ScopedDetailView, ScopedListView, confirmation, is_confirmed, perform, portal_view, render_detail
 from core.workbook import TEXT, Column, Workbook
 from projects import photos as photo_rules
-from projects.models import Project, ProjectStatus
 from villages.models import Region
 
 from . import selectors, services
@@ -78,8 +77,7 @@ class VisitDetailView(ScopedDetailView):
         context["problems"] = list(selectors.problem_list(user=user).filter(visit=visit).order_by("village_id", "id"))
         context["can_record"] = scoping.can(user, "visit.record", visit)
         if context["can_record"] and "finding_form" not in context:
-            projects = (Project.objects.filter(village__in=villages).exclude(status__in=[ProjectStatus.DRAFT, ProjectStatus.CANCELLED])
-                        .select_related("village").order_by("village_id", "name"))
+            projects = selectors.finding_projects(user=user, villages=villages)
             context["finding_form"] = FindingForm(villages=villages, projects=projects,
                                                   initial={"deadline": visit.visited_on + services.DEFAULT_DEADLINE})
         context["history"] = audit.history(visit)[:20]
@@ -96,7 +94,7 @@ def finding_add(request, pk):
     if not scoping.can(request.user, "visit.record", visit):
         raise NotPermitted("visit.record")
     villages = list(visit.villages.select_related("township").order_by("code"))
-    projects = Project.objects.filter(village__in=villages).select_related("village")
+    projects = list(selectors.finding_projects(user=request.user, villages=villages))
     form = FindingForm(request.POST, request.FILES, villages=villages, projects=projects)
     if form.is_valid():
         data = form.cleaned_data

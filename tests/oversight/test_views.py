@@ -68,6 +68,21 @@ def test_a_finding_is_added_on_the_visit_page_with_photos(client, county, visit,
     assert Problem.objects.count() == 1
 
 
+@pytest.mark.parametrize("status", [ProjectStatus.DRAFT, ProjectStatus.CANCELLED])
+def test_a_finding_names_no_project_the_form_does_not_offer(client, county, visit, village, status):
+    """The form's projects (oversight.selectors.finding_projects): the visited villages' projects from submission on,
+    through the gate; a draft or a cancelled one is neither offered nor accepted."""
+    hidden = project_in(status, village=village, name="余村隐藏工程")
+    client.force_login(county)
+    assert "余村隐藏工程" not in client.get(reverse("oversight:visit_detail", args=[visit.pk])).content.decode()
+    page = client.post(reverse("oversight:finding_add", args=[visit.pk]), {
+        "village": village.code, "project": str(hidden.pk), "category": "quality", "severity": "serious",
+        "description": "检查井盖破损", "deadline": (DAY + datetime.timedelta(days=20)).isoformat(), "photos": [upload("井盖.jpg")],
+    })
+    assert page.status_code == 400 and "project" in page.context["finding_form"].errors
+    assert not Problem.objects.exists()
+
+
 def test_the_township_sees_and_rectifies_its_problem_and_the_county_closes_it(client, official, county, problem):
     client.force_login(official)
     url = reverse("oversight:problem_detail", args=[problem.pk])
