@@ -48,7 +48,7 @@ def public_view(view):
     def wrapped(request, *args, **kwargs):
         return _refused(request) or view(request, *args, **kwargs)
 
-    wrapped.public = True  # tests/core/test_public_pages.py finds the public routes by it
+    wrapped.public = True  # tests/public/test_public_pages.py checks every public route carries it
     return wrapped
 
 
@@ -60,6 +60,7 @@ def public_page(view):
         prefix = f"public-{public_cache.generation()}"
         return cache_page(settings.PUBLIC_CACHE_SECONDS, key_prefix=prefix)(view)(request, *args, **kwargs)
 
+    cached.public_cached = True
     return public_view(cached)
 
 

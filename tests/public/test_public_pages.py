@@ -216,3 +216,18 @@ def test_the_case_list_costs_the_same_queries_at_1_and_12_cases(anonymous, cases
     with django_assert_max_num_queries(5):
         response = anonymous.get(reverse("public:exemplars"))
     assert response.status_code == 200 and len(re.findall(r'class="card case"', _text(response))) == cases
+
+
+# The public routes that answer a file (PDF, photo): rate-limited, not kept in the page cache (each is one read).
+FILE_ROUTES = {"bulletin_pdf", "exemplar_photo", "exemplar_photo_thumbnail"}
+
+
+def test_every_public_route_is_rate_limited_and_every_page_cached():
+    from public import urls
+
+    names = set()
+    for pattern in urls.urlpatterns:
+        names.add(pattern.name)
+        assert getattr(pattern.callback, "public", False), pattern.name  # public_view: GET/HEAD, rate limit
+        assert getattr(pattern.callback, "public_cached", False) == (pattern.name not in FILE_ROUTES), pattern.name
+    assert FILE_ROUTES < names
