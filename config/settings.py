@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "dashboard",
     "reports",
     "bulletins",
-    "public",
+    "disclosure",
     "portal",
     "sample",  # demo and scale-test data: on top of every app, imported by none
 ]
@@ -209,7 +209,7 @@ AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
 LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15)
 RATELIMIT_FAIL_OPEN = True  # Redis down: limits pause (as the API throttles do), logins keep working
-# The public pages (public/views.py, readable without logging in): each client address may ask for
+# The public pages (disclosure/views.py, readable without logging in): each client address may ask for
 # PUBLIC_PAGES_RATE of them (pages, PDFs and photos together; 429 past it); a page is cached for
 # PUBLIC_CACHE_SECONDS, and a publication or withdrawal shows at once (core/public_cache.py).
 PUBLIC_PAGES_RATE = env.str("PUBLIC_PAGES_RATE", default="120/m")

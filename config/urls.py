@@ -34,9 +34,9 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),
     path("bulletins/", include("bulletins.urls")),
-    # Readable without logging in (public.views): published bulletins, open counties' village pages, exemplary cases.
-    path("public/", include("public.urls")),
-    path("publicity/", include("public.manage_urls")),
+    # Readable without logging in (disclosure.views): published bulletins, open counties' village pages, exemplary cases.
+    path("disclosure/", include("disclosure.urls")),
+    path("publicity/", include("disclosure.manage_urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file (/api/docs/?script=): no inline script under the CSP.

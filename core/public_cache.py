@@ -1,4 +1,4 @@
-"""The cache of the public pages (public.views): a generation number kept in the cache is part of every cached
+"""The cache of the public pages (disclosure.views): a generation number kept in the cache is part of every cached
 public page's key. A write that changes what the public may read (a bulletin published, an exemplary case published,
 edited or withdrawn, a county opening or closing its village pages) calls ``changed()``; once its transaction
 commits the number moves on, and no cached page outlives what it showed. Other figures on the public pages (a

@@ -155,9 +155,9 @@ AREA_PATHS: dict[str, str] = {
     "oversight.problem": "village__code",
     "oversight.problemphoto": "problem__village__code",
     "bulletins.bulletin": "region__code",  # the issuing office's
-    "public.countypublication": "county__code",
-    "public.exemplar": "village__code",
-    "public.exemplarphoto": "exemplar__village__code",
+    "disclosure.countypublication": "county__code",
+    "disclosure.exemplar": "village__code",
+    "disclosure.exemplarphoto": "exemplar__village__code",
 }
 # Rows administered at a level above the user (a provincial fund, a city's
 # assessment scheme, a county's inspection intervals) are visible to the users below it: they allocate from

@@ -189,8 +189,8 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return _api_error(request, 404, "not_found", _("Not found."))
     if request.path.startswith(PUBLIC_PREFIX):
-        # The public pages' own frame: no portal menu, no form, nothing read of the visitor (public.views).
-        return page_not_found(request, exception, template_name="public/404.html")
+        # The public pages' own frame: no portal menu, no form, nothing read of the visitor (disclosure.views).
+        return page_not_found(request, exception, template_name="disclosure/404.html")
     return page_not_found(request, exception)
 
 

@@ -68,7 +68,7 @@ from maintenance.models import Asset, Fault, Inspection
 from oversight.models import Problem, Visit
 from planning.models import CreationListEntry, Plan, PlanItem, Target
 from projects.models import ProgressReport, Project, ProjectTransition
-from public.models import Exemplar
+from disclosure.models import Exemplar
 from villages import outlines
 from villages.models import Region, RegionLevel, SampleData, Village, VillageKind
 from villages.services import region_mark_sample_data, village_update

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from public import services
+from disclosure import services
 from villages.models import Region, Village, VillageCategory
 
 from .base import Timeline, _Actors

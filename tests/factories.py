@@ -445,7 +445,7 @@ class PublishedBulletinFactory(BulletinFactory):
 
 def open_county(code: str = "330523"):
     """The county's village pages opened to the public (public.CountyPublication)."""
-    from public.models import CountyPublication
+    from disclosure.models import CountyPublication
 
     return CountyPublication.objects.update_or_create(county=region(code), defaults={"villages_public": True})[0]
 
@@ -454,7 +454,7 @@ class ExemplarFactory(DjangoModelFactory):
     """A draft exemplary case (典型案例)."""
 
     class Meta:
-        model = "public.Exemplar"
+        model = "disclosure.Exemplar"
 
     village = factory.SubFactory(VillageFactory)
     title = "余村：从“卖石头”到“卖风景”"
@@ -469,7 +469,7 @@ class PublishedExemplarFactory(ExemplarFactory):
 
 class ExemplarPhotoFactory(DjangoModelFactory):
     class Meta:
-        model = "public.ExemplarPhoto"
+        model = "disclosure.ExemplarPhoto"
 
     exemplar = factory.SubFactory(PublishedExemplarFactory)
     image = factory.django.ImageField(width=64, height=48, format="JPEG", filename="case.jpg")

@@ -181,7 +181,7 @@ def _far_world(area, township, county, stem):
 def _public_world(village, stem, opened=True):
     """The county's public pages (公开): its village pages opened (or, far away, not); an exemplary case published with
     a photo, one in draft with a photo, one withdrawn."""
-    from public.models import CountyPublication
+    from disclosure.models import CountyPublication
     from tests.factories import ExemplarFactory, ExemplarPhotoFactory, PublishedExemplarFactory
 
     published = PublishedExemplarFactory(village=village, title=f"{stem}：从卖石头到卖风景")

@@ -884,7 +884,7 @@ def _bulletins_state():
 
 
 def _public_state():
-    from public.models import CountyPublication, Exemplar, ExemplarPhoto
+    from disclosure.models import CountyPublication, Exemplar, ExemplarPhoto
 
     return (
         list(CountyPublication.objects.order_by("pk").values()),

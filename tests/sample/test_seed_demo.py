@@ -414,10 +414,10 @@ def gate_action(row) -> str:
         ("bulletins.bulletin", "create"): "bulletin.manage",
         ("bulletins.bulletin", "transition"): "bulletin.manage",
         # Its public pages (sample/publicity.py): the village pages opened, two exemplary cases with photos, one published.
-        ("public.countypublication", "create"): "publicity.manage",
-        ("public.exemplar", "create"): "publicity.manage",
-        ("public.exemplar", "transition"): "publicity.manage",
-        ("public.exemplarphoto", "create"): "publicity.manage",
+        ("disclosure.countypublication", "create"): "publicity.manage",
+        ("disclosure.exemplar", "create"): "publicity.manage",
+        ("disclosure.exemplar", "transition"): "publicity.manage",
+        ("disclosure.exemplarphoto", "create"): "publicity.manage",
     }[(label, row.action)]  # a KeyError: the seed writes something this test does not know the gate's action for
 
 

@@ -4,7 +4,7 @@ outside their area) and nothing changes; the list costs the same queries whateve
 import pytest
 from django.urls import reverse
 
-from public.models import CountyPublication, Exemplar, ExemplarPhoto
+from disclosure.models import CountyPublication, Exemplar, ExemplarPhoto
 from tests.factories import ExemplarFactory, ExemplarPhotoFactory, PublishedExemplarFactory, VillageFactory
 
 from .conftest import media_files, state

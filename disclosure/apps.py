@@ -2,6 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class PublicConfig(AppConfig):
-    name = "public"
+class DisclosureConfig(AppConfig):
+    name = "disclosure"
     verbose_name = _("Public pages")

@@ -13,8 +13,8 @@ from assessment.models import AssessmentStatus
 from bulletins import services as bulletin_services
 from core.templatetags.figures import money, money_unit
 from projects.models import ProjectStatus
-from public import services
-from public.models import CountyPublication
+from disclosure import services
+from disclosure.models import CountyPublication
 from tests.factories import (
     AllocationFactory,
     AssessmentFactory,
@@ -223,7 +223,7 @@ FILE_ROUTES = {"bulletin_pdf", "exemplar_photo", "exemplar_photo_thumbnail"}
 
 
 def test_every_public_route_is_rate_limited_and_every_page_cached():
-    from public import urls
+    from disclosure import urls
 
     names = set()
     for pattern in urls.urlpatterns:

@@ -1,7 +1,7 @@
 """What the portal shows to everyone (公开): a county's choice to open its villages' pages to the public, and its
 exemplary cases (典型案例), a village's story with photos that others may learn from.
 
-Nothing here holds personal data: the public pages (public.views) read only through public.selectors, which decide
+Nothing here holds personal data: the public pages (disclosure.views) read only through disclosure.selectors, which decide
 what is public (published bulletins, the villages of counties that opted in, published cases) and what of it is
 shown (never a person: no user, official, keeper or inspector, no GPS position of a photo)."""
 from django.conf import settings

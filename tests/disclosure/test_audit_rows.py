@@ -2,8 +2,8 @@
 import pytest
 
 from core.models import AuditAction
-from public import services
-from public.models import CountyPublication, ExemplarPhoto
+from disclosure import services
+from disclosure.models import CountyPublication, ExemplarPhoto
 from tests.audit_rows import Row, run_case
 from tests.factories import ExemplarFactory, ExemplarPhotoFactory, PublishedExemplarFactory, region
 

@@ -12,8 +12,8 @@ from core import public_cache
 from core.exceptions import IllegalTransition, InvalidInput, NotPermitted
 from core.models import AuditEntry
 from projects.photos import THUMB_EDGE
-from public import services
-from public.models import CountyPublication, Exemplar, ExemplarPhoto, ExemplarStatus
+from disclosure import services
+from disclosure.models import CountyPublication, Exemplar, ExemplarPhoto, ExemplarStatus
 from tests.factories import ExemplarFactory, ExemplarPhotoFactory, PublishedExemplarFactory, region
 from tests.images import exif_with, image_bytes
 
@@ -412,7 +412,7 @@ def test_the_jpeg_fixture_is_a_real_jpeg(jpeg):
 
 def test_closing_a_county_never_opened_writes_nothing(county):
     from core.models import AuditEntry
-    from public.models import CountyPublication
+    from disclosure.models import CountyPublication
     from tests.factories import region
 
     anji = region("330523")

@@ -1,6 +1,6 @@
 """The staff's pages of the public content (/publicity/): a county's choice to open its village pages, its exemplary
 cases (典型案例) written, published, edited and withdrawn. They declare querysets, filters and templates; writes go
-through public.services."""
+through disclosure.services."""
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from .forms import ExemplarForm, ExemplarTextForm, PublicationForm, WithdrawForm
 class ExemplarListView(ScopedListView):
     selector = selectors.exemplar_list
     filterset_class = ExemplarFilterSet
-    template_name = "public/manage/list.html"
+    template_name = "disclosure/manage/list.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -60,12 +60,12 @@ def exemplar_create(request):
         ), form=form, success=_("Case saved as a draft: check it, then publish it."))
         if outcome.done:
             return redirect("publicity:detail", pk=outcome.result.pk)
-    return render(request, "public/manage/create.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "disclosure/manage/create.html", {"form": form}, status=400 if form.errors else 200)
 
 
 class ExemplarDetailView(ScopedDetailView):
     selector = selectors.exemplar_list
-    template_name = "public/manage/detail.html"
+    template_name = "disclosure/manage/detail.html"
     context_object_name = "exemplar"
 
     def get_context_data(self, **kwargs):

@@ -1,4 +1,4 @@
-"""The public pages (公开): readable by anyone without logging in. They read only through public.selectors (what is
+"""The public pages (公开): readable by anyone without logging in. They read only through disclosure.selectors (what is
 public is decided there); they never look at the visitor (no session, no user, no CSRF token), so one cached copy
 per language serves everyone (core.public_cache renews it when what is public changes); every request counts
 against a per-address rate limit (django-ratelimit), cached or not."""
@@ -35,7 +35,7 @@ def _refused(request):
     if usage is None or not usage["should_limit"]:
         return None
     seconds = max(int(usage["time_left"]), 1)
-    response = render(request, "public/429.html", {"seconds": seconds}, status=429)
+    response = render(request, "disclosure/429.html", {"seconds": seconds}, status=429)
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     return response
@@ -48,7 +48,7 @@ def public_view(view):
     def wrapped(request, *args, **kwargs):
         return _refused(request) or view(request, *args, **kwargs)
 
-    wrapped.public = True  # tests/public/test_public_pages.py checks every public route carries it
+    wrapped.public = True  # tests/disclosure/test_public_pages.py checks every public route carries it
     return wrapped
 
 
@@ -71,7 +71,7 @@ def _page(request, rows, per_page: int):
 
 @public_page
 def index(request):
-    return render(request, "public/index.html", {
+    return render(request, "disclosure/index.html", {
         "bulletins": list(selectors.published_bulletins()[:5]),
         "exemplars": list(selectors.published_exemplars()[:6]),
         "counties": list(selectors.open_counties()),
@@ -80,12 +80,12 @@ def index(request):
 
 @public_page
 def bulletin_list(request):
-    return render(request, "public/bulletin_list.html", _page(request, selectors.published_bulletins(), 20))
+    return render(request, "disclosure/bulletin_list.html", _page(request, selectors.published_bulletins(), 20))
 
 
 @public_page
 def bulletin_detail(request, pk):
-    return render(request, "public/bulletin_detail.html",
+    return render(request, "disclosure/bulletin_detail.html",
                   {"bulletin": get_object_or_404(selectors.published_bulletins(), pk=pk)})
 
 
@@ -102,7 +102,7 @@ def bulletin_pdf(request, pk):
 @public_page
 def county(request, code):
     county = get_object_or_404(selectors.open_counties(), code=code)
-    return render(request, "public/county.html", {"county": county, **_page(request, selectors.county_villages(county), 100)})
+    return render(request, "disclosure/county.html", {"county": county, **_page(request, selectors.county_villages(county), 100)})
 
 
 @public_page
@@ -110,19 +110,19 @@ def village(request, code):
     page = selectors.village_page(code)
     if page is None:
         raise Http404(_("No public page for this village."))
-    return render(request, "public/village.html", {"page": page, "village": page.village})
+    return render(request, "disclosure/village.html", {"page": page, "village": page.village})
 
 
 @public_page
 def exemplar_list(request):
-    return render(request, "public/exemplar_list.html", _page(request, selectors.published_exemplars(), 12))
+    return render(request, "disclosure/exemplar_list.html", _page(request, selectors.published_exemplars(), 12))
 
 
 @public_page
 def exemplar_detail(request, pk):
     exemplar = get_object_or_404(selectors.published_exemplars(), pk=pk)
     village_public = selectors.public_villages().filter(code=exemplar.village_id).exists()
-    return render(request, "public/exemplar_detail.html", {"exemplar": exemplar, "village_public": village_public})
+    return render(request, "disclosure/exemplar_detail.html", {"exemplar": exemplar, "village_public": village_public})
 
 
 @public_view

@@ -59,7 +59,7 @@ def media_files() -> list[str]:
 def state() -> dict:
     """Everything the public content's writes may change: compared before and after a refused write."""
     from core.models import AuditEntry
-    from public.models import CountyPublication, Exemplar, ExemplarPhoto
+    from disclosure.models import CountyPublication, Exemplar, ExemplarPhoto
 
     return {
         "publications": list(CountyPublication.objects.order_by("pk").values_list("pk", "villages_public", "changed_by")),

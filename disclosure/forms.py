@@ -1,4 +1,4 @@
-"""Forms check the shape of input only; the rules live in public.services."""
+"""Forms check the shape of input only; the rules live in disclosure.services."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
