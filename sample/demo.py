@@ -63,12 +63,12 @@ from django.utils import timezone
 from assessment.models import Assessment, AssessmentScheme, FollowUp, Indicator, IndicatorScore
 from bulletins.models import Bulletin
 from dashboard.stats import drain, rebuild
+from disclosure.models import Exemplar
 from funding.models import Allocation, Disbursement, FundingSource
 from maintenance.models import Asset, Fault, Inspection
 from oversight.models import Problem, Visit
 from planning.models import CreationListEntry, Plan, PlanItem, Target
 from projects.models import ProgressReport, Project, ProjectTransition
-from disclosure.models import Exemplar
 from villages import outlines
 from villages.models import Region, RegionLevel, SampleData, Village, VillageKind
 from villages.services import region_mark_sample_data, village_update

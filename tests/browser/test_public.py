@@ -8,8 +8,8 @@ from PIL import Image
 
 from bulletins.models import Bulletin
 from core.models import Role
-from projects.models import ProjectStatus
 from disclosure.models import Exemplar
+from projects.models import ProjectStatus
 from tests.factories import VillageFactory, project_in, user_with
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,9 +12,9 @@ from django.urls import reverse
 from assessment.models import AssessmentStatus
 from bulletins import services as bulletin_services
 from core.templatetags.figures import money, money_unit
-from projects.models import ProjectStatus
 from disclosure import services
 from disclosure.models import CountyPublication
+from projects.models import ProjectStatus
 from tests.factories import (
     AllocationFactory,
     AssessmentFactory,

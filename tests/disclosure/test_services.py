@@ -11,9 +11,9 @@ from PIL import Image
 from core import public_cache
 from core.exceptions import IllegalTransition, InvalidInput, NotPermitted
 from core.models import AuditEntry
-from projects.photos import THUMB_EDGE
 from disclosure import services
 from disclosure.models import CountyPublication, Exemplar, ExemplarPhoto, ExemplarStatus
+from projects.photos import THUMB_EDGE
 from tests.factories import ExemplarFactory, ExemplarPhotoFactory, PublishedExemplarFactory, region
 from tests.images import exif_with, image_bytes
 
