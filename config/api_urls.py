@@ -14,6 +14,7 @@ from core.exceptions import NoToken
 from core.services import token_issue, token_revoke
 from dashboard.api import TargetsView
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
+from imports.api import ImportViewSet
 from maintenance.api import AssetViewSet, FaultViewSet, InspectionViewSet
 from oversight.api import ProblemViewSet, VisitViewSet
 from planning.api import PlanViewSet
@@ -94,6 +95,7 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("progress-reports", ProgressReportViewSet, basename="progressreport")
 router.register("reports", ReportViewSet, basename="report")
+router.register("imports", ImportViewSet, basename="import")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("inspections", InspectionViewSet, basename="inspection")
 router.register("faults", FaultViewSet, basename="fault")

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "planning",
     "oversight",
     "inbox",
+    "imports",
     "dashboard",
     "reports",
     "bulletins",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("plans/", include("planning.urls")),
     path("oversight/", include("oversight.urls")),
     path("inbox/", include("inbox.urls")),
+    path("imports/", include("imports.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),
     path("bulletins/", include("bulletins.urls")),

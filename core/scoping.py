@@ -155,6 +155,7 @@ AREA_PATHS: dict[str, str] = {
     "oversight.problem": "village__code",
     "oversight.problemphoto": "problem__village__code",
     "bulletins.bulletin": "region__code",  # the issuing office's
+    "imports.importbatch": "region__code",  # the area the file was imported for (read by its uploader only: imports.selectors)
     "disclosure.countypublication": "county__code",
     "disclosure.exemplar": "village__code",
     "disclosure.exemplarphoto": "exemplar__village__code",

@@ -167,6 +167,9 @@ class Project(TimeStampedModel):
     )
     type = models.CharField(_("project type"), max_length=20, choices=ProjectType.choices)
     name = models.CharField(_("project name"), max_length=120)
+    # The township's or county's own number for the project (项目编号), unique in its village: an import's natural key
+    # (a second upload of the same file finds its projects by it and changes nothing).
+    reference = models.CharField(_("reference number"), max_length=40, blank=True)
     description = models.TextField(_("description"), blank=True)
     budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
     planned_start = models.DateField(_("planned start"))
@@ -221,6 +224,8 @@ class Project(TimeStampedModel):
             choices_check("type", ProjectType.choices, "project_type_valid"),
             choices_check("status", ProjectStatus.choices, "project_status_valid"),
             choices_check("maintenance_body", MaintenanceBody.choices, "project_maintenance_body_valid", allow_blank=True),
+            models.UniqueConstraint(fields=["village", "reference"], condition=~models.Q(reference=""),
+                                    name="project_reference_unique_in_village"),
             non_negative("budget", "project_budget_non_negative"),
             non_negative("planned_output", "project_planned_output_non_negative"),
             non_negative("actual_output", "project_actual_output_non_negative"),

@@ -37,7 +37,7 @@ S = ProjectStatus
 
 # Fields a township official fills in; which of them may change depends on the status.
 CONTENT_FIELDS = (
-    "type", "name", "description", "budget", "planned_output", "planned_start", "planned_end", "responsible_person",
+    "type", "name", "reference", "description", "budget", "planned_output", "planned_start", "planned_end", "responsible_person",
     "responsible_phone",
 )
 ALWAYS_EDITABLE = ("description", "responsible_person", "responsible_phone")

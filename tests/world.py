@@ -119,7 +119,31 @@ def build_world():
         api_token(user)  # something for the account pages to revoke
     world["far"] = {area: _far_world(area, *place) for area, place in FAR_AREAS.items()}
     world.update(_funds_from_above(world["far"]["hangzhou"]["village"]))
+    world["import"] = _import_batch(User.objects.get(username="county"), region("330523"), "330523108")
     return world
+
+
+TARGETS_CSV = "区划代码,年度,目标类别,目标数量,备注\n{code},2026,污水治理,10,\n"
+
+
+def _import_batch(requester, area, township_code):
+    """An import of one township's target (a CSV), checked and ready to import, uploaded by ``requester``."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from imports.models import ImportBatch
+
+    data = TARGETS_CSV.format(code=township_code).encode("utf-8")
+    batch = ImportBatch(kind="targets", region=area, requester=requester, original_name="目标.csv", size=len(data),
+                        sha256="0" * 64)
+    batch.created_at = timezone.now()
+    batch.file.save("targets.csv", ContentFile(data), save=False)
+    batch.save()
+    from imports.services import run_check
+
+    run_check(batch.pk)
+    batch.refresh_from_db()
+    return batch
 
 
 def _far_world(area, township, county, stem):
@@ -173,9 +197,14 @@ def _far_world(area, township, county, stem):
     far.update({key: value for key, value in _oversight_world(village, far["building"], stem).items()
                 if key in ("visit", "problem", "problem_photo")})
     far["bulletin"] = _bulletins_world(county, stem)["bulletin"]
+    far["import"] = _import_batch(get_user_model().objects.get(username=FAR_IMPORTER[area]), region(county), township)
     public = _public_world(village, stem, opened=False)
     far.update({key: public[key] for key in ("publication", "exemplar", "exemplar_photo")})
     return far
+
+
+# Who uploaded each far area's import (its audience reads it through the gate; only its uploader through the pages).
+FAR_IMPORTER = {"hangzhou": "hz_county", "tonglu": "hz_supervisor", "jiangsu": "js_county"}
 
 
 def _public_world(village, stem, opened=True):

@@ -64,6 +64,8 @@ NOT_PAGES = {
     "reports:status": "JSON, polled by the report page (crawled)",
     "reports:download": "the report's file",
     "schema": "the OpenAPI document (YAML), read by /api/docs/ (crawled)",
+    "imports:template": "an XLSX workbook (the import template)",
+    "imports:status": "JSON, polled by the import page (crawled)",
     "inbox:open": "marks a message read and redirects to the page it names (the inbox list is crawled)",
 }
 # Every route of the API namespace answers JSON (REST_FRAMEWORK's only renderer); each GET one is fetched.

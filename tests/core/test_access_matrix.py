@@ -366,6 +366,31 @@ ACCESS = {
     "publicity:photo_remove": [
         ("post", lambda w: reverse("publicity:photo_remove", args=[w["draft_exemplar_photo"].pk]), COUNTY_ACTION, True),
     ],
+    # Imports (导入): a user reads and commits only their own (the world's: 安吉县's staff's targets of 天荒坪镇). The
+    # upload and template pages open to those who may import some kind somewhere: township officials (projects),
+    # county staff and supervisors (targets of the areas below them).
+    "imports:list": [("get", lambda w: reverse("imports:list"), READ_ANY, False)],
+    "imports:upload": [
+        ("get", lambda w: reverse("imports:upload"), statuses(302, 200, 200, 200, 200, 200, 403, far=(200, 200, 200, 403)), False),
+        ("post", lambda w: reverse("imports:upload"), statuses(302, 302, 400, 400, 400, 400, 403, far=(400, 400, 400, 403)), True),
+    ],
+    "imports:template": [
+        ("get", lambda w: reverse("imports:template", args=["projects"]), statuses(302, 200, 200, 403, 403, 403, 403, far=(200, 403, 403, 403)), False),
+        ("get", lambda w: reverse("imports:template", args=["targets"]), statuses(302, 403, 403, 200, 200, 200, 403, far=(403, 200, 200, 403)), False),
+    ],
+    "imports:detail": [("get", lambda w: reverse("imports:detail", args=[w["import"].pk]), statuses(302, 404, 404, 200, 404, 404, 403, far=FAR_HIDDEN), False)],
+    "imports:status": [("get", lambda w: reverse("imports:status", args=[w["import"].pk]), statuses(302, 404, 404, 200, 404, 404, 403, far=FAR_HIDDEN), False)],
+    "imports:commit": [("post", lambda w: reverse("imports:commit", args=[w["import"].pk]), statuses(302, 404, 404, 302, 404, 404, 403, far=FAR_HIDDEN), True)],
+    "api:import-list": [
+        ("get", lambda w: reverse("api:import-list"), API_READ, False),
+        ("post", lambda w: reverse("api:import-list"), statuses(401, 403, 403, 202, 403, 202, 403, far=(403, 403, 403, 403)), True),
+    ],
+    "api:import-detail": [
+        ("get", lambda w: reverse("api:import-detail", args=[w["import"].pk]), statuses(401, 404, 404, 200, 404, 404, 404, far=FAR_API_HIDDEN), False),
+    ],
+    "api:import-commit": [
+        ("post", lambda w: reverse("api:import-commit", args=[w["import"].pk]), statuses(401, 404, 404, 202, 404, 404, 404, far=FAR_API_HIDDEN), True),
+    ],
     "dashboard:targets": [("get", lambda w: reverse("dashboard:targets", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:map": [("get", lambda w: reverse("dashboard:map", args=["330523108"]), READ_OBJECT, False)],
     "dashboard:outline": [("get", lambda w: reverse("dashboard:outline", args=["330523108"]), READ_OBJECT, False)],
@@ -759,6 +784,8 @@ POST_DATA = {
     "bulletins:compose": lambda w: {"region": "330523", "period_start": "2025-09-01", "period_end": "2025-09-30"},
     "bulletins:edit": lambda w: {"title": "安吉县2025年10月通报", "body": "一、总体情况。"},
     "publicity:publication": lambda w: {"villages_public": ""},
+    "imports:upload": lambda w: {"kind": "projects", "area": "330523108", "file": [_projects_csv()]},
+    "api:import-list": lambda w: {"kind": "targets", "area": "330523", "file": [_targets_csv()]},
     "publicity:create": lambda w: {"village": w["village"].code, "title": "余村：矿山复绿", "summary": "关停矿山，复绿生态。",
                                    "story": "余村关停矿山，发展乡村旅游。", "photos": [upload("case.jpg")]},
     "publicity:edit": lambda w: {"title": "余村：小微水体治理", "summary": "分片包干。", "story": "村规民约写明保洁责任。"},
@@ -863,6 +890,7 @@ def _state():
         _oversight_state(),
         _bulletins_state(),
         _public_state(),
+        _imports_state(),
         _inbox_state(),
     )
 
@@ -881,6 +909,28 @@ def _bulletins_state():
     from bulletins.models import Bulletin
 
     return list(Bulletin.objects.order_by("pk").values())
+
+
+def _projects_csv():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = ("村代码,项目编号,项目名称,项目类型,预算（元）,计划开工日期,计划完工日期,责任人\n"
+            "330523108204,YC-2026-01,余村村道提升工程,道路硬化,300000,2026-03-01,2026-10-31,李明\n").encode()
+    return SimpleUploadedFile("项目.csv", data, content_type="text/csv")
+
+
+def _targets_csv():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.world import TARGETS_CSV
+
+    return SimpleUploadedFile("目标.csv", TARGETS_CSV.format(code="330523108").encode(), content_type="text/csv")
+
+
+def _imports_state():
+    from imports.models import ImportBatch
+
+    return list(ImportBatch.objects.order_by("pk").values_list("pk", "status", "requester_id", "created", "updated"))
 
 
 def _public_state():

@@ -102,7 +102,7 @@ def _catalogue(world):
     for area, audience in AUDIENCE.items():
         far = world["far"][area]
         # A supervision visit is its office's (the county's): the township's official reads its problems, not it.
-        county_only = {"visit", "publication"}  # ... and a county's choice to open its village pages
+        county_only = {"visit", "publication", "import"}  # ... a county's choice to open its village pages, an import for the county
         rows += [(f"{area}.{key}", obj, audience - {user for user in audience if user.endswith("_official")}
                   if key in county_only else audience) for key, obj in far.items()]
         township = far["township"]
