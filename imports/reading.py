@@ -86,6 +86,33 @@ def _clean(value):
     return value
 
 
+def precheck(upload) -> str:
+    """What kind of file it is ("xlsx" or "csv"), refusing at once what cannot be read (cheap: the head of the file,
+    a workbook's list of entries, a text file's decoding), before any row is read."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise FileRefused(_("The file is %(size)s MB; at most %(max)s MB can be imported. Split it into several files.")
+                          % {"size": f"{size / 1048576:.1f}", "max": MAX_BYTES // 1048576})
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not head:
+        raise FileRefused(_("The file is empty."))
+    if head == OLE2_SIGNATURE:
+        raise FileRefused(_("The file is password-protected or in the old Excel format (.xls). Remove the password, or "
+                            "save it as an Excel workbook (.xlsx), then upload it again."))
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        _check_zip(upload).close()
+        upload.seek(0)
+        return "xlsx"
+    if b"\x00" in upload.read(4096):
+        upload.seek(0)
+        raise FileRefused(_("The file is neither an Excel workbook (.xlsx) nor a CSV file in UTF-8 or GB18030 (GBK)."))
+    _encoding_of(upload)
+    upload.seek(0)
+    return "csv"
+
+
 def open_table(upload, *, sheet_name: str = "") -> Table:
     """The table of an uploaded file (a Django UploadedFile or any binary file object)."""
     size = getattr(upload, "size", None)

@@ -16,6 +16,7 @@ from core import audit, scoping
 from core.exceptions import DomainError, IllegalTransition, InvalidInput, NotPermitted
 from core.models import AuditAction
 
+from . import reading
 from .columns import CellError
 from .kinds import kind_of
 from .models import ImportBatch, ImportKind, ImportStatus
@@ -87,7 +88,12 @@ def import_upload(*, actor, kind: str, region, upload, params: dict | None = Non
     for chunk in iter(lambda: upload.read(1 << 20), b""):
         digest.update(chunk)
     upload.seek(0)
-    large = estimated_rows(upload) >= LARGE_ROWS
+    try:
+        reading.precheck(upload)
+        refusal = ""
+    except FileRefused as refused:
+        refusal = str(refused)
+    large = not refusal and estimated_rows(upload) >= LARGE_ROWS
     stored = []
     try:
         with transaction.atomic():
@@ -96,6 +102,8 @@ def import_upload(*, actor, kind: str, region, upload, params: dict | None = Non
             batch.created_at = timezone.now()
             batch.file.save(f"{kind}-{batch.created_at:%Y%m%d%H%M%S}-{digest.hexdigest()[:8]}{_suffix(upload.name)}", upload, save=False)
             stored.append(batch.file.name)
+            if refusal:  # refused at once (not a table, encrypted, damaged, a zip bomb): kept to say so
+                batch.status, batch.refusal, batch.progress, batch.checked_at = ImportStatus.REFUSED, refusal, 100, timezone.now()
             batch.save()
             audit.record_create(actor=actor, obj=batch, note=upload.name[:200])
             if large:
@@ -106,7 +114,7 @@ def import_upload(*, actor, kind: str, region, upload, params: dict | None = Non
         for name in stored:
             ImportBatch._meta.get_field("file").storage.delete(name)
         raise
-    if not large:
+    if not large and not refusal:
         run_check(batch.pk)
         batch.refresh_from_db()
     return batch
