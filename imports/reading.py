@@ -199,62 +199,80 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
+def _formulas_without_values(archive: zipfile.ZipFile, sheet_path: str) -> set[str]:
+    """The cells of the sheet holding a formula but no calculated value ("E2"), read from its XML as a stream (expat):
+    what a program that does not calculate (openpyxl, some exporters) leaves. Excel, WPS and LibreOffice keep the value."""
+    from xml.etree.ElementTree import iterparse
+
+    found = set()
+    try:
+        stream = archive.open(sheet_path)
+    except KeyError:
+        return found
+    with stream:
+        for _event, element in iterparse(stream, events=("end",)):
+            if element.tag.endswith("}c") or element.tag == "c":
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                value = children.get("v")
+                if "f" in children and (value is None or not (value.text or "").strip()):
+                    found.add(element.get("r", ""))
+                element.clear()
+            elif element.tag.endswith("}row") or element.tag == "row":
+                element.clear()
+    return found
+
+
 def _open_xlsx(upload, sheet_name: str) -> Table:
     from openpyxl import load_workbook
 
     archive = _check_zip(upload)
     try:
         upload.seek(0)
-        values_book = load_workbook(upload, read_only=True, data_only=True)
-        upload.seek(0)
-        formulas_book = load_workbook(upload, read_only=True, data_only=False)
+        book = load_workbook(upload, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
         raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save it "
                             "again as .xlsx and upload it again.") % {"error": type(error).__name__}) from None
-    names = values_book.sheetnames
+    names = book.sheetnames
     name = sheet_name if sheet_name in names else names[0]
-    values_sheet, formulas_sheet = values_book[name], formulas_book[name]
-    if values_sheet.sheet_state != "visible":
+    sheet = book[name]
+    if sheet.sheet_state != "visible":
         raise FileRefused(_("The sheet “%(sheet)s” is hidden. Show it (or copy its rows to a visible sheet) and upload "
                             "again: what is imported must be what you see.") % {"sheet": name})
     notices = []
-    hidden = [n for n in names if values_book[n].sheet_state != "visible"]
+    hidden = [n for n in names if book[n].sheet_state != "visible"]
     if hidden:
         notices.append(_("Hidden sheets were not read: %(sheets)s.") % {"sheets": "、".join(hidden)})
-    merged = _merged_in_header(archive, _sheet_paths(archive).get(name, ""), 1)
+    sheet_path = _sheet_paths(archive).get(name, "")
+    merged = _merged_in_header(archive, sheet_path, 1)
     if merged:
         raise FileRefused(_("The header row of “%(sheet)s” has merged cells (%(cells)s): unmerge them so that every "
                             "column has its own header, as in the template.") % {"sheet": name, "cells": "、".join(merged)})
-    value_rows = values_sheet.iter_rows(values_only=False)
-    formula_rows = formulas_sheet.iter_rows(values_only=False)
+    formulas = _formulas_without_values(archive, sheet_path)
+    value_rows = sheet.iter_rows(values_only=True)
     try:
         header_cells = next(value_rows)
-        next(formula_rows)
     except StopIteration:
         raise FileRefused(_("The sheet “%(sheet)s” is empty.") % {"sheet": name}) from None
-    headers = [str(_clean(cell.value) or "") for cell in header_cells]
+    headers = [str(_clean(value) or "") for value in header_cells]
     while headers and not headers[-1]:
         headers.pop()
+    width = len(headers)
 
     def rows():
         count = 0
-        for number, (cells, formula_cells) in enumerate(zip(value_rows, formula_rows, strict=False), start=2):
-            values = []
-            for index in range(len(headers)):
-                cell = cells[index] if index < len(cells) else None
-                value = _clean(getattr(cell, "value", None))
-                formula = formula_cells[index] if index < len(formula_cells) else None
-                if value is None and getattr(formula, "data_type", "") == "f":
-                    value = FormulaWithoutValue(f"{column_letter(index)}{number}")
-                values.append(value)
+        for number, cells in enumerate(value_rows, start=2):
+            values = [_clean(cells[index]) if index < len(cells) else None for index in range(width)]
+            if formulas:
+                for index in range(width):
+                    if values[index] is None and f"{column_letter(index)}{number}" in formulas:
+                        values[index] = FormulaWithoutValue(f"{column_letter(index)}{number}")
             if all(v is None for v in values):
                 continue
             count += 1
             if count > MAX_ROWS:
                 raise FileRefused(_("The file has more than %(max)s rows: split it into several files.") % {"max": f"{MAX_ROWS:,}"})
             yield number, values
-        values_book.close()
-        formulas_book.close()
+        book.close()
 
     return Table(format="xlsx", headers=headers, rows=rows(), sheet=name, notices=notices)
 
