@@ -158,7 +158,7 @@ def plan_rows(batch: ImportBatch, *, progress: bool = False):
                               % {"columns": "、".join(missing)})
         plans = []
         for number, values in table.rows:
-            if spec.is_example(values, mapping):
+            if spec.is_example(number, values, mapping):
                 continue
             plans.append(spec.parse(number, values, mapping))
             if progress and len(plans) % PROGRESS_EVERY == 0:

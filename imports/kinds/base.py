@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from ..columns import CellError, Column, normalise_header
 
+EXAMPLE_ROW = 2  # imports.template writes the example right below the header
+
 
 @dataclass
 class RowPlan:
@@ -69,8 +71,11 @@ class Kind:
                 plan.error(column, error)
         return plan
 
-    def is_example(self, values: list, mapping) -> bool:
-        """The template's example row, left in the file: not imported."""
+    def is_example(self, number: int, values: list, mapping) -> bool:
+        """The template's example row, left in the file: the second row (right below the header) when it holds the
+        example's values. The same values further down are a row like any other."""
+        if number != EXAMPLE_ROW:
+            return False
         cells = {column.key: values[index] for index, (column, _m) in mapping.items() if index < len(values)}
         return all(str(cells.get(key) or "") == str(value) for key, value in self.example_cells().items())
 
