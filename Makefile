@@ -52,6 +52,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_api
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_photos
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_imports
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_requests
 	test -x tools/lighthouse/node_modules/.bin/lighthouse || npm ci --prefix tools/lighthouse --no-audit --no-fund
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_lighthouse
