@@ -17,6 +17,7 @@ from core.models import AuditEntry
 from imports import reading, services
 from imports.models import ImportBatch
 from projects.models import Project
+from tests.conftest import need_service
 from tests.imports.conftest import HEADERS, csv_file, project_row, xlsx
 
 
@@ -44,8 +45,8 @@ def test_a_workbook_written_by_openpyxl_is_checked_then_imported(official, towns
         (f"TH-2025-00{n}", "draft", Decimal("500000.00")) for n in (1, 2, 3)}
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_a_workbook_converted_by_libreoffice_from_csv(official, township, tmp_path):
+    need_service("LibreOffice (soffice)", shutil.which("soffice") is not None, "apt-get install libreoffice-calc-nogui")
     source = tmp_path / "项目.csv"
     source.write_bytes(_bytes_of(csv_file([project_row(1), project_row(2)])))
     subprocess.run(["soffice", "--headless", "--infilter=CSV:44,34,76", "--convert-to", "xlsx", "--outdir", str(tmp_path),
@@ -177,8 +178,7 @@ def test_formulas_use_their_calculated_value_and_one_without_is_an_error_on_its_
     assert batch.error_count == 1 and not batch.ready
     error = batch.errors[0]
     assert (error["row"], error["column"]) == (2, "预算（元）") and "E2" in error["message"] and "公式" in error["message"]
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice is not installed")
+    need_service("LibreOffice (soffice)", shutil.which("soffice") is not None, "apt-get install libreoffice-calc-nogui")
     # The same workbook saved by a spreadsheet program (LibreOffice recalculates and keeps the value): read as 500,000.
     source = tmp_path / "公式.xlsx"
     source.write_bytes(_bytes_of(xlsx([project_row(1)], mutate=formula)))
