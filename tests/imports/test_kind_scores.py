@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from assessment.models import Assessment, AssessmentStatus, IndicatorScore
 from core.exceptions import InvalidInput, NotPermitted
-from core.models import AuditEntry, Role
+from core.models import AuditEntry
 from imports import services
 from imports.kinds import kind_of
 from imports.models import ImportBatch
@@ -23,7 +23,6 @@ from tests.factories import (
     IndicatorScoreFactory,
     VillageFactory,
     region,
-    user_with,
 )
 
 from .conftest import csv_file, xlsx
@@ -216,3 +215,17 @@ def test_the_pages_choose_the_round(client, county, villages, scheme):
                                                        "file": file})
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and batch.params == params(scheme) and batch.to_create == 1
+
+
+def test_the_suggested_score_needs_a_reason_to_differ(county, villages, scheme):
+    upkeep = IndicatorFactory(scheme=scheme, name="长效管护", max_score=Decimal("10"), order=3, prefill="maintenance")
+    assessment = AssessmentFactory(scheme=scheme, village=villages[0], period="2025")
+    IndicatorScoreFactory(assessment=assessment, indicator=upkeep, score=Decimal("8"), suggested=Decimal("8"))
+    headers = [*HEADERS, "长效管护"]
+    batch = upload(county, scheme, [[YUCUN, 30, 50, 6]], headers=headers)
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "长效管护（原因）")]  # the column of its reason
+    batch = upload(county, scheme, [[YUCUN, 30, 50, 6, "设施损坏未修"]], headers=[*headers, batch.errors[0]["column"]])
+    assert (batch.to_update, batch.error_count) == (1, 0), batch.errors
+    services.import_commit(actor=county, batch=batch)
+    row = IndicatorScore.objects.get(assessment=assessment, indicator=upkeep)
+    assert (row.score, row.override_reason) == (Decimal("6"), "设施损坏未修")
