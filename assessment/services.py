@@ -403,16 +403,23 @@ def _prefill(actor, assessment: Assessment) -> None:
         audit.record_create(actor=actor, obj=row, note=_("Suggested from the village's maintenance figures."))
 
 
+def round_villages(*, actor, scheme: AssessmentScheme, county_code: str):
+    """The villages of the county a round under the scheme assesses (those round_start opens an assessment for, and
+    the imports of scores may start one for): the village committees the actor manages, of the scheme's category,
+    on the county's creation list when the scheme is an acceptance with one (creation_list)."""
+    villages = scoping.restrict(Village.objects.filter(code__startswith=county_code), actor, "assessment.manage")
+    if scheme.category:
+        villages = villages.filter(category=scheme.category)
+    listed = creation_list(scheme, county_code)
+    if listed is not None:
+        villages = villages.filter(code__in=listed)
+    return villages.filter(kind="village_committee")
+
+
 def round_start(*, actor, scheme: AssessmentScheme, period: str, county_code: str) -> int:
     """Open a draft assessment for every village of the county the scheme applies to. Idempotent."""
     with transaction.atomic():
-        villages = scoping.restrict(Village.objects.filter(code__startswith=county_code), actor, "assessment.manage")
-        if scheme.category:
-            villages = villages.filter(category=scheme.category)
-        listed = creation_list(scheme, county_code)
-        if listed is not None:
-            villages = villages.filter(code__in=listed)
-        villages = villages.filter(kind="village_committee").exclude(
+        villages = round_villages(actor=actor, scheme=scheme, county_code=county_code).exclude(
             assessments__scheme=scheme, assessments__period=period
         )
         count = 0

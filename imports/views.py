@@ -3,12 +3,13 @@ imports.services."""
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.exceptions import NotPermitted
-from core.views import ScopedDetailView, ScopedListView, perform, portal_view
+from core.exceptions import InvalidInput, NotPermitted
+from core.views import ScopedDetailView, ScopedListView, apply_domain_error, perform, portal_view
 
 from . import selectors, services
 from .filters import ImportFilterSet
@@ -42,7 +43,8 @@ def import_upload(request):
     kinds, areas = _kinds_and_areas(request.user)
     if not kinds:
         raise NotPermitted("import")
-    form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds, areas=areas,
+    rounds = selectors.score_rounds(user=request.user) if any(k.key == "scores" for k in kinds) else []
+    form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds, areas=areas, rounds=rounds,
                       initial={"kind": request.GET.get("kind", "")})
     if request.method == "POST" and form.is_valid():
         area = next(r for r in areas if r.code == form.cleaned_data["area"])
@@ -52,7 +54,8 @@ def import_upload(request):
         ), form=form)
         if outcome.done:
             return redirect("imports:detail", pk=outcome.result.pk)
-    return render(request, "imports/upload.html", {"form": form, "kinds": kinds, "areas": areas},
+    return render(request, "imports/upload.html", {"form": form, "kinds": kinds, "areas": areas,
+                                                   "rounds": [(value.partition(":"), label) for value, label in rounds]},
                   status=400 if form.errors else 200)
 
 
@@ -103,7 +106,11 @@ def import_template(request, kind):
         raise NotPermitted(spec.permission)
     area = next((r for r in areas if r.code == request.GET.get("area")), None) or next(
         r for r in areas if services.may_import(request.user, spec, r))
-    params = spec.clean_params(user=request.user, region=area, params={k: v for k, v in request.GET.items() if k != "area"})
+    try:
+        params = spec.clean_params(user=request.user, region=area, params={k: v for k, v in request.GET.items() if k != "area"})
+    except InvalidInput as refused:  # the template of scores needs its round: said on the upload page
+        apply_domain_error(request, None, refused)
+        return redirect(f"{reverse('imports:upload')}?kind={kind}")
     response = HttpResponse(template_bytes(spec, user=request.user, region=area, params=params),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(True, f"{_('import template')}-{spec.label}-{area.name}.xlsx")

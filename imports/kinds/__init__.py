@@ -15,7 +15,7 @@ def register(kind: Kind) -> Kind:
 
 def kind_of(key: str) -> Kind:
     if not KINDS:
-        from . import assets, keepers, plan_items, projects, targets  # noqa: F401  (each module registers its kind)
+        from . import assets, keepers, plan_items, projects, scores, targets  # noqa: F401  (each module registers its kind)
     return KINDS[key]
 
 
