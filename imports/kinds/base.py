@@ -74,10 +74,11 @@ class Kind:
     def is_example(self, number: int, values: list, mapping) -> bool:
         """The template's example row, left in the file: the second row (right below the header) when it holds the
         example's values. The same values further down are a row like any other."""
-        if number != EXAMPLE_ROW:
+        example = self.example_cells()
+        if number != EXAMPLE_ROW or not example:
             return False
         cells = {column.key: values[index] for index, (column, _m) in mapping.items() if index < len(values)}
-        return all(str(cells.get(key) or "") == str(value) for key, value in self.example_cells().items())
+        return all(str(cells.get(key) or "") == str(value) for key, value in example.items())
 
     def example_cells(self) -> dict:
         return {key: value for key, value in self.example.items() if value not in (None, "")}
