@@ -20,5 +20,8 @@ def kind_of(key: str) -> Kind:
 
 
 def all_kinds() -> list[Kind]:
+    """Every kind, in the order of ImportKind (projects first)."""
+    from ..models import ImportKind
+
     kind_of("projects")
-    return list(KINDS.values())
+    return [KINDS[key] for key in ImportKind.values if key in KINDS]

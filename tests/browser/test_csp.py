@@ -395,10 +395,11 @@ PLANNING_ROUTES = sorted(
 )
 
 
-# The public pages and their staff's pages (issue 21): pytest tests/browser/test_csp.py -k public.
+# The public pages and their staff's pages (issue 21), and the imports' pages (issue 22):
+# pytest tests/browser/test_csp.py -k "public or import".
 PUBLIC_ROUTES = sorted(
     name for name, rows in ACCESS.items()
-    if name.startswith(("public:", "publicity:")) and name not in NOT_PAGES and any(row[0] == "get" for row in rows)
+    if name.startswith(("public:", "publicity:", "imports:")) and name not in NOT_PAGES and any(row[0] == "get" for row in rows)
 )
 
 

@@ -233,3 +233,39 @@ def test_bad_money_is_an_error_naming_row_and_column(official, township, typed, 
     batch = _upload(official, township, xlsx([project_row(1), project_row(2, **{"预算（元）": typed})]))
     assert [(e["row"], e["column"]) for e in batch.errors] == [(3, "预算（元）")] and message in batch.errors[0]["message"]
     assert not batch.ready and ImportBatch.objects.get().error_count == 1
+
+
+def test_one_file_with_every_quirk_a_user_makes(official, township, tmp_path):
+    """Saved by a spreadsheet program (LibreOffice): money in a 万元 column, one of them a formula, a planned output
+    with a thousands separator, dates typed as text three ways, a hidden sheet of old rows, blank rows, cells with
+    full-width spaces; all read as meant, the hidden sheet said."""
+    need_service("LibreOffice (soffice)", shutil.which("soffice") is not None, "apt-get install libreoffice-calc-nogui")
+    headers = [("预算（万元）" if h == "预算（元）" else h) for h in HEADERS]
+
+    def quirks(book, ws):
+        ws["E2"] = "=80+6.5"  # 86.5 万元, as the program calculates it
+        old = book.create_sheet("旧数据")
+        old.append(headers)
+        old.append(["330523108204", "OLD-1", "旧项目"])
+        old.sheet_state = "hidden"
+
+    rows = [
+        {"村代码": "330523108204", "项目编号": "Q-1", "项目名称": "\u3000余村污水管网\u3000", "项目类型": "污水治理", "预算（万元）": "",
+         "计划开工日期": "2025年3月1日", "计划完工日期": "2025/11/30", "计划工程量": "1,200", "责任人": "李明"},
+        {},
+        {"村代码": "330523108205", "项目编号": "Q-2", "项目名称": "银坑村道路", "项目类型": "村道硬化", "预算（万元）": "1,250.5",
+         "计划开工日期": "2025.4.1", "计划完工日期": "2025-10-31", "计划工程量": "3.2", "责任人": "王芳"},
+    ]
+    source = tmp_path / "在.xlsx"
+    source.write_bytes(_bytes_of(xlsx(rows, headers=headers, mutate=quirks)))
+    out = tmp_path / "out"
+    subprocess.run(["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(source)], check=True,
+                   capture_output=True, timeout=120, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    batch = _upload(official, township, SimpleUploadedFile("项目.xlsx", (out / "在.xlsx").read_bytes()))
+    assert (batch.error_count, batch.to_create, batch.rows) == (0, 2, 2), batch.errors
+    assert any("旧数据" in notice for notice in batch.notices)
+    services.import_commit(actor=official, batch=batch)
+    first, second = Project.objects.order_by("reference")
+    assert (first.name, first.budget, first.planned_output, str(first.planned_start), str(first.planned_end)) == (
+        "余村污水管网", Decimal("865000.00"), Decimal("1200"), "2025-03-01", "2025-11-30")
+    assert (second.budget, str(second.planned_start)) == (Decimal("12505000.00"), "2025-04-01")
