@@ -10,11 +10,13 @@ from rest_framework.views import APIView
 
 from assessment.api import AssessmentViewSet
 from bulletins.api import BulletinViewSet
+from core.body_limits import body_limit
 from core.exceptions import NoToken
 from core.services import token_issue, token_revoke
 from dashboard.api import TargetsView
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
 from imports.api import ImportViewSet
+from imports.reading import UPLOAD_BODY_LIMIT as IMPORT_UPLOAD_BODY_LIMIT
 from maintenance.api import AssetViewSet, FaultViewSet, InspectionViewSet
 from oversight.api import ProblemViewSet, VisitViewSet
 from planning.api import PlanViewSet
@@ -111,3 +113,8 @@ urlpatterns = [
     path("targets/", TargetsView.as_view(), name="targets"),
     *router.urls,
 ]
+# The import's upload (POST /api/v1/imports/) takes a file of up to 20 MB: its body limit is the upload page's
+# (core.body_limits; nginx allows the same on that location).
+for pattern in urlpatterns:
+    if getattr(pattern, "name", None) == "import-list":
+        body_limit(IMPORT_UPLOAD_BODY_LIMIT)(pattern.callback)

@@ -33,6 +33,9 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 MAX_BYTES = 20 * 1024 * 1024  # the upload itself
+# The largest request body of an upload (the file and the form's fields): core.body_limits on the upload page and
+# the API's upload; deploy/nginx/qiancun.conf allows the same (21m) on both.
+UPLOAD_BODY_LIMIT = MAX_BYTES + 1024 * 1024
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # a workbook's entries together, expanded
 MAX_RATIO = 200  # one entry's expansion over its compressed size (a real sheet of text compresses about 10-20×)
 MAX_ROWS = 20_000  # data rows of one file

@@ -8,6 +8,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.body_limits import body_limit
 from core.exceptions import InvalidInput, NotPermitted
 from core.views import ScopedDetailView, ScopedListView, apply_domain_error, perform, portal_view
 
@@ -16,6 +17,7 @@ from .filters import ImportFilterSet
 from .forms import UploadForm
 from .kinds import kind_of
 from .models import ImportKind, ImportStatus
+from .reading import UPLOAD_BODY_LIMIT
 from .template import template_bytes
 
 FORM_KEYS = {"kind", "area", "file", "csrfmiddlewaretoken", "do"}  # the rest of a POST are the kind's parameters
@@ -38,6 +40,7 @@ class ImportListView(ScopedListView):
         return super().get_context_data(kinds=kinds, areas=areas, **kwargs)
 
 
+@body_limit(UPLOAD_BODY_LIMIT)  # outermost: the middleware reads it from the resolved view
 @portal_view
 def import_upload(request):
     kinds, areas = _kinds_and_areas(request.user)

@@ -132,6 +132,24 @@ def test_every_photo_form_has_the_photo_body_limit():
         assert not any(re.search(pattern, url) for pattern, _size_ in locations), url
 
 
+def test_the_imports_uploads_have_the_imports_body_limit():
+    """The upload page and the API's upload take a file of up to 20 MB, in Django and in nginx alike; the import's
+    other routes keep the default."""
+    from django.urls import resolve
+
+    from core.body_limits import body_limit_of
+    from imports.reading import UPLOAD_BODY_LIMIT
+
+    _parsed_conf, _http, https = _servers()
+    locations = [(d["args"][1], _size(_one(d["block"], "client_max_body_size")[0])) for d in _all(https, "location") if d["args"][0] == "~"]
+    for url in (reverse("imports:upload"), reverse("api:import-list")):
+        assert body_limit_of(resolve(url).func) == UPLOAD_BODY_LIMIT, url
+        assert [size for pattern, size in locations if re.search(pattern, url)] == [UPLOAD_BODY_LIMIT], url
+    for url in (reverse("imports:commit", args=[7]), reverse("api:import-commit", args=[7]), reverse("imports:list")):
+        assert body_limit_of(resolve(url).func) is None, url
+        assert not any(re.search(pattern, url) for pattern, _size_ in locations), url
+
+
 def test_slow_clients_never_hold_a_worker():
     _parsed_conf, _http, https = _servers()
     assert _one(https, "proxy_request_buffering") == ["on"] and _one(https, "proxy_buffering") == ["on"]

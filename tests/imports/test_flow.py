@@ -164,3 +164,20 @@ def test_the_template_is_what_the_import_reads(client, official, township):
     batch = services.import_upload(actor=official, kind="projects", region=township,
                                    upload=SimpleUploadedFile("模板.xlsx", out.getvalue()))
     assert (batch.error_count, batch.to_create, batch.rows) == (0, 1, 1), batch.errors
+
+
+def test_a_file_above_the_usual_body_limit_is_taken_and_one_above_the_imports_is_not(client, official, settings,
+                                                                                      django_capture_on_commit_callbacks):
+    """The upload page takes a file of up to 20 MB (the default body limit of a logged-in user is 2.5 MiB); above
+    the imports' limit the request is refused from its length, before it is read (413)."""
+    from imports.reading import UPLOAD_BODY_LIMIT
+
+    client.force_login(official)
+    big = csv_file([project_row(n, 项目描述="整治" * 600) for n in range(1, 1300)])  # about 3 MB
+    assert big.size > settings.BODY_LIMIT_AUTHENTICATED
+    with django_capture_on_commit_callbacks(execute=False):  # the check job is not run here
+        response = client.post(reverse("imports:upload"), {"kind": "projects", "area": "330523108", "file": big})
+    assert response.status_code == 302 and ImportBatch.objects.get().status == "queued"
+    too_big = client.post(reverse("imports:upload"), b"x", content_type="multipart/form-data; boundary=x",
+                          CONTENT_LENGTH=str(UPLOAD_BODY_LIMIT + 1))
+    assert too_big.status_code == 413 and ImportBatch.objects.count() == 1
