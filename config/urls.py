@@ -36,7 +36,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("bulletins/", include("bulletins.urls")),
     # Readable without logging in (disclosure.views): published bulletins, open counties' village pages, exemplary cases.
-    path("disclosure/", include("disclosure.urls")),
+    path("public/", include("disclosure.urls")),
     path("publicity/", include("disclosure.manage_urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -231,3 +231,11 @@ def test_every_public_route_is_rate_limited_and_every_page_cached():
         assert getattr(pattern.callback, "public", False), pattern.name  # public_view: GET/HEAD, rate limit
         assert getattr(pattern.callback, "public_cached", False) == (pattern.name not in FILE_ROUTES), pattern.name
     assert FILE_ROUTES < names
+
+
+def test_the_public_pages_live_under_public():
+    """Their address is part of what they promise (links in bulletins, the 404 frame of core.views.PUBLIC_PREFIX, nginx)."""
+    from core.views import PUBLIC_PREFIX
+
+    assert reverse("public:index") == PUBLIC_PREFIX == "/public/"
+    assert reverse("public:village", args=["330523108204"]) == "/public/villages/330523108204/"
