@@ -205,7 +205,10 @@ def _unescape(text: str) -> str:
 def _formulas_without_values(archive: zipfile.ZipFile, sheet_path: str) -> set[str]:
     """The cells of the sheet holding a formula but no calculated value ("E2"), read from its XML as a stream (expat):
     what a program that does not calculate (openpyxl, some exporters) leaves. Excel, WPS and LibreOffice keep the value."""
-    from xml.etree.ElementTree import iterparse
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
 
     found = set()
     try:
@@ -213,16 +216,25 @@ def _formulas_without_values(archive: zipfile.ZipFile, sheet_path: str) -> set[s
     except KeyError:
         return found
     with stream:
-        for _event, element in iterparse(stream, events=("end",)):
-            if element.tag.endswith("}c") or element.tag == "c":
-                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
-                value = children.get("v")
-                if "f" in children and (value is None or not (value.text or "").strip()):
-                    found.add(element.get("r", ""))
-                element.clear()
-            elif element.tag.endswith("}row") or element.tag == "row":
-                element.clear()
+        try:
+            for _event, element in iterparse(stream, events=("end",)):
+                _note_formula(element, found)
+        except (DefusedXmlException, ParseError) as error:
+            raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save "
+                                "it again as .xlsx and upload it again.") % {"error": type(error).__name__}) from None
     return found
+
+
+def _note_formula(element, found: set) -> None:
+    tag = element.tag.rsplit("}", 1)[-1]
+    if tag == "c":
+        children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+        value = children.get("v")
+        if "f" in children and (value is None or not (value.text or "").strip()):
+            found.add(element.get("r", ""))
+        element.clear()
+    elif tag == "row":
+        element.clear()
 
 
 def _open_xlsx(upload, sheet_name: str) -> Table:
@@ -256,12 +268,24 @@ def _open_xlsx(upload, sheet_name: str) -> Table:
         header_cells = next(value_rows)
     except StopIteration:
         raise FileRefused(_("The sheet “%(sheet)s” is empty.") % {"sheet": name}) from None
+    except Exception as error:  # openpyxl (defusedxml under it) on a damaged or hostile sheet
+        raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save it "
+                            "again as .xlsx and upload it again.") % {"error": type(error).__name__}) from None
     headers = [str(_clean(value) or "") for value in header_cells]
     while headers and not headers[-1]:
         headers.pop()
     width = len(headers)
 
     def rows():
+        try:
+            yield from _rows()
+        except FileRefused:
+            raise
+        except Exception as error:  # openpyxl (and defusedxml under it) while streaming a damaged or hostile sheet
+            raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save "
+                                "it again as .xlsx and upload it again.") % {"error": type(error).__name__}) from None
+
+    def _rows():
         count = 0
         for number, cells in enumerate(value_rows, start=2):
             values = [_clean(cells[index]) if index < len(cells) else None for index in range(width)]
@@ -329,10 +353,20 @@ def _open_csv(upload) -> Table:
         headers = [(_clean(h) or "") for h in next(reader)]
     except StopIteration:
         raise FileRefused(_("The file is empty.")) from None
+    except csv.Error as error:
+        raise FileRefused(_("The CSV file cannot be read (%(error)s). Save it again as CSV (UTF-8) and upload it "
+                            "again.") % {"error": error}) from None
     while headers and not headers[-1]:
         headers.pop()
 
     def rows():
+        try:
+            yield from _rows()
+        except csv.Error as error:
+            raise FileRefused(_("The CSV file cannot be read (%(error)s). Save it again as CSV (UTF-8) and upload it "
+                                "again.") % {"error": error}) from None
+
+    def _rows():
         count = 0
         for number, record in enumerate(reader, start=2):
             values = [_clean(record[i]) if i < len(record) else None for i in range(len(headers))]

@@ -5,6 +5,7 @@ checked and committed by a Celery job (imports.tasks), which the page follows wi
 from __future__ import annotations
 
 import hashlib
+import logging
 import zipfile
 
 from django.core.cache import cache
@@ -21,6 +22,13 @@ from .columns import CellError
 from .kinds import kind_of
 from .models import ImportBatch, ImportKind, ImportStatus
 from .reading import MAX_BYTES, FileRefused, open_table
+
+logger = logging.getLogger(__name__)
+
+
+def _failed_message() -> str:
+    return _("The import failed on our side (it has been logged) and nothing was written. Upload the file again later.")
+
 
 LARGE_ROWS = 1000  # from this many rows a file is checked and committed by a job
 MAX_ERRORS_KEPT = 2000  # the errors kept with an import (all are counted)
@@ -189,6 +197,10 @@ def run_check(batch_id: int) -> None:
         ImportBatch.objects.filter(pk=batch_id).update(status=ImportStatus.REFUSED, refusal=str(refused), progress=100,
                                                        checked_at=timezone.now())
         return
+    except Exception:  # an error of ours: logged; the import says so instead of staying "checking" for ever
+        logger.exception("import %s: the check failed", batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(status=ImportStatus.FAILED, refusal=_failed_message(), progress=100)
+        return
     errors = _errors(plans)
     actions = [p.action for p in plans]
     ImportBatch.objects.filter(pk=batch_id).update(
@@ -269,6 +281,9 @@ def run_commit(batch_id: int) -> None:
     except DomainError as error:  # a refusal of permission on a row: nothing written, said on the import
         ImportBatch.objects.filter(pk=batch_id).update(
             status=ImportStatus.CHECKED, error_count=1, errors=[{"row": 0, "column": "", "message": str(error.message)}])
+    except Exception:  # an error of ours: logged; nothing was written (the transaction rolled back)
+        logger.exception("import %s: the commit failed", batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(status=ImportStatus.FAILED, refusal=_failed_message())
 
 
 class _Refused(Exception):

@@ -269,3 +269,33 @@ def test_one_file_with_every_quirk_a_user_makes(official, township, tmp_path):
     assert (first.name, first.budget, first.planned_output, str(first.planned_start), str(first.planned_end)) == (
         "余村污水管网", Decimal("865000.00"), Decimal("1200"), "2025-03-01", "2025-11-30")
     assert (second.budget, str(second.planned_start)) == (Decimal("12505000.00"), "2025-04-01")
+
+
+def test_a_sheet_with_entity_expansion_is_refused(official, township):
+    """A “billion laughs” sheet: defusedxml (under openpyxl and the formula scan) refuses entities; nothing expands."""
+    data = _bytes_of(xlsx([project_row(1)]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                laughs = "".join(f'<!ENTITY l{n} "{"&l%d;" % (n - 1) * 10}">' for n in range(1, 10))
+                content = content.replace(b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY l0 "ha">' + laughs.encode() + b"]><worksheet", 1)
+            target.writestr(item, content)
+    _refused(official, township, SimpleUploadedFile("笑.xlsx", out.getvalue()), "损坏")
+
+
+def test_an_unreadable_csv_is_refused(official, township):
+    huge = ",".join(HEADERS) + "\n" + '330523108204,"' + "x" * 200_000 + '",1\n'  # a field beyond the csv module's limit
+    _refused(official, township, SimpleUploadedFile("坏.csv", huge.encode()), "CSV")
+
+
+def test_an_error_of_ours_fails_the_import_instead_of_leaving_it_checking(official, township, monkeypatch):
+    from imports.kinds.projects import ProjectsKind
+
+    def broken(self, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(ProjectsKind, "check", broken)
+    batch = _upload(official, township, xlsx([project_row(1)]))
+    assert batch.status == "failed" and "已记录" in batch.refusal and not batch.ready

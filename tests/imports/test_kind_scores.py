@@ -107,8 +107,8 @@ def test_errors_by_row_and_column_and_nothing_written(county, villages, scheme):
     assert batch.status == "checked"
     got = errors(batch)
     assert [e[:2] for e in got] == [(2, "垃圾分类"), (3, "垃圾分类"), (4, "村代码"), (5, "村代码"), (6, "村代码")]
-    assert "40" in got[0][2] and got[3][2] == "the same village as row 2"
-    assert "its scores can no longer be changed by an import" in got[4][2] and "reopened" in got[4][2]
+    assert "40" in got[0][2] and got[3][2] == "与第 2 行的村重复"
+    assert "不能再通过导入修改分数" in got[4][2] and "重新打开" in got[4][2]
     assert not batch.ready
     before = (Assessment.objects.count(), IndicatorScore.objects.count(), AuditEntry.objects.count())
     with pytest.raises(Exception):  # noqa: B017 - an import with errors cannot be committed
@@ -124,7 +124,7 @@ def test_finalised_but_unchanged_is_unchanged(county, villages, scheme):
     batch = upload(county, scheme, [[YUCUN, "30.00", 50]])
     assert (batch.unchanged, batch.error_count) == (1, 0)
     batch = upload(county, scheme, [[YUCUN, "31", 50]])
-    assert batch.error_count == 1 and "return it to draft" in batch.errors[0]["message"]
+    assert batch.error_count == 1 and "请先在考核页面退回草稿" in batch.errors[0]["message"]
 
 
 def test_a_bad_row_makes_the_commit_write_nothing(county, villages, scheme):
@@ -144,12 +144,12 @@ def test_a_village_not_in_the_round_is_an_error(county, villages, scheme):
     scheme.save()
     batch = upload(county, scheme, [[YUCUN, "35", "52"]])
     assert batch.error_count == 1 and batch.errors[0]["column"] == "村代码"
-    assert batch.errors[0]["message"].startswith("not assessed in this round")
+    assert batch.errors[0]["message"].startswith("不在本轮考核范围内")
 
 
 def test_a_file_without_an_indicator_column_is_refused(county, villages, scheme):
     batch = upload(county, scheme, [[YUCUN, "35"]], headers=["村代码", "别的指标"])
-    assert batch.status == "refused" and "at least one indicator of the scheme" in batch.refusal
+    assert batch.status == "refused" and "至少一个方案指标" in batch.refusal
 
 
 @pytest.mark.parametrize("bad", ["unknown", "other_county", "no_period", "period_of_another_year", "garbage"])
