@@ -51,6 +51,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.schedule_monthly",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
+    # Imports whose job was lost (broker down when uploaded or committed, worker killed): sent again.
+    "imports-sweep": {
+        "task": "imports.sweep",
+        "schedule": timedelta(minutes=5),
+    },
     # Reports whose task was lost (broker down when requested, worker killed): sent again.
     "reports-sweep": {
         "task": "reports.sweep",

@@ -4,6 +4,7 @@ check, its audit row, its locks), all in one transaction, all or none. A file of
 checked and committed by a Celery job (imports.tasks), which the page follows with the reports' progress bar."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import zipfile
@@ -49,6 +50,44 @@ def progress_of(batch: ImportBatch) -> int:
     if batch.status in (ImportStatus.VALIDATING, ImportStatus.COMMITTING):
         return int(cache.get(progress_key(batch.pk)) or batch.progress)
     return 100 if batch.status in (ImportStatus.CHECKED, ImportStatus.COMMITTED, ImportStatus.REFUSED) else batch.progress
+
+
+def _send(step: str, batch_id: int) -> bool:
+    """Hand an import's job to the broker; False (logged) when it cannot be reached: the sweep sends it later."""
+    from .tasks import check_import, commit_import
+
+    task = check_import if step == "check" else commit_import
+    try:
+        task.apply_async((batch_id,), retry=False)
+        return True
+    except Exception:  # kombu's OperationalError and its kin: the broker is down
+        logger.warning("import %s: the %s job could not be queued; the sweep will send it", batch_id, step, exc_info=True)
+        return False
+
+
+def _enqueue(step: str, batch_id: int) -> None:
+    transaction.on_commit(lambda: _send(step, batch_id))
+
+
+# An import waiting this long for its job is sent again (its job was lost: broker down, worker killed).
+SWEEP_QUEUED_AFTER = datetime.timedelta(minutes=5)
+SWEEP_RUNNING_AFTER = datetime.timedelta(minutes=30)
+
+
+def import_sweep(*, now=None) -> int:
+    """Send again the jobs of imports that wait too long: queued (never started), or checking or importing for half
+    an hour (the worker died). Both jobs are idempotent: a second one for an import already done does nothing, and a
+    commit waits for the one running (the import's row is locked) and then finds it done."""
+    now = now or timezone.now()
+    sent = 0
+    queued = ImportBatch.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - SWEEP_QUEUED_AFTER)
+    stuck = ImportBatch.objects.filter(status=ImportStatus.VALIDATING, created_at__lt=now - SWEEP_RUNNING_AFTER)
+    for batch_id in [*queued.values_list("pk", flat=True), *stuck.values_list("pk", flat=True)]:
+        sent += _send("check", batch_id)
+    committing = ImportBatch.objects.filter(status=ImportStatus.COMMITTING, checked_at__lt=now - SWEEP_RUNNING_AFTER)
+    for batch_id in committing.values_list("pk", flat=True):
+        sent += _send("commit", batch_id)
+    return sent
 
 
 def estimated_rows(upload) -> int:
@@ -115,9 +154,7 @@ def import_upload(*, actor, kind: str, region, upload, params: dict | None = Non
             batch.save()
             audit.record_create(actor=actor, obj=batch, note=upload.name[:200])
             if large:
-                from .tasks import check_import
-
-                check_import.delay_on_commit(batch.pk)
+                _enqueue("check", batch.pk)
     except BaseException:
         for name in stored:
             ImportBatch._meta.get_field("file").storage.delete(name)
@@ -228,9 +265,7 @@ def import_commit(*, actor, batch: ImportBatch) -> ImportBatch:
         current.save(update_fields=["status"])
         large = current.rows >= LARGE_ROWS
         if large:
-            from .tasks import commit_import
-
-            commit_import.delay_on_commit(current.pk)
+            _enqueue("commit", current.pk)
     if not large:
         run_commit(current.pk)
     current.refresh_from_db()

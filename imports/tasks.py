@@ -13,3 +13,8 @@ def check_import(batch_id: int) -> None:
 @shared_task(name="imports.commit", acks_late=True)
 def commit_import(batch_id: int) -> None:
     services.run_commit(batch_id)
+
+
+@shared_task(name="imports.sweep")
+def sweep_imports() -> int:
+    return services.import_sweep()

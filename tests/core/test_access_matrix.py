@@ -377,6 +377,12 @@ ACCESS = {
     "imports:template": [
         ("get", lambda w: reverse("imports:template", args=["projects"]), statuses(302, 200, 200, 403, 403, 403, 403, far=(200, 403, 403, 403)), False),
         ("get", lambda w: reverse("imports:template", args=["targets"]), statuses(302, 403, 403, 200, 200, 200, 403, far=(403, 200, 200, 403)), False),
+        # Plan items, assets and keepers: township officials and county staff of their areas (supervisors read only).
+        *[("get", (lambda kind: lambda w: reverse("imports:template", args=[kind]))(kind),
+           statuses(302, 200, 200, 200, 200, 403, 403, far=(200, 200, 403, 403)), False)
+          for kind in ("plan_items", "assets", "keepers")],
+        # Scores: county staff; without its round the template sends them back to the upload page to choose one.
+        ("get", lambda w: reverse("imports:template", args=["scores"]), statuses(302, 403, 403, 302, 302, 403, 403, far=(403, 302, 403, 403)), False),
     ],
     "imports:detail": [("get", lambda w: reverse("imports:detail", args=[w["import"].pk]), statuses(302, 404, 404, 200, 404, 404, 403, far=FAR_HIDDEN), False)],
     "imports:status": [("get", lambda w: reverse("imports:status", args=[w["import"].pk]), statuses(302, 404, 404, 200, 404, 404, 403, far=FAR_HIDDEN), False)],

@@ -181,3 +181,34 @@ def test_a_file_above_the_usual_body_limit_is_taken_and_one_above_the_imports_is
     too_big = client.post(reverse("imports:upload"), b"x", content_type="multipart/form-data; boundary=x",
                           CONTENT_LENGTH=str(UPLOAD_BODY_LIMIT + 1))
     assert too_big.status_code == 413 and ImportBatch.objects.count() == 1
+
+
+def test_a_broker_down_leaves_the_import_queued_and_the_sweep_sends_it(official, township, eager_celery, monkeypatch,
+                                                                        django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from imports import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.check_import, "apply_async", down)
+    with django_capture_on_commit_callbacks(execute=True):  # the page answers; the job is not queued
+        batch = services.import_upload(actor=official, kind="projects", region=township, upload=csv_file(_large_rows(1100)))
+    assert ImportBatch.objects.get(pk=batch.pk).status == "queued"
+    monkeypatch.undo()
+    assert services.import_sweep() == 0  # not yet: it may still be on its way
+    assert services.import_sweep(now=timezone.now() + dt.timedelta(minutes=6)) == 1
+    batch.refresh_from_db()
+    assert (batch.status, batch.to_create) == ("checked", 1100)
+    assert services.import_sweep(now=timezone.now() + dt.timedelta(hours=2)) == 0  # done: nothing to send
+
+
+def test_the_sweep_is_on_the_beat_schedule():
+    from config.beat import CELERY_BEAT_SCHEDULE
+    from imports.tasks import sweep_imports
+
+    entry = CELERY_BEAT_SCHEDULE["imports-sweep"]
+    assert entry["task"] == sweep_imports.name == "imports.sweep"
