@@ -378,7 +378,7 @@ ACCESS = {
         ("get", lambda w: reverse("imports:template", args=["projects"]), statuses(302, 200, 200, 403, 403, 403, 403, far=(200, 403, 403, 403)), False),
         ("get", lambda w: reverse("imports:template", args=["targets"]), statuses(302, 403, 403, 200, 200, 200, 403, far=(403, 200, 200, 403)), False),
         # Plan items, assets and keepers: township officials and county staff of their areas (supervisors read only).
-        *[("get", (lambda kind: lambda w: reverse("imports:template", args=[kind]))(kind),
+        *[("get", (lambda name: lambda w: reverse("imports:template", args=[name]))(kind),
            statuses(302, 200, 200, 200, 200, 403, 403, far=(200, 200, 403, 403)), False)
           for kind in ("plan_items", "assets", "keepers")],
         # Scores: county staff; without its round the template sends them back to the upload page to choose one.
