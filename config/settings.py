@@ -417,6 +417,8 @@ SPECTACULAR_SETTINGS = {
         "ProblemSeverityEnum": "oversight.models.ProblemSeverity",
         "ProblemStatusEnum": "oversight.models.ProblemStatus",
         "ProblemPhotoStageEnum": "oversight.models.ProblemPhotoStage",
+        "ImportKindEnum": "imports.models.ImportKind",
+        "ImportStatusEnum": "imports.models.ImportStatus",
     },
 }
 

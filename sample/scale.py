@@ -226,7 +226,7 @@ def _projects(rng, villages, per_village, per_project, today, result, log) -> li
             project_rows.append((
                 pid, now, now, code, project_type, f"整治项目{pid}", SCALE_MARK, budget, planned_start, planned_end,
                 actual_start, actual_end, status, "张三", "", "", maintenance[0], maintenance[1], percent, last, 1,
-                planned, actual, accepted_on,
+                planned, actual, accepted_on, f"GEN-{pid}",
             ))
             transition_rows.append((pid, "", status, None, now, SCALE_MARK if status == S.RETURNED else ""))
             plans.append(_Plan(pid, code, status, budget, accepted_on, project_type, planned, actual))
@@ -234,7 +234,7 @@ def _projects(rng, villages, per_village, per_project, today, result, log) -> li
         "id", "created_at", "updated_at", "village", "type", "name", "description", "budget", "planned_start", "planned_end",
         "actual_start", "actual_end", "status", "responsible_person", "responsible_phone", "property_owner",
         "maintenance_body", "maintenance_owner", "percent_complete", "last_reported_on", "version",
-        "planned_output", "actual_output", "accepted_on",
+        "planned_output", "actual_output", "accepted_on", "reference",
     ], project_rows)
     log(f"  {result.counts['projects']:,} projects")
     result.counts["transitions"] = copy_into(ProjectTransition, ["project", "from_status", "to_status", "actor", "at", "reason"], transition_rows)
