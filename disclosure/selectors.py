@@ -70,6 +70,11 @@ def published_exemplars() -> QuerySet:
             .order_by("-published_at", "-id"))
 
 
+def published_exemplar_photos() -> QuerySet:
+    """The photos of published cases (each reached through its own case: the views filter by both)."""
+    return ExemplarPhoto.objects.filter(exemplar__status=ExemplarStatus.PUBLISHED)
+
+
 @dataclass(frozen=True)
 class PublicProject:
     pk: int

@@ -20,7 +20,6 @@ from core.files import file_response, photo_response
 from core.net import client_ip
 
 from . import selectors
-from .models import ExemplarPhoto
 
 RATE_GROUP = "public-pages"
 
@@ -127,8 +126,7 @@ def exemplar_detail(request, pk):
 
 @public_view
 def exemplar_photo(request, pk, photo_pk, variant="image"):
-    photo = get_object_or_404(ExemplarPhoto.objects.filter(exemplar__in=selectors.published_exemplars().values("pk")),
-                              pk=photo_pk, exemplar_id=pk)
+    photo = get_object_or_404(selectors.published_exemplar_photos(), pk=photo_pk, exemplar_id=pk)
     response = photo_response(photo, variant)
     response["Cache-Control"] = f"public, max-age={settings.PUBLIC_CACHE_SECONDS}"  # a withdrawal is seen soon
     return response

@@ -89,9 +89,8 @@ def _clean(value):
     return value
 
 
-def precheck(upload) -> str:
-    """What kind of file it is ("xlsx" or "csv"), refusing at once what cannot be read (cheap: the head of the file,
-    a workbook's list of entries, a text file's decoding), before any row is read."""
+def _kind_of_file(upload) -> str:
+    """"xlsx" or "text", from the file's size and its first bytes; refuses what no table can be read from."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
         raise FileRefused(_("The file is %(size)s MB; at most %(max)s MB can be imported. Split it into several files.")
@@ -104,7 +103,13 @@ def precheck(upload) -> str:
     if head == OLE2_SIGNATURE:
         raise FileRefused(_("The file is password-protected or in the old Excel format (.xls). Remove the password, or "
                             "save it as an Excel workbook (.xlsx), then upload it again."))
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+    return "xlsx" if head.startswith((b"PK\x03\x04", b"PK\x05\x06")) else "text"
+
+
+def precheck(upload) -> str:
+    """What kind of file it is ("xlsx" or "csv"), refusing at once what cannot be read (cheap: the head of the file,
+    a workbook's list of entries, a text file's decoding), before any row is read."""
+    if _kind_of_file(upload) == "xlsx":
         _check_zip(upload).close()
         upload.seek(0)
         return "xlsx"
@@ -118,21 +123,14 @@ def precheck(upload) -> str:
 
 def open_table(upload, *, sheet_name: str = "") -> Table:
     """The table of an uploaded file (a Django UploadedFile or any binary file object)."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_BYTES:
-        raise FileRefused(_("The file is %(size)s MB; at most %(max)s MB can be imported. Split it into several files.")
-                          % {"size": f"{size / 1048576:.1f}", "max": MAX_BYTES // 1048576})
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head:
-        raise FileRefused(_("The file is empty."))
-    if head == OLE2_SIGNATURE:
-        raise FileRefused(_("The file is password-protected or in the old Excel format (.xls). Remove the password, or "
-                            "save it as an Excel workbook (.xlsx), then upload it again."))
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if _kind_of_file(upload) == "xlsx":
         return _open_xlsx(upload, sheet_name)
     return _open_csv(upload)
+
+
+def _damaged(error) -> FileRefused:
+    return FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save it "
+                         "again as .xlsx and upload it again.") % {"error": error})
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------------
@@ -142,8 +140,7 @@ def _check_zip(upload) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(upload)
         entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save it "
-                            "again as .xlsx and upload it again.") % {"error": error}) from None
+        raise _damaged(error) from None
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names:
         raise FileRefused(_("The file is a zip archive, not an Excel workbook (.xlsx)."))
@@ -220,8 +217,7 @@ def _formulas_without_values(archive: zipfile.ZipFile, sheet_path: str) -> set[s
             for _event, element in iterparse(stream, events=("end",)):
                 _note_formula(element, found)
         except (DefusedXmlException, ParseError) as error:
-            raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save "
-                                "it again as .xlsx and upload it again.") % {"error": type(error).__name__}) from None
+            raise _damaged(type(error).__name__) from None
     return found
 
 
@@ -245,8 +241,7 @@ def _open_xlsx(upload, sheet_name: str) -> Table:
         upload.seek(0)
         book = load_workbook(upload, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save it "
-                            "again as .xlsx and upload it again.") % {"error": type(error).__name__}) from None
+        raise _damaged(type(error).__name__) from None
     names = book.sheetnames
     name = sheet_name if sheet_name in names else names[0]
     sheet = book[name]
@@ -269,8 +264,7 @@ def _open_xlsx(upload, sheet_name: str) -> Table:
     except StopIteration:
         raise FileRefused(_("The sheet “%(sheet)s” is empty.") % {"sheet": name}) from None
     except Exception as error:  # openpyxl (defusedxml under it) on a damaged or hostile sheet
-        raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save it "
-                            "again as .xlsx and upload it again.") % {"error": type(error).__name__}) from None
+        raise _damaged(type(error).__name__) from None
     headers = [str(_clean(value) or "") for value in header_cells]
     while headers and not headers[-1]:
         headers.pop()
@@ -282,8 +276,7 @@ def _open_xlsx(upload, sheet_name: str) -> Table:
         except FileRefused:
             raise
         except Exception as error:  # openpyxl (and defusedxml under it) while streaming a damaged or hostile sheet
-            raise FileRefused(_("The workbook is damaged and cannot be read (%(error)s). Open it in Excel or WPS, save "
-                                "it again as .xlsx and upload it again.") % {"error": type(error).__name__}) from None
+            raise _damaged(type(error).__name__) from None
 
     def _rows():
         count = 0

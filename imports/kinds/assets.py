@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.scoping import restrict
 from maintenance import services as maintenance_services
 from maintenance.models import Asset, AssetKind, AssetStatus, AssetUnit, OwnerKind
 from projects.models import MaintenanceBody
@@ -24,10 +23,9 @@ from villages.models import Village
 
 from .. import columns as c
 from . import register
-from .base import Kind, RowPlan
+from .base import Kind, RowPlan, chunked
 
 FIELDS = ("quantity", "unit", "commissioned_on", "owner_kind", "owner_name", "maintenance_body", "latitude", "longitude")
-CHUNK = 1000  # villages looked up per query
 
 
 def coordinate(limit: int):
@@ -75,21 +73,15 @@ class AssetsKind(Kind):
     def example_cells(self) -> dict:
         return {"village": "330523108204", "name": "余村1号污水处理终端", "owner_name": "余村股份经济合作社"}
 
-    def villages(self, *, user, region):
-        return restrict(Village.objects.filter(code__startswith=region.code), user, self.permission)
-
     def reference_rows(self, *, user, region, params=None):
-        rows = self.villages(user=user, region=region).select_related("township", "township__parent").order_by("code")
-        return ([_("village code"), _("village"), _("township"), _("county")],
-                [[v.code, v.short_name, v.township.name, v.township.parent.name] for v in rows.iterator(chunk_size=2000)])
+        return self.village_sheet(user=user, region=region)
 
     def check(self, *, user, region, plans: list[RowPlan], params: dict) -> None:
         village_column, name_column = self.column("village"), self.column("name")
         codes = sorted({p.data["village"] for p in plans if p.data.get("village")})
         villages: dict[str, Village] = {}
         existing: dict[tuple, list[Asset]] = {}
-        for start in range(0, len(codes), CHUNK):
-            chunk = codes[start:start + CHUNK]
+        for chunk in chunked(codes):
             villages |= {v.code: v for v in self.villages(user=user, region=region).filter(code__in=chunk)}
             for asset in Asset.objects.filter(village_id__in=[code for code in chunk if code in villages]).order_by("pk"):
                 existing.setdefault((asset.village_id, asset.kind, asset.name), []).append(asset)

@@ -5,9 +5,19 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.scoping import restrict
+from villages.models import Village
+
 from ..columns import CellError, Column, normalise_header
 
 EXAMPLE_ROW = 2  # imports.template writes the example right below the header
+CHUNK = 1000  # rows looked up per query by the kinds' checks
+
+
+def chunked(values: list, size: int = CHUNK):
+    """``values`` in slices of at most ``size`` (one query each)."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 @dataclass
@@ -106,6 +116,22 @@ class Kind:
     def reference_rows(self, *, user, region, params=None) -> tuple[list[str], list[list]]:
         """The template's reference sheet: headers and rows (the villages or areas the user may import for)."""
         return [], []
+
+    # Shared by the kinds: the villages (or areas) of the import's area the user may write, and their sheet of codes.
+    def villages(self, *, user, region):
+        """The villages of ``region`` on which the user holds the kind's permission (through the gate)."""
+        return restrict(Village.objects.filter(code__startswith=region.code), user, self.permission)
+
+    def village_sheet(self, *, user, region) -> tuple[list[str], list[list]]:
+        rows = self.villages(user=user, region=region).select_related("township", "township__parent").order_by("code")
+        return ([_("village code"), _("village"), _("township"), _("county")],
+                [[v.code, v.short_name, v.township.name, v.township.parent.name] for v in rows.iterator(chunk_size=2000)])
+
+    @staticmethod
+    def area_sheet(areas) -> tuple[list[str], list[list]]:
+        rows = areas.select_related("parent").order_by("code")
+        return ([_("area code"), _("area"), _("level"), _("part of")],
+                [[r.code, r.name, r.get_level_display(), r.parent.name if r.parent else ""] for r in rows])
 
     def refuse_row_outside(self, plan: RowPlan, column: Column) -> None:
         plan.error(column, _("not in the area you may import for"))

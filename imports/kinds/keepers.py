@@ -63,9 +63,7 @@ class KeepersKind(Kind):
                         user, self.permission)
 
     def reference_rows(self, *, user, region, params=None):
-        rows = self.areas(user=user, region=region).select_related("parent").order_by("code")
-        return ([_("area code"), _("area"), _("level"), _("part of")],
-                [[r.code, r.name, r.get_level_display(), r.parent.name if r.parent else ""] for r in rows])
+        return self.area_sheet(self.areas(user=user, region=region))
 
     def check(self, *, user, region, plans: list[RowPlan], params: dict) -> None:
         region_column, name_column = self.column("region"), self.column("name")

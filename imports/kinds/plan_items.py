@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import scoping
-from core.scoping import restrict
 from planning import services as planning_services
 from planning.models import Plan, PlanCitation, PlanItem, PlanKind, PlanStatus
 from projects.models import ProjectType
@@ -30,10 +29,9 @@ from villages.models import Village
 
 from .. import columns as c
 from . import register
-from .base import Kind, RowPlan
+from .base import Kind, RowPlan, chunked
 
 FIELDS = ("quantity", "estimated_cost", "planned_year")  # what an import changes on an existing item
-CHUNK = 1000  # rows looked up per query
 LAYOUT = ""  # the key of the county's layout plan among the plans of a file (a blank village code)
 
 
@@ -65,9 +63,6 @@ class PlanItemsKind(Kind):
     def example_cells(self) -> dict:
         return {"village": "330523108204", "name": "余村污水管网延伸", "planned_year": "2026"}
 
-    def villages(self, *, user, region):
-        return restrict(Village.objects.filter(code__startswith=region.code), user, self.permission)
-
     def reference_rows(self, *, user, region, params=None):
         rows = self.villages(user=user, region=region).select_related("township", "township__parent").order_by("code")
         plans = dict(Plan.objects.filter(kind=PlanKind.CONSTRUCTION, status=PlanStatus.CURRENT,
@@ -81,8 +76,7 @@ class PlanItemsKind(Kind):
         codes = sorted({p.data["village"] for p in plans if p.data.get("village")})
         villages: dict[str, Village] = {}
         current: dict[str, Plan] = {}  # village code (or LAYOUT) → its current plan
-        for start in range(0, len(codes), CHUNK):
-            chunk = codes[start:start + CHUNK]
+        for chunk in chunked(codes):
             villages |= {v.code: v for v in self.villages(user=user, region=region).filter(code__in=chunk)}
             current |= {p.area_code: p for p in Plan.objects.filter(kind=PlanKind.CONSTRUCTION, status=PlanStatus.CURRENT,
                                                                     area_code__in=chunk)}

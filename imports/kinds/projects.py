@@ -9,18 +9,16 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.scoping import restrict
 from projects import services as project_services
 from projects.models import Project, ProjectType
 from villages.models import Village
 
 from .. import columns as c
 from . import register
-from .base import Kind, RowPlan
+from .base import Kind, RowPlan, chunked
 
 FIELDS = ("name", "type", "budget", "planned_start", "planned_end", "planned_output", "responsible_person",
           "responsible_phone", "description")
-CHUNK = 1000  # rows looked up per query
 
 
 class ProjectsKind(Kind):
@@ -55,24 +53,18 @@ class ProjectsKind(Kind):
         # The row as the template writes it: the label of its type, dates as dates (compared as text).
         return {"village": "330523108204", "reference": "AJ-2025-001", "name": "余村生活污水管网提升工程"}
 
-    def villages(self, *, user, region):
-        return restrict(Village.objects.filter(code__startswith=region.code), user, self.permission)
-
     def reference_rows(self, *, user, region, params=None):
-        rows = self.villages(user=user, region=region).select_related("township", "township__parent").order_by("code")
-        return ([_("village code"), _("village"), _("township"), _("county")],
-                [[v.code, v.short_name, v.township.name, v.township.parent.name] for v in rows.iterator(chunk_size=2000)])
+        return self.village_sheet(user=user, region=region)
 
     def check(self, *, user, region, plans: list[RowPlan], params: dict) -> None:
         village_column, reference_column = self.column("village"), self.column("reference")
         codes = sorted({p.data["village"] for p in plans if p.data.get("village")})
         villages: dict[str, Village] = {}
-        for start in range(0, len(codes), CHUNK):
-            villages |= {v.code: v for v in self.villages(user=user, region=region).filter(code__in=codes[start:start + CHUNK])}
+        for chunk in chunked(codes):
+            villages |= {v.code: v for v in self.villages(user=user, region=region).filter(code__in=chunk)}
         keys = sorted({(p.data.get("village"), p.data.get("reference")) for p in plans if p.data.get("reference")})
         existing: dict[tuple[str, str], Project] = {}
-        for start in range(0, len(keys), CHUNK):
-            chunk = keys[start:start + CHUNK]
+        for chunk in chunked(keys):
             rows = Project.objects.filter(village_id__in={k[0] for k in chunk}, reference__in={k[1] for k in chunk})
             existing |= {(p.village_id, p.reference): p for p in rows}
         seen: dict[tuple[str, str], int] = {}

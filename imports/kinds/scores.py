@@ -41,9 +41,8 @@ from villages.models import Village
 
 from .. import columns as c
 from . import register
-from .base import Kind, RowPlan
+from .base import Kind, RowPlan, chunked
 
-CHUNK = 1000  # rows looked up per query
 EXAMPLE_VILLAGE = "000000000000"  # no village has it: the example row cannot be taken for a real one
 
 
@@ -128,9 +127,6 @@ class ScoresKind(Kind):
 
     # --- the villages ---------------------------------------------------------------------------------------------
 
-    def villages(self, *, user, region):
-        return restrict(Village.objects.filter(code__startswith=region.code), user, self.permission)
-
     def round_codes(self, *, user, region, scheme, codes=None) -> set[str]:
         """The codes of the villages of ``region`` (among ``codes``) that the round assesses (round_villages)."""
         found: set[str] = set()
@@ -170,8 +166,7 @@ class ScoresKind(Kind):
         codes = sorted({p.data["village"] for p in plans if p.data.get("village")})
         villages: dict[str, Village] = {}
         existing: dict[str, Assessment] = {}
-        for start in range(0, len(codes), CHUNK):
-            chunk = codes[start:start + CHUNK]
+        for chunk in chunked(codes):
             villages |= {v.code: v for v in self.villages(user=user, region=region).filter(code__in=chunk)}
             existing |= {a.village_id: a for a in Assessment.objects.filter(
                 scheme=scheme, period=period, village_id__in=[code for code in chunk if code in villages])

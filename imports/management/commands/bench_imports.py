@@ -12,7 +12,6 @@ Targets (issue 22): checked in ≤ 30 s, committed in ≤ 60 s, peak RSS ≤ 300
 """
 import datetime
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
+
+from core.benchmarks import in_child
 
 ROWS = 10_000
 VILLAGES = 200
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             _write_file(path, rows)
             written = time.perf_counter() - started
-            result = self._in_child(lambda: _run(path, rows, folder))
+            result = in_child(lambda: _run(path, rows, folder), measure=True)
             result |= {"rows": rows, "file_mb": round(path.stat().st_size / 1048576, 2), "file_written_s": round(written, 1)}
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -76,35 +77,6 @@ class Command(BaseCommand):
         if not passed:
             raise CommandError("the import benchmark missed a target (see above)")
 
-    def _in_child(self, work) -> dict:
-        connections.close_all()
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                os.close(read_end)
-                result = work()
-                with os.fdopen(write_end, "w") as pipe:
-                    pipe.write(json.dumps(result))
-                code = 0
-            except BaseException as error:  # noqa: BLE001 - reported to the parent, which fails
-                try:
-                    os.write(write_end, json.dumps({"error": repr(error)}).encode())
-                except OSError:
-                    pass
-            finally:
-                connections.close_all()
-                os._exit(code)
-        os.close(write_end)
-        with os.fdopen(read_end) as pipe:
-            text = pipe.read()
-        _pid, status, usage = os.wait4(pid, 0)
-        result = (json.loads(text) if text else None) or {}
-        if status != 0 or "error" in result:
-            raise CommandError(f"the benchmark child failed: {result.get('error', f'exit status {status}')}")
-        result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
-        return result
 
 
 class _Rollback(Exception):

@@ -19,7 +19,6 @@ import datetime
 import html
 import io
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -28,11 +27,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections, transaction
+from django.db import transaction
 from django.test import Client, override_settings
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from django.utils import timezone
+
+from core.benchmarks import in_child
 
 RSS_LIMIT_MB = 300
 
@@ -77,7 +78,7 @@ class Command(BaseCommand):
                 f"PHOTO_MAX_PIXELS {settings.PHOTO_MAX_PIXELS:,}, PHOTO_MAX_PIXELS_PER_REPORT {settings.PHOTO_MAX_PIXELS_PER_REPORT:,}; "
                 f"peak RSS per request ≤ {RSS_LIMIT_MB} MB"
             )
-            sizes = self._in_child(lambda: _make_photos(folder))
+            sizes = in_child(lambda: _make_photos(folder))
             for key, (_width, _height, what) in PHOTOS.items():
                 self.stdout.write(f"  photo {key:<17} {what}: {sizes[key] / 1e6:5.2f} MB")
             results = []
@@ -85,8 +86,8 @@ class Command(BaseCommand):
             for name, keys, expected in CASES:
                 if only and only not in name:
                     continue
-                self._in_child(lambda keys=keys: _write_body(folder, keys, body))
-                row = self._in_child(lambda: _post_report(folder, body), measure=True)
+                in_child(lambda keys=keys: _write_body(folder, keys, body))
+                row = in_child(lambda: _post_report(folder, body), measure=True)
                 row.update(case=name, photos=len(keys), expected=expected, upload_mb=round(sum(sizes[k] for k in keys) / 1e6, 2))
                 row["passed"] = row["outcome"] == expected and row["peak_rss_mb"] <= RSS_LIMIT_MB and (
                     expected == "accepted" or row["decoded"] == 0
@@ -117,37 +118,6 @@ class Command(BaseCommand):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _in_child(self, work, measure=False) -> dict:
-        """Run work() in a forked child; return what it returns (JSON), with the child's peak RSS if measuring."""
-        connections.close_all()  # the child opens its own connection
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                os.close(read_end)
-                result = work()
-                with os.fdopen(write_end, "w") as pipe:
-                    pipe.write(json.dumps(result, ensure_ascii=False))
-                code = 0
-            except BaseException as error:  # noqa: BLE001 - reported to the parent, which fails
-                try:
-                    os.write(write_end, json.dumps({"error": repr(error)}).encode())
-                except OSError:
-                    pass
-            finally:
-                connections.close_all()
-                os._exit(code)
-        os.close(write_end)
-        with os.fdopen(read_end) as pipe:
-            text = pipe.read()
-        _pid, status, usage = os.wait4(pid, 0)
-        result = (json.loads(text) if text else None) or {}
-        if status != 0 or "error" in result:
-            raise CommandError(f"the benchmark child failed: {result.get('error', f'exit status {status}')}")
-        if measure:
-            result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)  # kilobytes on Linux: the child's VmHWM
-        return result
 
 
 def _status_mb(key: str) -> float:
