@@ -1,6 +1,7 @@
 """Forms check the shape of input only; the rules live in disclosure.services."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import NamedBlankChoice
 from maintenance.forms import photo_field
@@ -9,8 +10,9 @@ from .models import STORY_MAX_LENGTH
 
 
 class ExemplarTextForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=120)
-    summary = forms.CharField(label=_("summary"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
+    # Labels of their own: "summary" alone is a supervision visit's (督查概况) in Chinese.
+    title = forms.CharField(label=pgettext_lazy("exemplary case", "title"), max_length=120)
+    summary = forms.CharField(label=pgettext_lazy("exemplary case", "summary"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
                               help_text=_("One or two sentences shown in the list of cases."))
     story = forms.CharField(label=_("story"), max_length=STORY_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 10}),
                             help_text=_("What the village did, how, with what money and whose work, and what changed. "
