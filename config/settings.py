@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "reports",
     "bulletins",
     "disclosure",
+    "offline",
     "portal",
     "sample",  # demo and scale-test data: on top of every app, imported by none
 ]
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.identity",  # the header's department and region
                 "inbox.context_processors.unread",  # the header's 消息 (n): cached, no query on most pages
+                "offline.context_processors.offline",  # offline use: static/js/offline.js's settings and texts
             ],
         },
     },

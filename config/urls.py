@@ -43,6 +43,8 @@ urlpatterns = [
     # The split view serves its init script as a file (/api/docs/?script=): no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The installable app: /manifest.webmanifest, /sw.js (at the root: its scope is the whole portal), /offline/...
+    path("", include("offline.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded media (progress photos) is never served as static files: projects:photo

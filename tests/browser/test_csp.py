@@ -67,6 +67,10 @@ NOT_PAGES = {
     "imports:template": "an XLSX workbook (the import template)",
     "imports:status": "JSON, polled by the import page (crawled)",
     "inbox:open": "marks a message read and redirects to the page it names (the inbox list is crawled)",
+    "offline:manifest": "the web app manifest (JSON), read by the browser from every page (crawled)",
+    "offline:service_worker": "the service worker's script, registered by every page (crawled)",
+    "offline:pages": "JSON: the pages a phone keeps, fetched by static/js/offline.js (on every crawled page)",
+    "offline:session": "JSON: the session's CSRF token, fetched by static/js/offline.js before an upload",
 }
 # Every route of the API namespace answers JSON (REST_FRAMEWORK's only renderer); each GET one is fetched.
 JSON_NAMESPACES = ("api:",)

@@ -69,6 +69,8 @@ RECHECK = statuses(302, 403, 404, 302, 404, 302, 403, far=FAR_HIDDEN)
 # The public pages (公开): the same for everyone, logged in or not (API clients included: nothing there is theirs);
 # what is not published (a draft, a withdrawn case, a county that did not open its village pages) for no one.
 PUBLIC = statuses(200, 200, 200, 200, 200, 200, 200, far=(200, 200, 200, 200))
+# offline.js's JSON: 401 (not a redirect) without login, 403 for an API-only account.
+OFFLINE_JSON = statuses(401, 200, 200, 200, 200, 200, 403, far=(200, 200, 200, 403))
 PUBLIC_NONE = statuses(404, 404, 404, 404, 404, 404, 404, far=(404, 404, 404, 404))
 PUBLIC_NO_WRITE = statuses(405, 405, 405, 405, 405, 405, 405, far=(405, 405, 405, 405))
 OFFICE_WRITE = statuses(302, 404, 404, 302, 404, 404, 403, far=FAR_HIDDEN)
@@ -560,6 +562,15 @@ ACCESS = {
         ("post", lambda w: reverse("maintenance:intervals"), statuses(302, 403, 403, 302, 404, 403, 403, far=FAR_HIDDEN), True),
     ],
     # Reminders (inbox): each user's own messages, choices and delivery log; a message of another user is a 404.
+    # Offline use (offline/): the manifest, the worker and the fallback page are nobody's (browsers fetch the first
+    # two without the session); the list of pages to keep and the session's token are JSON for the portal's users.
+    "offline:manifest": [("get", lambda w: reverse("offline:manifest"), PUBLIC, False)],
+    "offline:service_worker": [("get", lambda w: reverse("offline:service_worker"), PUBLIC, False)],
+    "offline:fallback": [("get", lambda w: reverse("offline:fallback"), PUBLIC, False)],
+    "offline:queue": [("get", lambda w: reverse("offline:queue"), READ_ANY, False)],
+    "offline:pages": [("get", lambda w: reverse("offline:pages"), OFFLINE_JSON, False),
+                      ("post", lambda w: reverse("offline:pages"), PUBLIC_NO_WRITE, True)],
+    "offline:session": [("get", lambda w: reverse("offline:session"), OFFLINE_JSON, False)],
     "inbox:list": [("get", lambda w: reverse("inbox:list"), READ_ANY, False)],
     "inbox:open": [("get", lambda w: reverse("inbox:open", args=[_message_of("official")]),
                     statuses(302, 302, 404, 404, 404, 404, 403, far=(404, 404, 404, 403)), False)],

@@ -16,7 +16,7 @@ def _lint(where: Path) -> subprocess.CompletedProcess:
 
 
 def _copy_of_the_project(tmp_path: Path) -> Path:
-    for package in ("config", "core", "villages", "projects", "assessment", "funding", "maintenance", "planning", "oversight", "inbox", "imports", "dashboard", "reports", "bulletins", "disclosure", "portal", "sample"):
+    for package in ("config", "core", "villages", "projects", "assessment", "funding", "maintenance", "planning", "oversight", "inbox", "imports", "dashboard", "reports", "bulletins", "disclosure", "offline", "portal", "sample"):
         if (ROOT / package).is_dir():
             shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "data", "*.json"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
