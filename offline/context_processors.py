@@ -51,8 +51,8 @@ def _texts() -> dict:
         "busy": _("The server did not accept uploads just now; they will be tried again."),
         "storageFull": _("The phone's storage is full: the report could not be kept. Free some space (or remove "
                          "photos) and submit again; nothing already waiting was lost."),
-        "brokenPhoto": _("The photo “{name}” cannot be read (a damaged file, or not a photo): remove it or choose "
-                         "another."),
+        "brokenPhoto": _("The photo “{name}” cannot be read: not a JPEG, PNG or WebP image, or the file is damaged. "
+                         "Remove it or choose another."),
         "tooManyPhotos": _("At most {n} photos per report."),
         "unsaved": _("The report could not be kept on this phone: {error}"),
         "logoutWaiting": _("{n} reports are waiting to upload on this phone. Logging out deletes them. Log out "
