@@ -461,6 +461,39 @@ def test_live_progress_report_with_photos_through_nginx(front, client):
     assert ProgressPhoto.objects.filter(report__project=project).count() == 3
 
 
+def _continue_or_refuse(base: str, path: str, length: int, cookie: str = "") -> int:
+    """Announce a POST of ``length`` bytes with `Expect: 100-continue`: nginx answers 100 when the location takes a
+    body of that size (it then waits for it), 413 when it does not, from the headers alone."""
+    host, port = base.split("//")[1].split(":")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            tls.sendall((f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                         f"Content-Length: {length}\r\nExpect: 100-continue\r\nCookie: {cookie}\r\n"
+                         "Connection: close\r\n\r\n").encode())
+            answer = b""
+            while b"\r\n" not in answer and (chunk := tls.recv(65536)):
+                answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_live_api_upload_routes_have_their_body_limits(front):
+    """The API's routes that take uploads get their own size (regex locations, which a `^~ /api/` prefix would hide:
+    nginx then gave them the default 2560k); the API's other routes keep the default, all answering in JSON."""
+    from imports.reading import UPLOAD_BODY_LIMIT as IMPORT_LIMIT
+
+    base = f"https://127.0.0.1:{front.https_port}"
+    over_default = django_settings.BODY_LIMIT_AUTHENTICATED + MIB
+    assert _continue_or_refuse(base, "/api/v1/imports/", over_default) == 100
+    assert _continue_or_refuse(base, "/api/v1/imports/", IMPORT_LIMIT + 1) == 413
+    assert _continue_or_refuse(base, "/api/v1/projects/", over_default) == 413
+    assert _continue_or_refuse(base, "/api/v1/progress-reports/1/", over_default) == 413
+    status, body, _s = Client(base).announce("/api/v1/imports/", IMPORT_LIMIT + 1)
+    assert status == 413 and b'"code": "payload_too_large"' in body
+
+
 def test_live_photos_and_reports_through_the_gate(front, client):
     from django.core.files.base import ContentFile
     from django.utils import timezone
