@@ -308,7 +308,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    # The API speaks JSON (the token endpoint also takes a form). Photos are uploaded through the portal.
+    # The API speaks JSON (the token endpoint also takes a form; the actions with photos, multipart/form-data).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     # ... and answers JSON only: DRF's browsable API pages carry inline styles, which the Content-Security-Policy
     # refuses; people read the API at /api/docs/ (Swagger UI).
