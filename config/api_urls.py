@@ -22,6 +22,7 @@ from oversight.api import ProblemViewSet, VisitViewSet
 from planning.api import PlanViewSet
 from portal.api import RegionViewSet, VillageViewSet  # villages.api's, with the status and summary actions
 from projects.api import ProgressReportViewSet, ProjectViewSet
+from projects.photos import UPLOAD_BODY_LIMIT as PHOTO_UPLOAD_BODY_LIMIT
 from reports.api import ReportViewSet
 
 
@@ -113,8 +114,10 @@ urlpatterns = [
     path("targets/", TargetsView.as_view(), name="targets"),
     *router.urls,
 ]
-# The import's upload (POST /api/v1/imports/) takes a file of up to 20 MB: its body limit is the upload page's
-# (core.body_limits; nginx allows the same on that location).
+# The import's upload (POST /api/v1/imports/) takes a file of up to 20 MB: its body limit is the upload page's; a
+# progress report (POST /api/v1/progress-reports/, the phone's offline queue) takes nine photos: the progress form's
+# (core.body_limits; nginx allows the same on those locations).
+BODY_LIMITS = {"import-list": IMPORT_UPLOAD_BODY_LIMIT, "progressreport-list": PHOTO_UPLOAD_BODY_LIMIT}
 for pattern in urlpatterns:
-    if getattr(pattern, "name", None) == "import-list":
-        body_limit(IMPORT_UPLOAD_BODY_LIMIT)(pattern.callback)
+    if getattr(pattern, "name", None) in BODY_LIMITS:
+        body_limit(BODY_LIMITS[pattern.name])(pattern.callback)

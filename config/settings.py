@@ -310,7 +310,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    # The API speaks JSON (the token endpoint also takes a form). Photos are uploaded through the portal.
+    # The API speaks JSON (the token endpoint also takes a form; the actions with photos, multipart/form-data).
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     # ... and answers JSON only: DRF's browsable API pages carry inline styles, which the Content-Security-Policy
     # refuses; people read the API at /api/docs/ (Swagger UI).
@@ -343,8 +343,9 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
     "AUTH_HEADER_PREFIX": "Token",
 }
-# How long an Idempotency-Key is remembered (hours); documented in the API description.
-IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+# How long an Idempotency-Key is remembered (hours); documented in the API description. 30 days: a phone without
+# signal may retry a dropped upload days later (the offline queue of issue 23), and must get the first answer back.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=30 * 24)
 
 # Throttling counters and other short-lived state: Redis when CACHE_URL says so, else in-process memory.
 CACHE_URL = env.str("CACHE_URL", default="")
@@ -385,8 +386,11 @@ SPECTACULAR_SETTINGS = {
         "inserts).\n\n"
         "**Safe writes**: object responses carry an `ETag`; `PUT` and `PATCH` need `If-Match` with it (428 without, "
         "412 when the object changed). `POST /progress-reports/` honours `Idempotency-Key`: a retry with the same key "
-        "and body returns the first response and writes nothing; the same key with another body answers 422. Keys "
-        "belong to the caller and are kept 24 hours.\n\n"
+        "and body (photos compared by their bytes) returns the first response and writes nothing; the same key with "
+        "another body answers 422. Keys belong to the caller and are kept "
+        + (f"{IDEMPOTENCY_KEY_HOURS // 24} days" if IDEMPOTENCY_KEY_HOURS % 24 == 0 and IDEMPOTENCY_KEY_HOURS >= 48
+           else f"{IDEMPOTENCY_KEY_HOURS} hours")
+        + ".\n\n"
         "**Rate limits**: 1,200 requests a minute per user, 60 per IP without login; past them 429 with Retry-After."
     ),
     "VERSION": "1.0.0",

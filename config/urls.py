@@ -18,7 +18,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", account_views.logout, name="logout"),
     path("accounts/password/", account_views.password_change, name="password_change"),
     path("accounts/tokens/", account_views.token_list, name="tokens"),
     path("accounts/tokens/revoke/", account_views.token_revoke_view, name="tokens_revoke"),

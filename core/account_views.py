@@ -1,4 +1,4 @@
-"""The user's own account: API tokens and the password. Open to every logged-in user, API-only accounts
+"""The user's own account: API tokens, the password, logging out. Open to every logged-in user, API-only accounts
 included (core.views.PortalAccessMixin keeps those out of the portal's other pages, not of these)."""
 from django.conf import settings
 from django.contrib import messages
@@ -72,6 +72,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class LogoutView(auth_views.LogoutView):
+    """Django's logout (POST only, then LOGOUT_REDIRECT_URL), telling the browser to forget what the portal kept on
+    the device: its caches and its storage, the offline queue of progress reports (IndexedDB) and the service worker
+    included. A shared or lost phone keeps nothing of the programme once its user has logged out."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
 token_list = TokenListView.as_view()
 token_revoke_view = TokenRevokeView.as_view()
 password_change = PasswordChangeView.as_view()
+logout = LogoutView.as_view()

@@ -163,10 +163,47 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return response
 
 
+def idempotency_key_lifetime() -> str:
+    """How long an Idempotency-Key is remembered (IDEMPOTENCY_KEY_HOURS), in words for the schema."""
+    hours = settings.IDEMPOTENCY_KEY_HOURS
+    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
+
+
+FILE_CHUNK = 1024 * 1024
+
+
+def _file_digest(upload) -> dict:
+    """An uploaded file by its content: the SHA-256 of its bytes (read in chunks), its size and name. The file is
+    left at its start for the view that reads it next."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    while chunk := upload.read(FILE_CHUNK):
+        digest.update(chunk)
+    upload.seek(0)
+    return {"file": upload.name, "size": upload.size, "sha256": digest.hexdigest()}
+
+
+def request_fingerprint(request) -> str:
+    """SHA-256 of the method, the path and the body. A JSON body counts as its parsed document (the key order and
+    spacing do not matter); a form (multipart/form-data) as every value of every field, in order, each file by
+    its bytes (_file_digest): a retry with other photos under the same names is another request."""
+    from django.core.files.uploadedfile import UploadedFile
+
+    data = request.data
+    if hasattr(data, "lists"):  # a QueryDict (forms, multipart): several values per key, files among them
+        fields = {key: [_file_digest(value) if isinstance(value, UploadedFile) else value for value in values]
+                  for key, values in data.lists()}
+        body = "form:" + json.dumps(fields, sort_keys=True, default=str)
+    else:
+        body = json.dumps(data, sort_keys=True, default=str)  # as before: keys stored earlier still match
+    return hashlib.sha256((request.method + request.path + body).encode()).hexdigest()
+
+
 def idempotent(view_method):
     """POST guard for `Idempotency-Key`: the first response is stored with the key (same transaction
-    as the write); a retry with the same key and body gets it back without writing; the same key with
-    another body is refused (422). Keys belong to the user and expire after IDEMPOTENCY_KEY_HOURS."""
+    as the write); a retry with the same key and body (photos compared by their bytes: request_fingerprint)
+    gets it back without writing; the same key with another body is refused (422). Keys belong to the user
+    and expire after IDEMPOTENCY_KEY_HOURS."""
     from functools import wraps
 
     @wraps(view_method)
@@ -178,9 +215,7 @@ def idempotent(view_method):
             return view_method(self, request, *args, **kwargs)
         if len(key) > 200:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
-        fingerprint = hashlib.sha256(
-            (request.method + request.path + json.dumps(request.data, sort_keys=True, default=str)).encode()
-        ).hexdigest()
+        fingerprint = request_fingerprint(request)
         horizon = timezone.now() - timezone.timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
         IdempotencyKey.objects.filter(user=request.user, key=key, created_at__lt=horizon).delete()
 

@@ -19,6 +19,7 @@ from core.api import ScopedViewSet, etag_for, referenced
 from core.exceptions import InvalidInput, NotPermitted
 from core.parsers import JSONParser
 from projects import photos as photo_rules
+from projects.api import photos_field
 from projects.models import Project
 from projects.selectors import project_list
 from villages.models import Region, Village
@@ -42,11 +43,6 @@ CODE = r"^[0-9]{12}$"
 PHOTOS_HELP = (f"Up to {photo_rules.MAX_PHOTOS} photos (JPEG, PNG or WebP), as multipart/form-data, one `photos` part each, "
                f"the whole request at most {settings.BODY_LIMIT_AUTHENTICATED // 1024} KiB (413 above). Checked and "
                "re-encoded by the same rules as the portal's forms; a refused photo refuses the request (400 on `photos`).")
-
-
-def _photos_field(help_text=PHOTOS_HELP):
-    return serializers.ListField(child=serializers.FileField(allow_empty_file=False), required=False,
-                                 max_length=photo_rules.MAX_PHOTOS, help_text=help_text)
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -100,7 +96,7 @@ class FindingSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=ProblemSeverity.choices, help_text="general, serious or critical.")
     description = serializers.CharField(max_length=4000, help_text="What the problem is.")
     deadline = serializers.DateField(help_text="Rectification deadline (not before the visit).")
-    photos = _photos_field("Photos as found. " + PHOTOS_HELP)
+    photos = photos_field("Photos as found. " + PHOTOS_HELP)
 
 
 class FindingJSONSerializer(FindingSerializer):
@@ -261,7 +257,7 @@ class VisitViewSet(ScopedViewSet):
 class RectifySerializer(serializers.Serializer):
     rectified_on = serializers.DateField(help_text="The day the rectification was done (not in the future, not before the finding).")
     rectification = serializers.CharField(max_length=4000, help_text="What was done.")
-    photos = _photos_field("Photos of the result: at least one. " + PHOTOS_HELP)
+    photos = photos_field("Photos of the result: at least one. " + PHOTOS_HELP)
 
 
 class CloseSerializer(serializers.Serializer):

@@ -4,23 +4,48 @@ Serializers check shapes; every write is a call to projects.services, the same a
 """
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers
+from rest_framework import mixins, parsers, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core import scoping
-from core.api import ScopedViewSet, etag_for, idempotent, referenced, require_if_match
+from core.api import ScopedViewSet, etag_for, idempotency_key_lifetime, idempotent, referenced, require_if_match
 from core.exceptions import NotPermitted
+from core.parsers import JSONParser
 from villages.models import Village
 
+from . import photos as photo_rules
 from . import selectors, services
 from .filters import ProgressReportFilterSet, ProjectFilterSet
 from .models import ProgressPhoto, ProgressReport, Project, ProjectStatus, ProjectType
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def photos_field(help_text: str) -> serializers.ListField:
+    """The API's photos of a write: several multipart parts named `photos`, checked afterwards by the rules of the
+    portal's forms (projects.photos) in the service. Shared by every API action that takes photos (supervision's too)."""
+    return serializers.ListField(child=serializers.FileField(allow_empty_file=False), required=False,
+                                 max_length=photo_rules.MAX_PHOTOS, help_text=help_text)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MiB"
+
+
+# A browser session may send the progress form's whole body on this route (core.body_limits, marked in
+# config/api_urls.py; nginx allows the same); a token client stays within BODY_LIMIT_AUTHENTICATED.
+PROGRESS_PHOTOS_HELP = (
+    f"Up to {photo_rules.MAX_PHOTOS} photos (JPEG, PNG or WebP, at most {_mib(photo_rules.MAX_BYTES)} each), as "
+    "multipart/form-data, one `photos` part each. The whole request may reach "
+    f"{_mib(photo_rules.UPLOAD_BODY_LIMIT)} from a logged-in browser session (the portal's progress form), "
+    f"{settings.BODY_LIMIT_AUTHENTICATED // 1024} KiB with a token (413 above). Checked and re-encoded by the same rules "
+    "as the portal's form; a refused photo refuses the report (400 on `photos`)."
+)
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -66,13 +91,19 @@ class ProgressReportSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id", min_value=1, help_text="The project's id.")
     percent_complete = serializers.IntegerField(min_value=0, max_value=100, help_text="0-100; not below the previous report unless a correction reason is given.")
     amount_spent = serializers.DecimalField(min_value=Decimal("0"), **MONEY, help_text="Amount spent to date, in yuan.")
-    photos = serializers.IntegerField(source="photo_count", read_only=True, help_text="Number of photos attached (through the portal).")
+    photos = serializers.IntegerField(source="photo_count", read_only=True, help_text="Number of photos attached.")
 
     class Meta:
         model = ProgressReport
         fields = ["id", "project", "report_date", "percent_complete", "amount_spent", "narrative", "problems",
                   "correction_reason", "photos", "created_at"]
         read_only_fields = ["id", "photos", "created_at"]
+
+
+class ProgressReportUploadSerializer(ProgressReportSerializer):
+    """The multipart request: the report's fields and its photos (the response counts them: ProgressReportSerializer)."""
+
+    photos = photos_field(PROGRESS_PHOTOS_HELP)
 
 
 LIFECYCLE = "|".join(services.LIFECYCLE_ACTIONS)
@@ -169,6 +200,8 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
     filterset_class = ProgressReportFilterSet
     queryset = ProgressReport.objects.none()
     default_ordering = ("id",)
+    # JSON, or multipart/form-data for a report with photos.
+    parser_classes = [JSONParser, parsers.MultiPartParser]
 
     def get_queryset(self):
         # A correlated count, not Count("photos"): a JOIN with GROUP BY aggregates every report in scope before the
@@ -179,10 +212,14 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
         )
 
     @extend_schema(
-        description="Report progress (township officials), through the same validation as the form. Send an "
-                    "`Idempotency-Key` to make retries safe.",
+        request={"multipart/form-data": ProgressReportUploadSerializer, "application/json": ProgressReportSerializer},
+        responses={201: ProgressReportSerializer},
+        description="Report progress (township officials), through the same validation as the form, with its photos "
+                    "(multipart/form-data; JSON without photos). Send an `Idempotency-Key` to make retries safe: a "
+                    "retry with the same fields and the same photos (compared by their bytes) gets the first answer.",
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                     description="Any unique string (a UUID); kept 24 hours, per user.")],
+                                     description=f"Any unique string (a UUID); kept {idempotency_key_lifetime()}, per "
+                                                 "user.")],
         examples=[OpenApiExample("A report", request_only=True, value={
             "project": 1, "report_date": "2026-05-10", "percent_complete": 45, "amount_spent": "160000.00",
             "narrative": "主管网铺设完成四成。", "problems": "",
@@ -192,7 +229,7 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
     def create(self, request, *args, **kwargs):
         if not scoping.can_anywhere(request.user, "progress.create"):
             raise NotPermitted("progress.create")
-        serializer = self.get_serializer(data=request.data)
+        serializer = ProgressReportUploadSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         project = referenced(selectors.project_list(user=request.user), "project", pk=data.pop("project_id"))

@@ -461,6 +461,76 @@ def test_live_progress_report_with_photos_through_nginx(front, client):
     assert ProgressPhoto.objects.filter(report__project=project).count() == 3
 
 
+def _continue_or_refuse(base: str, path: str, length: int, cookie: str = "") -> int:
+    """Announce a POST of ``length`` bytes with `Expect: 100-continue`: nginx answers 100 when the location takes a
+    body of that size (it then waits for it), 413 when it does not, from the headers alone."""
+    host, port = base.split("//")[1].split(":")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            tls.sendall((f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                         f"Content-Length: {length}\r\nExpect: 100-continue\r\nCookie: {cookie}\r\n"
+                         "Connection: close\r\n\r\n").encode())
+            answer = b""
+            while b"\r\n" not in answer and (chunk := tls.recv(65536)):
+                answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_live_api_upload_routes_have_their_body_limits(front):
+    """The API's routes that take uploads get their own size (regex locations, which a `^~ /api/` prefix would hide:
+    nginx then gave them the default 2560k); the API's other routes keep the default, all answering in JSON."""
+    from imports.reading import UPLOAD_BODY_LIMIT as IMPORT_LIMIT
+
+    base = f"https://127.0.0.1:{front.https_port}"
+    over_default = django_settings.BODY_LIMIT_AUTHENTICATED + MIB
+    assert _continue_or_refuse(base, "/api/v1/progress-reports/", over_default) == 100
+    assert _continue_or_refuse(base, "/api/v1/progress-reports/", photos.UPLOAD_BODY_LIMIT) == 100
+    assert _continue_or_refuse(base, "/api/v1/imports/", over_default) == 100
+    assert _continue_or_refuse(base, "/api/v1/imports/", IMPORT_LIMIT + 1) == 413
+    assert _continue_or_refuse(base, "/api/v1/projects/", over_default) == 413
+    assert _continue_or_refuse(base, "/api/v1/progress-reports/1/", over_default) == 413
+    status, body, _s = Client(base).announce("/api/v1/progress-reports/", photos.UPLOAD_BODY_LIMIT + 1)
+    assert status == 413 and b'"code": "payload_too_large"' in body
+    status, body, _s = Client(base).announce("/api/v1/imports/", IMPORT_LIMIT + 1)
+    assert status == 413 and b'"code": "payload_too_large"' in body
+
+
+def test_live_api_progress_report_with_photos_through_nginx(front, client):
+    """The phone's offline queue sends a report of 3 MiB (over the API's default limit) from its browser session,
+    with the CSRF token in X-CSRFToken: nginx and Django take it."""
+    from core.models import Role
+    from projects.models import ProgressPhoto
+    from tests.factories import ProjectFactory, VillageFactory, user_with
+    from tests.images import image_bytes
+
+    base = f"https://127.0.0.1:{front.https_port}"
+    official = user_with("official", (Role.TOWNSHIP_OFFICIAL, "330523108"))
+    project = ProjectFactory(village=VillageFactory(code="330523108204"), status="under_construction",
+                             actual_start="2025-03-05")
+    phone = Client(base, _session(client, official))
+    status, _page, headers = phone.request("GET", reverse("projects:progress_create", args=[project.pk]))
+    assert status == 200
+    csrf = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"] or "").group(1)
+    phone.cookie += f"; csrftoken={csrf}"
+    jpeg = image_bytes(size=(800, 600))
+    photo = jpeg + b"\0" * (3 * MIB - len(jpeg))
+    boundary = "qiancunboundary"
+    parts = [(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").encode()
+             for k, v in {"project": project.pk, "report_date": "2025-05-10", "percent_complete": "45",
+                          "amount_spent": "1000", "narrative": "管网铺设"}.items()]
+    parts.append((f"--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"p.jpg\"\r\n"
+                  "Content-Type: image/jpeg\r\n\r\n").encode() + photo + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    assert len(body) > django_settings.BODY_LIMIT_AUTHENTICATED
+    status, answer, headers = phone.request("POST", "/api/v1/progress-reports/", body, {
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "X-CSRFToken": csrf, "Idempotency-Key": "trip-1"})
+    assert status == 201, answer[:2000]
+    assert ProgressPhoto.objects.filter(report__project=project).count() == 1
+
+
 def test_live_photos_and_reports_through_the_gate(front, client):
     from django.core.files.base import ContentFile
     from django.utils import timezone
