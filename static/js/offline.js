@@ -27,7 +27,8 @@
   var state = {db: null, syncing: null, retry: null};
   // A page the service worker answered from the phone (no network, or none in time).
   var keptCopy = document.documentElement.dataset.keptCopy === "1";
-  var RETRY_EVERY_MS = 20 * 1000;
+  var RETRY_FIRST_MS = 5 * 1000;
+  var RETRY_MAX_MS = 60 * 1000;
 
   function format(template, values) {
     return template.replace(/\{(\w+)\}/g, function (whole, name) { return name in values ? values[name] : whole; });
@@ -270,17 +271,21 @@
     return outcome;
   }
 
-  // While reports wait, they are tried again every little while (the browser does not always say when the network
-  // returns: a weak signal comes and goes without an "online" event).
-  function retryWhileWaiting() {
-    if (state.retry) return;
-    state.retry = setInterval(async function () {
-      if (document.visibilityState !== "visible" || !navigator.onLine) return;
+  // While reports wait, they are tried again after 5 s, then 10, 20, 40 and every minute (the browser does not always
+  // say when the network returns: a weak signal comes and goes without an "online" event).
+  function retryWhileWaiting(delay) {
+    clearTimeout(state.retry);
+    delay = delay || RETRY_FIRST_MS;
+    state.retry = setTimeout(async function () {
       var waiting = (await reports()).filter(function (report) { return report.status !== "refused"; });
       if (!waiting.length) return;
-      var outcome = await syncAndTell();
-      if (outcome.sent && keptCopy) { keptCopy = false; showNetwork(); }
-    }, RETRY_EVERY_MS);
+      if (document.visibilityState === "visible" && navigator.onLine) {
+        var outcome = await syncAndTell();
+        if (outcome.sent && keptCopy) { keptCopy = false; showNetwork(); }
+        if (outcome.sent && !outcome.waiting) return;
+      }
+      retryWhileWaiting(Math.min(delay * 2, RETRY_MAX_MS));
+    }, delay);
   }
 
   function showToast(message) {
@@ -548,6 +553,7 @@
     showFlash();
     showNetwork();
     window.addEventListener("online", function () { keptCopy = false; showNetwork(); syncAndTell(); });
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") retryWhileWaiting(); });
     window.addEventListener("offline", showNetwork);
     if (!supported) {
       var form = document.querySelector("form[data-offline-form]");

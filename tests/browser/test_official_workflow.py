@@ -136,7 +136,9 @@ def test_official_and_county_take_a_project_from_draft_to_progress_with_a_photo(
     project.refresh_from_db()
     assert project.budget == 450000 and project.percent_complete == 30
 
-    # A non-image upload is refused on its field, in Chinese, and nothing is written.
+    # A non-image upload is refused on its field, in Chinese, and nothing is written. The phone finds it before
+    # anything is kept or sent (static/js/offline.js reads every photo to make it the size the portal keeps): the
+    # page stays, with the error on the field.
     fake = tmp_path / "验收单.jpg"
     fake.write_bytes(b"%PDF-1.4 this is a scanned form, not a photo")
     page = official.go(f"/projects/{project_id}/progress/new/")
@@ -144,8 +146,9 @@ def test_official_and_county_take_a_project_from_draft_to_progress_with_a_photo(
     page.fill("#id_percent_complete", "35")
     page.fill("#id_amount_spent", "130000")
     page.set_input_files("#id_photos", str(fake))
-    _submit(page)
+    page.click("button[type=submit].primary")
     error = page.locator('.field-error[data-field="photos"]')
+    error.wait_for()
     assert error.is_visible()
     assert "验收单.jpg" in error.inner_text() and "不是 JPEG、PNG 或 WebP 图片" in error.inner_text()
     official.shot("08-progress-photo-error")
