@@ -506,8 +506,9 @@
       if (report.error) {
         var errors = document.createElement("ul");
         errors.className = "errors";
-        var lines = [report.error.message];
+        var lines = [];
         Object.keys(report.error.fieldErrors || {}).forEach(function (name) { lines = lines.concat(report.error.fieldErrors[name]); });
+        if (!lines.length || report.error.code !== "invalid") lines.unshift(report.error.message);
         lines.forEach(function (line) { var item = document.createElement("li"); item.textContent = line; errors.appendChild(item); });
         li.appendChild(errors);
       }
