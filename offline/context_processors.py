@@ -13,7 +13,8 @@ KEEPING_HEADER = "X-Qiancun-Offline-Copy"
 
 def offline(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
-        return {"offline_copy": False}
+        # The login page empties the pages kept for the last user (static/js/offline-login.js).
+        return {"offline_copy": False, "offline_pages_cache": PAGES_CACHE}
     return {
         "offline_copy": request.headers.get(KEEPING_HEADER) == "1",
         "offline_config": {
@@ -22,6 +23,7 @@ def offline(request):
             "session": reverse("offline:session"),
             "pages": reverse("offline:pages"),
             "queue": reverse("offline:queue"),
+            "fallback": reverse("offline:fallback"),
             "api": reverse("api:progressreport-list"),
             "pagesCache": PAGES_CACHE,
             "keepingHeader": KEEPING_HEADER,

@@ -229,7 +229,10 @@ class ProgressReportViewSet(mixins.CreateModelMixin, ScopedViewSet):
     def create(self, request, *args, **kwargs):
         if not scoping.can_anywhere(request.user, "progress.create"):
             raise NotPermitted("progress.create")
-        serializer = ProgressReportUploadSerializer(data=request.data, context=self.get_serializer_context())
+        # Photos come only with multipart; a JSON body keeps the read-only `photos` count it may echo back.
+        multipart = request.content_type.startswith("multipart/")
+        serializer_class = ProgressReportUploadSerializer if multipart else ProgressReportSerializer
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         project = referenced(selectors.project_list(user=request.user), "project", pk=data.pop("project_id"))

@@ -24,7 +24,7 @@
   var PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
   var FIELDS = ["report_date", "percent_complete", "amount_spent", "narrative", "problems", "correction_reason"];
   var supported = "indexedDB" in window && "caches" in window && window.idb && window.crypto && crypto.randomUUID;
-  var state = {db: null, syncing: null, retry: null};
+  var state = {db: null, syncing: null, retry: null, editing: null};
   // A page the service worker answered from the phone (no network, or none in time).
   var keptCopy = document.documentElement.dataset.keptCopy === "1";
   var RETRY_FIRST_MS = 5 * 1000;
@@ -42,7 +42,10 @@
           var reports = db.createObjectStore("reports", {keyPath: "id"});
           reports.createIndex("owner", "owner");
           db.createObjectStore("meta", {keyPath: "name"});
-        }
+        },
+        // Another tab empties the store (logout): this tab lets go of it at once, and opens it again when needed.
+        blocking: function (currentVersion, blockedVersion, event) { event.target.close(); state.db = null; },
+        terminated: function () { state.db = null; }
       });
     }
     return state.db;
@@ -63,19 +66,26 @@
   }
 
   async function wipe() {
-    // Everything this phone keeps for a user: the queue and the kept pages. (The worker's own cache holds the
-    // shell and the fallback page only, which are nobody's.)
+    // Everything this phone keeps (logout): the queue and the kept pages. (The worker's own cache holds the shell
+    // and the fallback page only, which are nobody's.) Other tabs close their connection when asked (blocking);
+    // the deletion is waited for, up to a few seconds.
     if (state.db) { (await state.db).close(); state.db = null; }
     await new Promise(function (resolve) {
       var request = indexedDB.deleteDatabase(DB_NAME);
-      request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
+      var timer = setTimeout(resolve, 5000);
+      request.onsuccess = request.onerror = function () { clearTimeout(timer); resolve(); };
     });
     await caches.delete(config.pagesCache);
   }
 
   async function claimForThisUser() {
+    // Another user's kept pages never show here: they go. Their waiting reports stay, unseen and unsent (every read
+    // of the queue is by owner), until they log in again on this phone and send them; logging out removes them.
     var owner = await meta("owner");
-    if (owner !== null && owner !== config.user) await wipe();  // another user's copies never show here
+    if (owner !== null && owner !== config.user) {
+      await caches.delete(config.pagesCache);
+      await (await database()).delete("meta", "pagesKeptAt");
+    }
     if (owner !== config.user) await setMeta("owner", config.user);
   }
 
@@ -93,7 +103,7 @@
     var offline = !navigator.onLine || keptCopy;
     document.querySelectorAll("[data-offline-banner]").forEach(function (banner) { banner.hidden = !offline; });
     // A kept copy is for reading: its other forms wait for the network (the progress form keeps its report).
-    document.querySelectorAll("form[method=post]:not([data-offline-form]) button[type=submit]").forEach(function (button) {
+    document.querySelectorAll("form[method=post]:not([data-offline-form]):not(.logout) button[type=submit]").forEach(function (button) {
       if (offline) { button.dataset.offlineDisabled = "1"; button.disabled = true; }
       else if (button.dataset.offlineDisabled) { delete button.dataset.offlineDisabled; button.disabled = false; }
     });
@@ -124,6 +134,7 @@
   async function keepPages(force) {
     if (!navigator.onLine) return;
     var keptAt = await meta("pagesKeptAt");
+    if (!(await caches.has(config.pagesCache))) keptAt = null;  // emptied at the login page: keep them again
     if (!force && keptAt && Date.now() - keptAt < KEEP_EVERY_MS) { document.documentElement.dataset.offlineKept = "fresh"; return; }
     var response = await fetch(config.pages, {credentials: "same-origin", headers: {Accept: "application/json"}});
     if (!response.ok) return;
@@ -201,6 +212,33 @@
     return error;
   }
 
+  // Writes the outcome of a send onto the report only if it is still the copy that was sent: an edit saved (or a
+  // deletion made) meanwhile is never overwritten or removed.
+  async function settle(sent, outcome, error) {
+    var db = await database();
+    var tx = db.transaction("reports", "readwrite");
+    var stored = await tx.store.get(sent.id);
+    if (stored && stored.updated === sent.updated) {
+      if (outcome === "sent") await tx.store.delete(sent.id);
+      else { stored.status = "refused"; stored.error = error; await tx.store.put(stored); }
+    } else if (stored && outcome === "sent") {
+      // The copy before the edit was received: the edit cannot be sent under the same key (the server would refuse
+      // it as another body); the official checks the project page.
+      stored.status = "refused";
+      stored.error = refusal(422, {code: "idempotency_key_reused"});
+      await tx.store.put(stored);
+    }
+    await tx.done;
+  }
+
+  // A refusal is the API's own answer about the report (JSON with a code); anything else (a proxy's page, a login
+  // redirect, a CSRF failure, a timeout) is a reason to try again later.
+  async function answerOf(response) {
+    var type = response.headers.get("Content-Type") || "";
+    if (response.redirected || type.indexOf("application/json") !== 0) return null;
+    try { return await response.json(); } catch (error) { return null; }
+  }
+
   // One report: "sent", "refused" (kept with its error), or "wait" (no network, the server busy: it stays).
   async function send(report, token) {
     var body = new FormData();
@@ -215,47 +253,55 @@
         headers: {"X-CSRFToken": token, "Idempotency-Key": report.key, Accept: "application/json"}
       });
     } catch (error) {
+      return "offline";
+    }
+    if (response.status === 201) { await settle(report, "sent"); return "sent"; }
+    var payload = await answerOf(response);
+    var csrf = response.status === 403 && payload && /CSRF/i.test(payload.message || "");
+    if (!payload || !payload.code || csrf || response.status === 401 || response.status === 408 ||
+        response.status === 429 || response.status >= 500) {
       return "wait";
     }
-    var db = await database();
-    if (response.status === 201) {
-      await db.delete("reports", report.id);
-      return "sent";
-    }
-    if (response.status === 429 || response.status >= 500 || response.status === 401) return "wait";
-    var payload = null;
-    try { payload = await response.json(); } catch (error) { payload = null; }
-    report.status = "refused";
-    report.error = refusal(response.status, payload);
-    report.updated = new Date().toISOString();
-    await db.put("reports", report);
+    await settle(report, "refused", refusal(response.status, payload));
     return "refused";
   }
 
-  // Every waiting report of this user, one after the other; stops at the first that must wait.
-  async function syncAll(only) {
-    if (state.syncing) return state.syncing;
-    state.syncing = (async function () {
-      var outcome = {sent: 0, refused: 0, waiting: 0, problem: null};
-      if (!navigator.onLine) { outcome.problem = text.offlineNow; return outcome; }
-      var pending = (await reports()).filter(function (report) {
-        return only ? report.id === only : report.status !== "refused";
-      });
-      if (!pending.length) return outcome;
-      var session = await currentSession().catch(function () { return {busy: true}; });
-      if (session.loggedOut) { outcome.problem = text.loginToSend; return outcome; }
-      if (session.busy) { outcome.problem = text.busy; return outcome; }
-      if (session.user !== config.user) { outcome.problem = text.otherUser; return outcome; }
-      for (var i = 0; i < pending.length; i += 1) {
-        var result = await send(pending[i], session.csrf_token);
-        if (result === "sent") outcome.sent += 1;
-        else if (result === "refused") outcome.refused += 1;
-        else { outcome.waiting = pending.length - i; outcome.problem = navigator.onLine ? text.busy : text.offlineNow; break; }
-      }
-      return outcome;
-    })();
-    var locked = navigator.locks ? navigator.locks.request("qiancun-sync", function () { return state.syncing; }) : state.syncing;
-    try { return await locked; } finally { state.syncing = null; showCount(); }
+  // Every waiting report of this user (or only one), one after the other, in one tab at a time (a Web Lock where
+  // the browser has them). A report that must wait for a reason other than the network does not hold up the rest.
+  function syncAll(only) {
+    var run = function () { return syncNow(only); };
+    var previous = state.syncing || Promise.resolve();
+    var next = previous.catch(function () {}).then(function () {
+      return navigator.locks ? navigator.locks.request("qiancun-sync", run) : run();
+    });
+    state.syncing = next;
+    return next.finally(function () {
+      if (state.syncing === next) state.syncing = null;
+      showCount();
+    });
+  }
+
+  async function syncNow(only) {
+    var outcome = {sent: 0, refused: 0, waiting: 0, problem: null};
+    if (!navigator.onLine) { outcome.problem = text.offlineNow; return outcome; }
+    var pending = (await reports()).filter(function (report) {
+      // The report open on this page's form is sent by the form only.
+      return only ? report.id === only : report.status !== "refused" && report.id !== state.editing;
+    });
+    if (!pending.length) return outcome;
+    var session = await currentSession().catch(function () { return {offline: true}; });
+    if (session.offline) { outcome.problem = text.offlineNow; outcome.waiting = pending.length; return outcome; }
+    if (session.loggedOut) { outcome.problem = text.loginToSend; outcome.waiting = pending.length; return outcome; }
+    if (session.busy) { outcome.problem = text.busy; outcome.waiting = pending.length; return outcome; }
+    if (session.user !== config.user) { outcome.problem = text.otherUser; outcome.waiting = pending.length; return outcome; }
+    for (var i = 0; i < pending.length; i += 1) {
+      var result = await send(pending[i], session.csrf_token);
+      if (result === "sent") outcome.sent += 1;
+      else if (result === "refused") outcome.refused += 1;
+      else if (result === "wait") { outcome.waiting += 1; outcome.problem = text.busy; }
+      else { outcome.waiting += pending.length - i; outcome.problem = text.offlineNow; break; }
+    }
+    return outcome;
   }
 
   async function syncAndTell() {
@@ -295,8 +341,9 @@
 
   // --- The progress form -------------------------------------------------------------------------------------
   function fieldBox(form, name) {
-    var input = form.querySelector("[name=" + name + "]");
-    return input ? input.closest(".field") : null;
+    var input = form.elements.namedItem(name.replace(/[.[].*$/, ""));  // "photos.0", "photos[0]": the photos field
+    if (input && !input.closest && input.length) input = input[0];
+    return input && input.closest ? input.closest(".field") : null;
   }
 
   function clearErrors(form) {
@@ -354,6 +401,7 @@
 
   function renderKeptPhotos(form, report) {
     var input = form.querySelector("input[type=file][name=photos]");
+    if (!input) return;
     var holder = form.querySelector("[data-queued-photos]");
     if (!holder) {
       holder = document.createElement("fieldset");
@@ -408,9 +456,19 @@
       var found = await (await database()).get("reports", wanted);
       if (found && found.owner === config.user && String(found.project) === form.dataset.project) {
         editing = found;
+        state.editing = found.id;  // not sent in the background while it is being changed here
         fillForm(form, editing);
       }
     })();
+    var submitting = false;
+
+    // When the phone cannot keep the report (no IndexedDB, storage full) but has a network, the form is sent as it
+    // always was; without a network the reason is said and nothing typed is lost.
+    function sendTheClassicWay(message) {
+      if (navigator.onLine && !keptCopy && !editing) { form.submit(); return; }
+      submitting = false;
+      done({text: message});
+    }
 
     function done(message) {
       button.disabled = false;
@@ -421,7 +479,13 @@
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       event.stopImmediatePropagation();
-      await loaded;
+      if (submitting) return;  // a second tap while the first is being kept
+      submitting = true;
+      try {
+        await loaded;
+      } catch (error) {
+        return sendTheClassicWay(format(text.unsaved, {error: error && error.message}));
+      }
       clearErrors(form);
       button.disabled = true;
       button.textContent = text.saving;
@@ -430,12 +494,14 @@
       var keptPhotos = editing ? editing.photos.filter(function (photo, index) { return removed.indexOf(index) < 0; }) : [];
       var files = Array.from((input && input.files) || []);
       if (keptPhotos.length + files.length > config.maxPhotos) {
+        submitting = false;
         return done({text: format(text.tooManyPhotos, {n: config.maxPhotos}), field: "photos"});
       }
       var photos = keptPhotos.slice();
       try {
         for (var i = 0; i < files.length; i += 1) photos.push(await preparePhoto(files[i]));
       } catch (problem) {
+        submitting = false;
         if (problem instanceof PhotoProblem) return done({text: problem.message, field: "photos"});
         throw problem;
       }
@@ -460,9 +526,11 @@
         await (await database()).put("reports", report);
       } catch (error) {
         var full = error && (error.name === "QuotaExceededError" || /quota/i.test(error.message || ""));
-        return done({text: full ? text.storageFull : format(text.unsaved, {error: error && error.message})});
+        return sendTheClassicWay(full ? text.storageFull : format(text.unsaved, {error: error && error.message}));
       }
+      if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
       editing = report;
+      state.editing = report.id;
       if (input) { input.value = ""; input.dispatchEvent(new Event("change")); }
       renderKeptPhotos(form, report);
       showCount();
@@ -470,6 +538,7 @@
       button.textContent = text.sending;
       var outcome = await syncAll(report.id);
       if (outcome.sent) { flash(text.sent); location.assign(report.projectUrl); return; }
+      submitting = false;
       if (outcome.refused) {
         editing = await (await database()).get("reports", report.id);
         done();
@@ -535,18 +604,38 @@
   }
 
   // --- Logout --------------------------------------------------------------------------------------------------
+  // Logging out empties the phone, after asking when reports wait. Without network the phone is emptied at once
+  // (a shared phone is handed over in the village) and the session is ended the next time a page opens online.
+  var LOGOUT_PENDING = "qiancun-logout-pending";
+
   function guardLogout() {
     document.querySelectorAll("form.logout").forEach(function (form) {
       form.addEventListener("submit", async function (event) {
         if (form.dataset.cleared) return;
         event.preventDefault();
-        var n = (await reports()).length;
+        var n = 0;
+        try { n = (await reports()).length; } catch (error) { n = 0; }
         if (n && !window.confirm(format(text.logoutWaiting, {n: n}))) return;
         await wipe();
         form.dataset.cleared = "1";
+        if (!navigator.onLine || keptCopy) {
+          localStorage.setItem(LOGOUT_PENDING, String(config.user));
+          location.assign(config.fallback);
+          return;
+        }
         form.submit();
       });
     });
+  }
+
+  function finishPendingLogout() {
+    if (localStorage.getItem(LOGOUT_PENDING) !== String(config.user) || !navigator.onLine || keptCopy) return false;
+    localStorage.removeItem(LOGOUT_PENDING);
+    var form = document.querySelector("form.logout");
+    if (!form) return false;
+    form.dataset.cleared = "1";
+    form.submit();
+    return true;
   }
 
   // --- Start -------------------------------------------------------------------------------------------------
@@ -561,6 +650,7 @@
       if (form && !navigator.onLine) showProblem(form, text.noStorage);
       return;
     }
+    if (finishPendingLogout()) return;
     var forms = document.querySelectorAll("form[data-offline-form]");
     guardLogout();
     var claimed = claimForThisUser();

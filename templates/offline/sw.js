@@ -27,9 +27,11 @@ function isKept(url) {
 
 // Only a whole page of this site, answered as itself: never a redirect (to the login page), an error or a copy
 // another response stands for.
+// Only the page itself (no filtered or paged variant: /villages/?q=… is not kept as /villages/).
 var onlyWholePages = {
   cacheWillUpdate: function (params) {
     var response = params.response;
+    if (new URL(params.request.url).search) return null;
     return response && response.status === 200 && response.type === "basic" && !response.redirected ? response : null;
   }
 };
@@ -41,8 +43,10 @@ var markKeptCopy = {
     var response = params.cachedResponse;
     if (!response) return null;
     return response.text().then(function (html) {
+      var headers = new Headers(response.headers);
+      headers.delete("Content-Length");
       return new Response(html.replace("<html ", '<html data-kept-copy="1" '),
-                          {status: response.status, statusText: response.statusText, headers: response.headers});
+                          {status: response.status, statusText: response.statusText, headers: headers});
     });
   }
 };

@@ -190,3 +190,21 @@ def test_the_route_has_the_progress_forms_body_limit(official, building, setting
     assert verdict(URL, between, user=AnonymousUser(), HTTP_AUTHORIZATION="Token x") == 413
     assert verdict(URL, between, user=AnonymousUser()) == 413
     assert _written() == (1, 1)
+
+
+def test_a_json_report_echoing_its_photo_count_is_accepted(db):
+    """A JSON client sends back a report as it read it (with the read-only `photos` count): not a photo upload."""
+    from django.test import Client
+
+    from core.models import Role
+    from projects.models import ProjectStatus
+    from tests.factories import VillageFactory, project_in, user_with
+
+    project = project_in(ProjectStatus.UNDER_CONSTRUCTION, village=VillageFactory(code="330523108204"))
+    client = Client()
+    client.force_login(user_with("tianhuangping", (Role.TOWNSHIP_OFFICIAL, "330523108")))
+    response = client.post("/api/v1/progress-reports/", {
+        "project": project.pk, "report_date": "2024-06-01", "percent_complete": 30, "amount_spent": "1000.00",
+        "photos": 2}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["photos"] == 0 and project.progress_reports.count() == 1
