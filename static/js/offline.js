@@ -144,6 +144,7 @@
     var wanted = new Set(listing.pages.map(function (path) { return new URL(path, location.origin).href; }));
     var queue = Array.from(wanted);
     var kept = 0;
+    var missed = 0;
     async function worker() {
       while (queue.length) {
         var url = queue.shift();
@@ -151,8 +152,8 @@
           var headers = {Accept: "text/html"};
           headers[config.keepingHeader] = "1";
           var page = await fetch(url, {credentials: "same-origin", headers: headers});
-          if (page.ok && !page.redirected) { await cache.put(url, page); kept += 1; }
-        } catch (error) { return; }  // the network went: keep what was kept
+          if (page.ok && !page.redirected) { await cache.put(url, page); kept += 1; } else { missed += 1; }
+        } catch (error) { missed += queue.length + 1; queue.length = 0; return; }  // the network went: keep what was kept
       }
     }
     var workers = [];
@@ -163,7 +164,8 @@
       var url = new URL(request.url);
       if (!wanted.has(url.origin + url.pathname)) cache.delete(request);
     });
-    await setMeta("pagesKeptAt", Date.now());
+    // Only a whole run counts: a run cut short (the network went) is done again at the next page.
+    if (!missed) await setMeta("pagesKeptAt", Date.now());
     document.documentElement.dataset.offlineKept = String(kept);
   }
 
