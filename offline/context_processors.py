@@ -44,6 +44,7 @@ def _texts() -> dict:
         "queued": _("No network: the report is kept on this phone (waiting to upload) and will be uploaded when the "
                     "network returns."),
         "refused": _("The report was not accepted: correct it and submit again."),
+        "correct": _("Please correct the following"),
         "refusedSome": _("Some reports were not accepted: correct them and upload again."),
         "keyReused": _("This report was already received before it was changed here: check the project page, then "
                        "delete it from this list."),

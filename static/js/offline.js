@@ -359,7 +359,7 @@
     summary.textContent = "";
   }
 
-  function showErrors(form, error) {
+  function showErrors(form, error, heading) {
     clearErrors(form);
     var summary = form.querySelector("[data-offline-errors]");
     var list = document.createElement("ul");
@@ -390,15 +390,18 @@
       li.textContent = line;
       list.appendChild(li);
     });
-    var heading = document.createElement("h2");
-    heading.textContent = text.refused;
-    summary.append(heading, list);
+    var title = document.createElement("h2");
+    title.textContent = heading || text.refused;
+    summary.append(title, list);
     summary.hidden = false;
     summary.focus();
   }
 
   function showProblem(form, message, field) {
-    showErrors(form, {code: "invalid", message: message, fieldErrors: field ? (function () { var o = {}; o[field] = [message]; return o; })() : {}});
+    // A problem found on the phone (not the server's refusal): headed as any form's errors.
+    var fieldErrors = {};
+    if (field) fieldErrors[field] = [message];
+    showErrors(form, {code: field ? "invalid" : "local", message: message, fieldErrors: fieldErrors}, text.correct);
   }
 
   function renderKeptPhotos(form, report) {
