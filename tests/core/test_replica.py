@@ -163,7 +163,7 @@ def test_the_health_check_is_cached_and_logged_once_per_change(settings, monkeyp
     results = iter([(True, "lag 0.0 s", 0.0), (True, "lag 0.1 s", 0.1), (False, "unreachable: refused", None),
                     (False, "unreachable: refused", None), (True, "lag 0.0 s", 0.0)])
     monkeypatch.setattr(replica, "probe", lambda: next(results))
-    replica.reset()
+    monkeypatch.setattr(replica, "_health", replica._Health())  # nothing logged yet in this process
     with caplog.at_level(logging.INFO, logger="core.replica"):
         assert [replica.usable() for _ in range(5)] == [True, True, False, False, True]
     messages = [record.getMessage() for record in caplog.records if record.name == "core.replica"]
