@@ -21,6 +21,7 @@
   var DB_NAME = "qiancun-offline";
   var KEEP_EVERY_MS = 30 * 60 * 1000;
   var KEEP_PARALLEL = 3;
+  var KEEP_AFTER_MS = 1500;
   var PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
   var FIELDS = ["report_date", "percent_complete", "amount_spent", "narrative", "problems", "correction_reason"];
   var supported = "indexedDB" in window && "caches" in window && window.idb && window.crypto && crypto.randomUUID;
@@ -85,6 +86,7 @@
     if (owner !== null && owner !== config.user) {
       await caches.delete(config.pagesCache);
       await (await database()).delete("meta", "pagesKeptAt");
+      await (await database()).delete("meta", "pagesRound");
     }
     if (owner !== config.user) await setMeta("owner", config.user);
   }
@@ -131,19 +133,24 @@
   }
 
   // --- Keeping the user's pages ------------------------------------------------------------------------------------
+  // A round keeps every page of the list once; it is resumed where it stopped (a page left before the round ended, the
+  // network gone) instead of starting again, and counts as done only when every page was kept. The next round starts
+  // KEEP_EVERY_MS after the last one ended.
   async function keepPages(force) {
     if (!navigator.onLine) return;
     var keptAt = await meta("pagesKeptAt");
-    if (!(await caches.has(config.pagesCache))) keptAt = null;  // emptied at the login page: keep them again
+    if (!(await caches.has(config.pagesCache))) { keptAt = null; await setMeta("pagesRound", null); }  // emptied at login
     if (!force && keptAt && Date.now() - keptAt < KEEP_EVERY_MS) { document.documentElement.dataset.offlineKept = "fresh"; return; }
+    var round = await meta("pagesRound");
+    if (!round || force || Date.now() - round.started > KEEP_EVERY_MS) round = {started: Date.now(), done: []};
     var response = await fetch(config.pages, {credentials: "same-origin", headers: {Accept: "application/json"}});
     if (!response.ok) return;
     var listing = await response.json();
     if (listing.user !== config.user) return;
     var cache = await caches.open(config.pagesCache);
     var wanted = new Set(listing.pages.map(function (path) { return new URL(path, location.origin).href; }));
-    var queue = Array.from(wanted);
-    var kept = 0;
+    var done = new Set(round.done);
+    var queue = Array.from(wanted).filter(function (url) { return !done.has(url); });
     var missed = 0;
     async function worker() {
       while (queue.length) {
@@ -152,8 +159,13 @@
           var headers = {Accept: "text/html"};
           headers[config.keepingHeader] = "1";
           var page = await fetch(url, {credentials: "same-origin", headers: headers});
-          if (page.ok && !page.redirected) { await cache.put(url, page); kept += 1; } else { missed += 1; }
-        } catch (error) { missed += queue.length + 1; queue.length = 0; return; }  // the network went: keep what was kept
+          if (page.ok && !page.redirected) {
+            await cache.put(url, page);
+            done.add(url);
+            round.done = Array.from(done);
+            await setMeta("pagesRound", round);
+          } else { missed += 1; }
+        } catch (error) { missed += queue.length + 1; queue.length = 0; return; }  // the network went: resume later
       }
     }
     var workers = [];
@@ -164,9 +176,8 @@
       var url = new URL(request.url);
       if (!wanted.has(url.origin + url.pathname)) cache.delete(request);
     });
-    // Only a whole run counts: a run cut short (the network went) is done again at the next page.
-    if (!missed) await setMeta("pagesKeptAt", Date.now());
-    document.documentElement.dataset.offlineKept = String(kept);
+    if (!missed) { await setMeta("pagesKeptAt", Date.now()); await setMeta("pagesRound", null); }
+    document.documentElement.dataset.offlineKept = String(done.size);
   }
 
   // --- Photos --------------------------------------------------------------------------------------------------
@@ -671,6 +682,8 @@
     }
     if (waiting && navigator.onLine && !forms.length) await syncAndTell();
     retryWhileWaiting();
+    // Pages are kept once the page has been open a moment: someone tapping through pages is not slowed down by it.
+    await new Promise(function (resolve) { setTimeout(resolve, KEEP_AFTER_MS); });
     await keepPages(false).catch(function () { /* kept next time */ });
   }
 
