@@ -84,7 +84,7 @@ def test_gunicorn_config_loads_the_portal():
     import sys
 
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_"))}
     env.update(DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings")
     result = subprocess.run([str(gunicorn), "--check-config", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
