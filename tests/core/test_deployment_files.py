@@ -13,11 +13,7 @@ def _compose():
 
 
 def test_compose_has_its_services():
-    services = _compose()["services"]
-    assert set(services) == {"nginx", "migrate", "web", "worker", "beat", "postgres", "redis", "postgres-replica"}
-    # The read replica is optional: it starts only with `--profile replica` (README "Reads on a replica").
-    assert services["postgres-replica"]["profiles"] == ["replica"]
-    assert all("profiles" not in service for name, service in services.items() if name != "postgres-replica")
+    assert set(_compose()["services"]) == {"nginx", "migrate", "web", "worker", "beat", "postgres", "redis"}
 
 
 def _url_user(url: str) -> str:
