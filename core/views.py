@@ -18,14 +18,20 @@ from .pagination import BoundedPaginatorMixin
 from .scoping import HTML_ROLES, is_unrestricted, roles_of
 
 
+def api_only(user) -> bool:
+    """An account whose roles are all API roles (api_client): the portal's pages and their JSON refuse it."""
+    if not user.is_authenticated or is_unrestricted(user):
+        return False
+    roles = roles_of(user)
+    return bool(roles) and not (roles & HTML_ROLES)
+
+
 class PortalAccessMixin(LoginRequiredMixin):
     """HTML pages are for staff roles; an api_client-only account is refused (403)."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not is_unrestricted(request.user):
-            roles = roles_of(request.user)
-            if roles and not (roles & HTML_ROLES):
-                raise PermissionDenied(_("This account may use the API only."))
+        if api_only(request.user):
+            raise PermissionDenied(_("This account may use the API only."))
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -20,8 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.scoping import HTML_ROLES, is_unrestricted, roles_of
-from core.views import portal_view
+from core.views import api_only, portal_view
 from projects import photos as photo_rules
 
 from . import selectors
@@ -153,7 +152,7 @@ def _json_for_users(view):
         user = request.user
         if not user.is_authenticated:
             return _no_store(JsonResponse({"code": "not_authenticated", "message": _("Please log in.")}, status=401))
-        if not is_unrestricted(user) and roles_of(user) and not (roles_of(user) & HTML_ROLES):
+        if api_only(user):
             return _no_store(JsonResponse({"code": "not_permitted", "message": _("This account may use the API only.")},
                                           status=403))
         return _no_store(view(request))
