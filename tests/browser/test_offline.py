@@ -153,7 +153,10 @@ def test_a_report_typed_without_signal_is_kept_and_sent_once_with_its_photo(phon
     # The network returns: the waiting report is sent by itself, once, with its photo.
     official.context.set_offline(False)
     page.reload()
-    expect(page.locator("[data-queue-list] > li")).to_have_count(0, timeout=60_000)
+    # "Nothing waiting" is said only once the phone's store has been read and found empty (right after the reload
+    # the list is empty because it has not been drawn yet).
+    expect(page.locator("[data-queue-empty]")).to_be_visible(timeout=60_000)
+    expect(page.locator("[data-queue-list] > li")).to_have_count(0)
     expect(page.locator(".queue-badge")).to_be_hidden()
     assert ProgressReport.objects.filter(project=road).count() == before + 1
     report = ProgressReport.objects.filter(project=road).latest("id")
@@ -195,6 +198,7 @@ def test_a_dropped_upload_retried_makes_one_report(phone, field):
     # answers as the first time and writes nothing.
     if len(answers) == 1:
         page.click("[data-sync-now]")
+    expect(page.locator("[data-queue-empty]")).to_be_visible()
     expect(page.locator("[data-queue-list] > li")).to_have_count(0)
     assert answers == [(201, None), (201, "true")]
     assert ProgressReport.objects.filter(project=road).count() == before + 1
@@ -369,6 +373,7 @@ def test_a_waiting_report_is_edited_and_sent_as_edited(phone, field):
     assert (edited["id"], edited["key"], edited["percent"]) == (queued["id"], queued["key"], "58")
     official.context.set_offline(False)
     page.click("[data-sync-now]")
+    expect(page.locator("[data-queue-empty]")).to_be_visible()
     expect(page.locator("[data-queue-list] > li")).to_have_count(0)
     report = ProgressReport.objects.get(project=road, percent_complete=58)
     assert report.narrative == "改稿。" and not ProgressReport.objects.filter(project=road, percent_complete=56).exists()
