@@ -98,6 +98,9 @@ MIDDLEWARE = [
     "core.middleware.PortalErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RequestContextMiddleware",
+    # Marks the reads of dashboard, API list and report views for the read replica; pins a user's reads to the
+    # primary after a write (core/replica.py). After authentication: it needs request.user.
+    "core.replica.ReplicaReadsMiddleware",
     # Refuses login attempts (page, token endpoint, admin) from an address past its failure limit (core/login_limit.py).
     "core.login_limit.LoginLimitMiddleware",
     # Last: django-axes refuses logins after too many failures.
@@ -145,24 +148,52 @@ if DATABASE_PASSWORD_FILE:
         DATABASES["default"]["PASSWORD"] = Path(DATABASE_PASSWORD_FILE).read_text().strip("\r\n")
     except OSError as error:
         raise ImproperlyConfigured(f"DATABASE_PASSWORD_FILE={DATABASE_PASSWORD_FILE} cannot be read: {error}") from None
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
+
+
+def _postgres_connection(database: dict) -> None:
+    """What every PostgreSQL connection of the portal gets (the primary's and the replica's alike)."""
+    database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    database["CONN_HEALTH_CHECKS"] = True
+    database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     # PostgreSQL's JIT compiles the plan of any query it estimates as costly: at province scale it spent 3.6 s
     # compiling a 50-row page of allocations that took 0.2 s to run. Off for the portal's sessions (DATABASE_JIT=1
     # turns it back on); it pays only for long analytical queries.
     if not env.bool("DATABASE_JIT", default=False):
-        options = DATABASES["default"]["OPTIONS"]
+        options = database["OPTIONS"]
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _postgres_connection(DATABASES["default"])
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a management command writes; IMMEDIATE transactions take
     # the write lock up front, so two writers wait for each other instead of failing with "locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
+
+# Reads on a replica (core/replica.py, README "Reads on a replica"): a PostgreSQL hot standby of the primary
+# (streaming replication). Dashboard pages, API list/retrieve and report reads go to it; writes, a user's reads
+# for REPLICA_PIN_SECONDS after a write of theirs, and everything while the replica lags more than
+# REPLICA_MAX_LAG_SECONDS or is unreachable stay on the primary. Unset: one database, nothing changes.
+# A physical standby has the primary's roles and passwords: without a password in the URL, DATABASE_PASSWORD_FILE's.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    if "postgresql" not in DATABASES["default"]["ENGINE"] or "postgresql" not in DATABASES["replica"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL for both DATABASE_URL and the replica.")
+    if DATABASE_PASSWORD_FILE and not DATABASES["replica"].get("PASSWORD"):
+        DATABASES["replica"]["PASSWORD"] = DATABASES["default"]["PASSWORD"]
+    _postgres_connection(DATABASES["replica"])
+    # Tests: the alias reads default's test database (no second test database is created). Ordinary tests keep
+    # every read on the primary (tests/conftest.py); tests/core/test_replica.py routes to the real standby.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Always installed: with no replica configured it answers "default".
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)  # longer than the lag bound
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=2.0)  # a process re-checks the replica this often
+REPLICA_CHECK_TIMEOUT = env.int("REPLICA_CHECK_TIMEOUT", default=2)  # seconds to connect (libpq counts whole seconds)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -21,6 +21,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import replica
 from .exceptions import DomainError, InvalidInput
 
 DRF_CODES = {
@@ -137,9 +138,24 @@ def require_if_match(request, obj) -> None:
         raise PreconditionFailed()
 
 
-class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReplicaReads:
+    """An API view whose GETs may read from the read replica (core/replica.py): marked once DRF has authenticated
+    the caller, so a token client's pin (it wrote within REPLICA_PIN_SECONDS) keeps it on the primary.
+    ``replica_actions``: the viewset actions so marked (None: every GET of the view)."""
+
+    replica_actions: tuple[str, ...] | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.replica_actions is None or getattr(self, "action", None) in self.replica_actions:
+            replica.allow_for(request)
+
+
+class ScopedViewSet(ReplicaReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A read-only viewset over ``selector(user=...)``; subclasses add writes through services.
-    Object responses carry an ETag."""
+    Object responses carry an ETag. Its list and retrieve may read from the replica."""
+
+    replica_actions = ("list", "retrieve")
 
     selector = None
     lookup_value_regex = r"[0-9]+"

@@ -7,6 +7,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ReplicaReads
 from core.scoping import restrict
 from planning.models import TargetKind
 from projects.models import OutputUnit
@@ -36,8 +37,8 @@ class TargetsQuery(serializers.Serializer):
     year = serializers.IntegerField(min_value=2003, max_value=2100, required=False, help_text="The year (default: this year).")
 
 
-class TargetsView(APIView):
-    """A region's targets and what was done."""
+class TargetsView(ReplicaReads, APIView):
+    """A region's targets and what was done. Its reads may go to the read replica (core/replica.py)."""
 
     @extend_schema(
         operation_id="targets_retrieve",

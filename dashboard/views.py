@@ -9,6 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from core import scoping
+from core.replica import replica_reads_view
 from core.views import portal_view
 from core.workbook import AUTO, DECIMAL1, INTEGER, MONEY, TEXT, Column, Workbook
 from villages import outlines
@@ -23,6 +24,7 @@ def _region(request, code):
     return get_object_or_404(scoping.restrict(Region.objects.all(), request.user), code=code)
 
 
+@replica_reads_view
 @portal_view
 def home(request):
     regions = home_regions(user=request.user)
@@ -31,6 +33,7 @@ def home(request):
     return redirect("dashboard:region", code=regions[0].code)
 
 
+@replica_reads_view
 @portal_view
 def region_dashboard(request, code):
     if len(code) == 12:
@@ -50,6 +53,7 @@ def region_dashboard(request, code):
     })
 
 
+@replica_reads_view
 @portal_view
 def region_targets(request, code):
     """Plan against actual (规划目标完成情况) of a region: its targets of the year beside what was accepted, the areas
@@ -145,6 +149,7 @@ def _charts(board) -> dict:
     }
 
 
+@replica_reads_view
 @portal_view
 def map_points(request, code):
     region = _region(request, code)
@@ -153,6 +158,7 @@ def map_points(request, code):
     return response
 
 
+@replica_reads_view
 @portal_view
 def outline(request, code):
     """The outlines the region's map draws (compressed GeoJSON, each county named by its code) and, below a
@@ -178,6 +184,7 @@ def outline(request, code):
     return response
 
 
+@replica_reads_view
 @portal_view
 def export(request, code):
     """Every chart's figures, one sheet each."""

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from core import audit, scoping
 from core.exceptions import Conflict, InvalidInput, NotPermitted
 from core.models import AuditAction
+from core.replica import replica_reads
 from core.workbook import TooManyRows
 from villages.models import Region, RegionLevel
 
@@ -255,7 +256,9 @@ def report_run(*, job_id: int, task_id: str = "", can_retry: bool = False) -> Re
     temp.parent.mkdir(parents=True, exist_ok=True)
     plan, build = BUILDERS[(job.kind, job.format)]
     try:
-        with translation.override(job.language or settings.LANGUAGE_CODE):
+        # The report's data may come from the read replica (core/replica.py: within the lag bound, and the primary
+        # when it lags or is down); the job's own rows (claim, progress, result) are written to the primary.
+        with translation.override(job.language or settings.LANGUAGE_CODE), replica_reads():
             expected = max(plan(job).rows, 1)
             done = 0
             last = {"progress": -1, "at": 0.0}

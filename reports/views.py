@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core import scoping
 from core.exceptions import NotPermitted
+from core.replica import replica_reads_view
 from core.views import ScopedDetailView, ScopedListView, perform, portal_view
 from villages.models import CHILD_CODE_LENGTH, CODE_LENGTH, VILLAGE_CODE_LENGTH, RegionLevel
 from villages.selectors import home_regions, sample_notice
@@ -22,6 +23,7 @@ from .models import FORMATS, ReportKind
 
 
 class ReportListView(ScopedListView):
+    replica_reads = True  # GET reads may go to the read replica (core/replica.py)
     selector = selectors.job_list
     filterset_class = ReportJobFilterSet
     template_name = "reports/report_list.html"
@@ -31,6 +33,7 @@ class ReportListView(ScopedListView):
 
 
 class ReportDetailView(ScopedDetailView):
+    replica_reads = True  # GET reads may go to the read replica (core/replica.py)
     selector = selectors.job_list
     template_name = "reports/report_detail.html"
     context_object_name = "job"
@@ -100,6 +103,7 @@ def ledger_request(request):
     return redirect("reports:detail", pk=outcome.result.pk)
 
 
+@replica_reads_view
 @portal_view
 def report_status(request, pk):
     job = get_object_or_404(selectors.job_list(user=request.user), pk=pk)
@@ -108,6 +112,7 @@ def report_status(request, pk):
     return response
 
 
+@replica_reads_view
 @portal_view
 def report_download(request, pk):
     return file_response(get_object_or_404(selectors.job_list(user=request.user), pk=pk))

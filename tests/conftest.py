@@ -55,6 +55,14 @@ def eager_celery():
 
 
 @pytest.fixture(autouse=True)
+def _reads_on_the_primary(settings):
+    """Every read on the primary, even when DATABASE_REPLICA_URL names a standby (CI): a test's rows are not
+    committed, or not replayed yet, and the replica alias mirrors default's test database. tests/core/test_replica.py
+    turns the replica on (REPLICA_READS) for its own tests."""
+    settings.REPLICA_READS = False
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle counters and other cached state do not leak from one test to the next."""
     from django.core.cache import cache

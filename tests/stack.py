@@ -54,7 +54,7 @@ class Processes:
     def __init__(self, folder: Path, env: dict):
         self.folder = folder
         self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("DATABASE_URL", "CELERY_", "REPORTS_", "CACHE_URL", "DEBUG", "SECRET_KEY"))}
+                    if not k.startswith(("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_", "REPORTS_", "CACHE_URL", "DEBUG", "SECRET_KEY"))}
         self.env.update(DJANGO_SETTINGS_MODULE="config.settings", MEDIA_ROOT=str(folder / "media"), **env)
         self.running: dict[str, subprocess.Popen] = {}
         self.port = free_port()

@@ -17,7 +17,7 @@ from tests.conftest import need_service
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-CLEAN_PREFIXES = ("DATABASE_URL", "CELERY_", "BACKUP_DIR", "PG")
+CLEAN_PREFIXES = ("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_", "BACKUP_DIR", "PG")
 # Money columns whose totals must survive the round trip.
 MONEY = {
     "funding_allocation": "amount",

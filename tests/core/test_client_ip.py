@@ -80,7 +80,7 @@ def test_the_deprecated_use_x_forwarded_for_means_one_proxy(monkeypatch):
     def count(**env):
         import os
 
-        base = {k: v for k, v in os.environ.items() if k not in ("USE_X_FORWARDED_FOR", "TRUSTED_PROXY_COUNT")}
+        base = {k: v for k, v in os.environ.items() if k not in ("USE_X_FORWARDED_FOR", "TRUSTED_PROXY_COUNT", "DATABASE_REPLICA_URL")}
         base.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
         return subprocess.run([sys.executable, "-c", code], cwd=root, env=base, capture_output=True, text=True).stdout.strip()
 

@@ -242,7 +242,7 @@ def test_roles_sql_then_migrate_as_owner_then_the_app_role_is_least_privileged(p
             run = subprocess.run([psql, "-X", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", db["USER"] or "postgres",
                                   "-d", "postgres"], input=script, capture_output=True, text=True, timeout=60)
             assert run.returncode == 0, run.stdout + run.stderr
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_"))}
         env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="1",
                    DATABASE_URL=f"postgres://{owner}@{host}:{port}/{dbname}")
         for command in (["migrate", "--noinput", "-v0"], ["grant_app_role", app]):

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 # Every variable settings.py reads for security, so the developer's or CI's environment cannot leak in.
-CLEAN_PREFIXES = ("DATABASE_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_", "SECURE_", "SESSION_",
+CLEAN_PREFIXES = ("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_", "SECURE_", "SESSION_",
                   "BEHIND_HTTPS_PROXY", "USE_X_FORWARDED_FOR", "TRUSTED_PROXY_COUNT", "LOG_", "CACHE_URL",
                   "LOGIN_FAILURE", "API_TOKEN", "PASSWORD_MINIMAL_STRENGTH", "API_DOCS_PUBLIC",
                   "DJANGO_ALLOW_ASYNC_UNSAFE")  # set in-process by the browser tests; never in production

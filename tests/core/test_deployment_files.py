@@ -13,7 +13,11 @@ def _compose():
 
 
 def test_compose_has_its_services():
-    assert set(_compose()["services"]) == {"nginx", "migrate", "web", "worker", "beat", "postgres", "redis"}
+    services = _compose()["services"]
+    assert set(services) == {"nginx", "migrate", "web", "worker", "beat", "postgres", "redis", "postgres-replica"}
+    # The read replica is optional: it starts only with `--profile replica` (README "Reads on a replica").
+    assert services["postgres-replica"]["profiles"] == ["replica"]
+    assert all("profiles" not in service for name, service in services.items() if name != "postgres-replica")
 
 
 def _url_user(url: str) -> str:
@@ -80,7 +84,7 @@ def test_gunicorn_config_loads_the_portal():
     import sys
 
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_"))}
     env.update(DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings")
     result = subprocess.run([str(gunicorn), "--check-config", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

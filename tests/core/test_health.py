@@ -213,7 +213,7 @@ def test_a_process_started_with_debug_off_and_eager_tasks_answers_503(tmp_path):
 
     from tests.stack import ROOT
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "DEBUG", "SECRET_KEY"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_", "DEBUG", "SECRET_KEY"))}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", SECRET_KEY="health-" + "k" * 60, ALLOWED_HOSTS="example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", CELERY_BROKER_URL="redis://127.0.0.1:1/0",

@@ -321,7 +321,7 @@ def test_redact_data_keeps_what_is_not_secret():
 
 # --- Format switch and Celery workers (fresh processes) ---------------------------------------------------
 
-CLEAN_PREFIXES = ("DATABASE_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "LOG_")
+CLEAN_PREFIXES = ("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "LOG_")
 
 
 def _run(code: str, **env):

@@ -20,7 +20,7 @@ PROBE = (
     "'secure_cookie': s.SESSION_COOKIE_SECURE, 'hsts': s.SECURE_HSTS_SECONDS, 'development': getattr(s, 'DEVELOPMENT_MODE', None), "
     "'db_user': s.DATABASES['default'].get('USER'), 'db_password': s.DATABASES['default'].get('PASSWORD')}))"
 )
-CLEAN_KEYS = ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CELERY_TASK_ALWAYS_EAGER",
+CLEAN_KEYS = ("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CELERY_TASK_ALWAYS_EAGER",
               "DATABASE_PASSWORD_FILE", "API_DOCS_PUBLIC", "CACHE_URL")
 # What a production server sets: with these, DEBUG=0 starts.
 PRODUCTION = {

@@ -43,7 +43,7 @@ class Stack:
 
     def __init__(self, tmp_path):
         db = connection.settings_dict
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "REPORTS_"))}
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_", "REPORTS_"))}
         self.env.update(
             DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
             CELERY_BROKER_URL=BROKER, MEDIA_ROOT=str(settings.MEDIA_ROOT), DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings",

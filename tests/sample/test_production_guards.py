@@ -16,7 +16,7 @@ from tests.factories import VillageFactory
 from tests.sample.test_seed_demo import ANJI_VILLAGES, COUNTY, load_villages
 
 ROOT = Path(__file__).resolve().parents[2]
-CLEAN_PREFIXES = ("DATABASE_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CACHE_URL", "API_DOCS_PUBLIC")
+CLEAN_PREFIXES = ("DATABASE_URL", "DATABASE_REPLICA_URL", "CELERY_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CACHE_URL", "API_DOCS_PUBLIC")
 
 
 @pytest.fixture
