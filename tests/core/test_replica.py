@@ -238,7 +238,14 @@ def _world():
 
 
 # Without a replica alias there is nothing to allow: the standby fixture then skips (fails in CI).
-standby_db = pytest.mark.django_db(transaction=True, databases=["default", "replica"] if "replica" in settings.DATABASES else ["default"])
+_standby_django_db = pytest.mark.django_db(transaction=True, databases=["default", "replica"] if "replica" in settings.DATABASES else ["default"])
+
+
+def standby_db(test):
+    """A test against the real standby: it commits, and is marked ``standby`` so that CI runs these tests on their own,
+    after the suite (.ci/run): beside the suite's bulk writes on two processes, the standby's replay lag is the
+    suite's, not the test's."""
+    return pytest.mark.standby(_standby_django_db(test))
 
 
 @standby_db
