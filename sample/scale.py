@@ -144,15 +144,33 @@ def generate_programme(*, province: str = "33", seed: int = 1, projects_per_vill
     return result
 
 
+# Where a province's synthetic county centres fall: (south edge, degrees north, west edge, degrees east), a rough
+# box inside each province (the division data carries no coordinates). Zhejiang's is the one scale data always used.
+PROVINCE_BOXES = {
+    "11": (39.6, 1.2, 115.8, 1.4), "12": (38.8, 1.2, 116.9, 1.0), "13": (36.5, 5.0, 114.0, 5.0),
+    "14": (35.0, 5.2, 110.8, 3.4), "15": (40.0, 9.0, 106.0, 15.0), "21": (39.2, 4.0, 119.5, 5.6),
+    "22": (41.5, 4.2, 122.5, 7.5), "23": (44.0, 7.5, 123.0, 9.5), "31": (30.8, 0.9, 121.0, 0.9),
+    "32": (31.2, 3.4, 116.8, 4.2), "33": (27.3, 3.7, 118.3, 3.6), "34": (29.8, 4.4, 115.3, 3.8),
+    "35": (24.0, 3.8, 116.3, 3.6), "36": (25.0, 4.6, 114.0, 4.0), "37": (35.0, 3.2, 115.5, 6.5),
+    "41": (32.0, 4.0, 111.0, 5.0), "42": (29.5, 3.3, 109.0, 6.5), "43": (25.2, 4.4, 109.5, 4.5),
+    "44": (21.5, 3.5, 110.5, 6.0), "45": (21.8, 4.3, 105.5, 6.0), "46": (18.5, 1.5, 108.9, 2.0),
+    "50": (28.8, 3.2, 105.8, 4.0), "51": (27.0, 6.5, 98.5, 9.5), "52": (25.0, 3.8, 104.2, 5.0),
+    "53": (22.0, 6.5, 98.5, 6.8), "54": (28.0, 5.0, 85.0, 12.0), "61": (32.3, 6.5, 106.5, 4.0),
+    "62": (34.0, 6.0, 98.0, 8.5), "63": (32.5, 5.0, 92.0, 9.0), "64": (35.6, 3.2, 105.0, 2.2),
+    "65": (37.0, 9.5, 76.0, 17.0),
+}
+
+
 def _places(rng, villages) -> None:
-    """Synthetic coordinates around a per-county centre inside Zhejiang, and a population."""
+    """Synthetic coordinates around a per-county centre inside the county's province, and a population."""
     centres = {}
     updates = []
     for code, lat, population in villages:
         county = code[:6]
         if county not in centres:
             crng = random.Random(county)
-            centres[county] = (27.3 + crng.random() * 3.7, 118.3 + crng.random() * 3.6)
+            south, north, west, east = PROVINCE_BOXES.get(code[:2], PROVINCE_BOXES["33"])
+            centres[county] = (south + crng.random() * north, west + crng.random() * east)
         if lat is None or population is None:
             c = centres[county]
             updates.append(Village(

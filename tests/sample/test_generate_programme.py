@@ -139,3 +139,29 @@ def test_scale_data_is_marked_and_dated_by_its_reference_day(db, monkeypatch):
     assert not ProgressReport.objects.filter(report_date__gt=day).exists()
     assert not Disbursement.objects.filter(paid_on__gt=day).exists()
     assert not Project.objects.filter(actual_end__gt=day).exists()
+
+
+@pytest.mark.django_db
+def test_several_provinces_or_all_of_them_each_placed_in_its_own_province(db):
+    """--province takes a list or 'all': each province is filled (and marked) on its own, its county centres inside
+    that province's box, and --if-missing skips the ones already filled."""
+    from sample.scale import PROVINCE_BOXES
+    from villages.models import Region, SampleData, Village
+
+    for code in ("320481101201", "320481101202", "330523108204", "530102001201"):
+        VillageFactory(code=code, township_code=code[:9])
+    call_command("generate_programme", "--province", "33,32", "--projects-per-village", "2", "--reports-per-project", "2",
+                 verbosity=0)
+    assert set(Project.objects.values_list("village__code", flat=True).distinct()) == {"320481101201", "320481101202", "330523108204"}
+    assert set(Region.objects.filter(sample_data=SampleData.SCALE_TEST).values_list("code", flat=True)) == {"32", "33"}
+    for village in Village.objects.filter(code__startswith="32"):
+        south, north, west, east = PROVINCE_BOXES["32"]
+        assert south - 0.25 <= village.latitude <= south + north + 0.25 and west - 0.3 <= village.longitude <= west + east + 0.3
+    # 'all': every imported province; those filled already are skipped with --if-missing, the rest are filled.
+    before = Project.objects.filter(village__code__startswith="33").count()
+    call_command("generate_programme", "--province", "all", "--projects-per-village", "2", "--reports-per-project", "2",
+                 "--if-missing", verbosity=0)
+    assert Project.objects.filter(village__code="530102001201").exists()
+    assert Project.objects.filter(village__code__startswith="33").count() == before
+    with pytest.raises(CommandError, match="--province: 3x is not"):
+        call_command("generate_programme", "--province", "33,3x", verbosity=0)
