@@ -8,11 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 COUNTY ?= 330523
 
-.PHONY: install run test migrate data messages check bench mutate backup restore clean
+.PHONY: install run test migrate data messages check bench bench-nation mutate backup restore clean
 
 # DEBUG is off unless set (config/settings.py: production never runs on development defaults). These
 # development targets turn it on unless the environment says otherwise; backup and restore do not.
-DEV_TARGETS := run test migrate data messages check bench
+DEV_TARGETS := run test migrate data messages check bench bench-nation
 $(DEV_TARGETS): export DEBUG ?= 1
 
 # Create .venv and install the project with its dev extra (again only when pyproject.toml changes).
@@ -56,6 +56,20 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_requests
 	test -x tools/lighthouse/node_modules/.bin/lighthouse || npm ci --prefix tools/lighthouse --no-audit --no-fund
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_lighthouse
+
+# The nation (README "The nation"): every province's real villages at a lighter density, in a database of its own
+# (about 20 minutes and 10 GB the first time), then what it costs: size, the dashboard at county, city, province and
+# national scope, the API's village list. Not part of `make bench`.
+NATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qiancun_nation
+NATION_PROVINCE ?= 51
+bench-nation: install
+	@psql "$(NATION_DATABASE_URL)" -Atc 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(notdir $(NATION_DATABASE_URL))
+	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py import_divisions villages/data/nation -v0
+	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py generate_programme --province all --projects-per-village 2 --reports-per-project 3 --if-missing
+	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py bench_nation --province $(NATION_PROVINCE)
+	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py bench_dashboard --province $(NATION_PROVINCE) --output bench-results/nation-dashboard.json
+	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py bench_api --region $(NATION_PROVINCE) --output bench-results/nation-api.json
 
 # Mutation testing of the modules that hold the invariants (tools/mutate.py; README "Mutation testing").
 # Not in CI: about 40 minutes on 2 cores. MODULES="core/scoping.py" limits it; the scores print at the end.

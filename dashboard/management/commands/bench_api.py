@@ -22,15 +22,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=300)
         parser.add_argument("--output", default="bench-results/api.json")
+        parser.add_argument("--region", default="33", help="The area of the API client and of the list (default 33).")
 
-    def handle(self, *args, requests, output, **options):
+    def handle(self, *args, requests, output, region="33", **options):
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         UserRateThrottle.THROTTLE_RATES = {**UserRateThrottle.THROTTLE_RATES, "user": "1000000/min"}
-        user, *_ = user_ensure_with_role(actor=None, username="bench_platform", role=Role.API_CLIENT, region_code="33")
+        user, *_ = user_ensure_with_role(actor=None, username="bench_platform", role=Role.API_CLIENT, region_code=region)
         tokens_revoke_all(actor=None, user=user, reason="bench_api run")  # earlier runs' tokens (a per-user limit)
         token, _row = token_issue(user=user)
         client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-        endpoints = {"ping": "/api/v1/ping/", "villages (50)": "/api/v1/villages/?page_size=50&region=33"}
+        endpoints = {"ping": "/api/v1/ping/", "villages (50)": f"/api/v1/villages/?page_size=50&region={region}"}
         rows = {}
         for name, url in endpoints.items():
             for _ in range(20):
