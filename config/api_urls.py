@@ -113,7 +113,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("ping/", Ping.as_view(), name="ping"),
     path("targets/", TargetsView.as_view(), name="targets"),
-    path("village-status/", VillageStatusFeed.as_view(), name="village-status"),
+    path("village-status/", VillageStatusFeed.as_view(), name="village-status-feed"),
     *router.urls,
 ]
 # The import's upload (POST /api/v1/imports/) takes a file of up to 20 MB: its body limit is the upload page's; a
