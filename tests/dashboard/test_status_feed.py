@@ -72,7 +72,6 @@ def _writes(rng: random.Random, steps: int) -> dict:
     today = AS_OF
     county = user_with("feed_county", (Role.COUNTY_STAFF, COUNTY))
     official = user_with("feed_official", *((Role.TOWNSHIP_OFFICIAL, t) for t in ANJI_VILLAGES))
-    villages = list(Village.objects.filter(code__startswith=COUNTY).order_by("code"))
     source = FundingSource.objects.filter(region_id__in=["33", "3305", COUNTY]).order_by("pk").first()
     done: dict[str, int] = {}
 
