@@ -50,6 +50,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_programme --province 33 --if-missing
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_dashboard
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_api
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_feed
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_photos
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_imports

@@ -575,6 +575,9 @@ def round_finalise(*, actor, scheme: AssessmentScheme, period: str, county_code:
                     )
                     audit.record_create(actor=actor, obj=follow_up)
                     opened.append(follow_up)
+        # Every village of the round: its latest assessment, its county rank among more villages, a follow-up.
+        for village_id in sorted({village_id for _pk, village_id, _t, _r in ranked}):
+            village_changed(village_id)
         return {"finalised": finalised, "ranked": len(ranked), "follow_ups": opened}
 
 
@@ -596,6 +599,13 @@ def assessment_reopen(*, actor, assessment: Assessment, reason: str) -> Assessme
         current.reopen_count += 1
         current.save()
         audit.record(actor=actor, action=AuditAction.TRANSITION, obj=current, changes=audit.diff(before, audit.snapshot(current)), note=reason)
+        # The village's latest assessment, and the county ranks of the other villages of its round.
+        round_villages = Assessment.objects.filter(
+            scheme_id=current.scheme_id, period=current.period, village__code__startswith=current.village_id[:6],
+            status=A.FINALISED,
+        ).values_list("village_id", flat=True)
+        for village_id in sorted({current.village_id, *round_villages}):
+            village_changed(village_id)
         return current
 
 
@@ -669,6 +679,7 @@ def follow_up_advance(*, actor, follow_up: FollowUp, step: str, on: datetime.dat
         current.status = step.target
         current.save()
         audit.record(actor=actor, action=AuditAction.TRANSITION, obj=current, changes=audit.diff(before, audit.snapshot(current)))
+        village_changed(current.village_id)  # the village status lists its open follow-ups
         return current
 
 

@@ -14,6 +14,7 @@ from core.body_limits import body_limit
 from core.exceptions import NoToken
 from core.services import token_issue, token_revoke
 from dashboard.api import TargetsView
+from dashboard.feed import VillageStatusFeed
 from funding.api import AllocationViewSet, DisbursementViewSet, FundingSourceViewSet
 from imports.api import ImportViewSet
 from imports.reading import UPLOAD_BODY_LIMIT as IMPORT_UPLOAD_BODY_LIMIT
@@ -112,6 +113,7 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("ping/", Ping.as_view(), name="ping"),
     path("targets/", TargetsView.as_view(), name="targets"),
+    path("village-status/", VillageStatusFeed.as_view(), name="village-status-feed"),
     *router.urls,
 ]
 # The import's upload (POST /api/v1/imports/) takes a file of up to 20 MB: its body limit is the upload page's; a

@@ -21,7 +21,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "maintenance.open_due_inspections",
         "schedule": crontab(hour=0, minute=5),
     },
-    # Dashboards: overdue and "no report in 30 days" depend on the date; rebuild after midnight.
+    # Dashboards: overdue and "no report in 30 days" depend on the date; rebuild after midnight. The same rebuild
+    # refreshes the villages' status blocks (the bulk feed /api/v1/village-status/: overdue inspections and faults,
+    # this year's inspections change with the calendar); a block that changed counts as a change for updated_since.
     "dashboard-refresh-all-stats": {
         "task": "dashboard.refresh_all_stats",
         "schedule": crontab(hour=0, minute=10),

@@ -133,6 +133,7 @@ AREA_PATHS: dict[str, str] = {
     "assessment.followup": "village__code",
     "assessment.promotion": "village__code",
     "dashboard.villagestats": "village__code",
+    "dashboard.villagestatus": "village__code",  # the bulk feed's snapshots (/api/v1/village-status/)
     "dashboard.townshipmonth": "township__code",
     "dashboard.townshipstats": "township__code",
     "dashboard.areaoutput": "region__code",

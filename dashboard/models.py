@@ -208,3 +208,28 @@ class AreaOutput(models.Model):
 
     def __str__(self):
         return f"{self.region_id} {self.year} {self.kind}: {self.output}"
+
+
+class VillageStatus(models.Model):
+    """The status block of each village (dashboard.status.village_blocks, the one function behind
+    /api/v1/villages/{code}/status/), as the JSON text the bulk feed (/api/v1/village-status/) sends.
+
+    Written by dashboard.stats.rebuild() with the village's summary row, and rewritten only when the block's digest
+    changes: ``changed_at`` is then the moment the block last changed, so ``updated_since`` finds exactly the villages
+    whose status changed. Stamps are strictly increasing in commit order (dashboard.status._stamp: taken under one
+    transaction-level lock held until commit), which makes the largest committed stamp a safe watermark."""
+
+    village = models.OneToOneField(
+        "villages.Village", on_delete=models.CASCADE, primary_key=True, related_name="status_snapshot"
+    )
+    block = models.TextField(help_text="The status block as compact JSON text.")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the block's text.")
+    changed_at = models.DateTimeField(db_index=True, help_text="When the block last changed (strictly increasing).")
+    computed_on = models.DateField(help_text="The day the block was last computed (date-dependent figures).")
+
+    class Meta:
+        verbose_name = _("village status")
+        verbose_name_plural = _("village statuses")
+
+    def __str__(self):
+        return f"status {self.village_id}"

@@ -3,7 +3,8 @@
 ``rebuild(prefix)`` recomputes, from scratch and in one transaction, the
 VillageStats rows of every village below a division code and the
 TownshipMonth rows of every township below it (a village code rebuilds its
-township's months). It is the only writer of those tables. Each rebuild costs
+township's months), and the villages' status blocks (VillageStatus, the bulk
+feed's snapshots: rewritten only when a block changed, dashboard.status). It is the only writer of those tables. Each rebuild costs
 a fixed number of grouped queries, whatever the number of villages.
 
 Who calls it:
@@ -46,6 +47,7 @@ from .models import (
     TownshipMonth,
     TownshipStats,
     VillageStats,
+    VillageStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -359,8 +361,13 @@ def rebuild(prefix: str = "", today: datetime.date | None = None, *, analyze_aft
          .order_by("code").values_list("code", flat=True))
     AreaOutput.objects.filter(level=AreaOutput.Level.COUNTY, region__code__startswith=prefix[:6]).delete()
     AreaOutput.objects.bulk_create(compute_county_outputs(prefix), batch_size=2000)
+    # The villages' status blocks (the bulk feed's snapshots), last: stamping them takes the one lock that orders
+    # every snapshot write (dashboard.status._stamp), held from here to the commit.
+    from .status import store_blocks
+
+    store_blocks(prefix, today, stats)
     if analyze_after if analyze_after is not None else len(prefix) <= 4:  # a large rebuild: fresh planner statistics
-        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth, AreaOutput))
+        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth, AreaOutput, VillageStatus))
     return len(stats)
 
 
@@ -375,7 +382,7 @@ def rebuild_all(today: datetime.date | None = None) -> int:
     villages = sum(rebuild(code, today, analyze_after=False) for code in counties)
     if last is not None:
         VillageChange.objects.filter(id__lte=last).delete()
-    analyze(VillageStats, TownshipStats, TownshipMonth, AreaOutput)
+    analyze(VillageStats, TownshipStats, TownshipMonth, AreaOutput, VillageStatus)
     return villages
 
 

@@ -21,7 +21,8 @@ def sweep_village_changes() -> int:
 
 @shared_task(name="dashboard.refresh_all_stats")
 def refresh_all_stats() -> int:
-    """Nightly: every village (the overdue and no-report figures depend on the date), a county at a time."""
+    """Nightly: every village (the overdue and no-report figures depend on the date), a county at a time, with the
+    villages' status blocks (the bulk feed's snapshots; rewritten only where a block changed)."""
     from .stats import rebuild_all
 
     return rebuild_all()

@@ -273,6 +273,7 @@ def keeper_assign(*, actor, asset: Asset, keeper: Keeper, chief_type: str, start
             keeper=keeper, chief_type=chief_type, asset=current_asset, starts_on=starts_on, created_by=_user(actor)
         )
         audit.record_create(actor=actor, obj=assignment)
+        village_changed(current_asset.village_id)  # the village status counts its assets without a keeper
         return assignment
 
 

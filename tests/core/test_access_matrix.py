@@ -456,6 +456,11 @@ ACCESS = {
     "api:village-detail": [("get", lambda w: reverse("api:village-detail", args=[w["village"].code]), API_OBJECT, False)],
     "api:village-status": [("get", lambda w: reverse("api:village-status", args=[w["village"].code]), API_OBJECT, False)],
     "api:ping": [("get", lambda w: reverse("api:ping"), API_READ, False)],
+    # The bulk status feed (issue 24): every reader gets 200 with the villages of its own area only
+    # (tests/dashboard/test_status_feed.py checks what each sees).
+    "api:village-status-feed": [
+        ("get", lambda w: reverse("api:village-status-feed") + f"?region={w['village'].code}", API_READ, False),
+    ],
     "api:region-list": [("get", lambda w: reverse("api:region-list"), API_READ, False)],
     "api:region-detail": [("get", lambda w: reverse("api:region-detail", args=["330523108"]), API_OBJECT, False)],
     "api:region-summary": [("get", lambda w: reverse("api:region-summary", args=["330523108"]), API_OBJECT, False)],

@@ -20,6 +20,7 @@ from tests.factories import AssessmentSchemeFactory, ProgressReportFactory, Proj
 API_LISTS = [
     "/api/v1/villages/", "/api/v1/regions/", "/api/v1/projects/", "/api/v1/progress-reports/", "/api/v1/funding-sources/",
     "/api/v1/allocations/", "/api/v1/disbursements/", "/api/v1/assessments/", "/api/v1/reports/",
+    "/api/v1/village-status/",
 ]
 PAGE_LISTS = ["/villages/", "/projects/", "/projects/progress/", "/funding/", "/funding/allocations/", "/funding/payments/",
               "/assessment/", "/assessment/follow-ups/", "/assessment/schemes/", "/reports/"]
