@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from core import scoping
 from core.models import RoleAssignment
-from dashboard.models import AreaOutput, TownshipMonth, TownshipStats, VillageStats
+from dashboard.models import AreaOutput, TownshipMonth, TownshipStats, VillageStats, VillageStatus
 from tests.world import FAR_AREAS, GRANTS, built_once
 
 USERS = tuple(GRANTS)
@@ -108,6 +108,7 @@ def _catalogue(world):
         township = far["township"]
         rows += [
             (f"{area}.village_stats", VillageStats.objects.get(village=far["village"]), audience),
+            (f"{area}.village_status", VillageStatus.objects.get(village=far["village"]), audience),
             (f"{area}.township_stats", TownshipStats.objects.get(township=township), audience),
             *[(f"{area}.township_month", month, audience) for month in TownshipMonth.objects.filter(township=township)],
             *[(f"{area}.township_output", output, audience) for output in AreaOutput.objects.filter(region=township)],
