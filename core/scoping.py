@@ -136,6 +136,8 @@ AREA_PATHS: dict[str, str] = {
     "dashboard.villagestatus": "village__code",  # the bulk feed's snapshots (/api/v1/village-status/)
     "dashboard.townshipmonth": "township__code",
     "dashboard.townshipstats": "township__code",
+    "dashboard.countymonth": "county__code",
+    "dashboard.countystats": "county__code",
     "dashboard.areaoutput": "region__code",
     "core.roleassignment": "region__code",
     "reports.reportjob": "region__code",

@@ -134,11 +134,9 @@ class VillageStats(StatsColumns):
         return f"stats {self.village_id}"
 
 
-class TownshipStats(StatsColumns):
-    """The sum of a township's VillageStats, with counts of its villages: what city, county and
-    province dashboards add up (1,400 rows for Zhejiang instead of 25,000)."""
+class AreaSums(StatsColumns):
+    """The sums of an area's VillageStats, with counts of its villages (a township's, or a county's)."""
 
-    township = models.OneToOneField("villages.Region", on_delete=models.CASCADE, primary_key=True, related_name="+")
     villages = models.PositiveIntegerField(default=0)
     stale_villages = models.PositiveIntegerField(default=0)
     located = models.PositiveIntegerField(default=0)
@@ -148,6 +146,22 @@ class TownshipStats(StatsColumns):
     category_future = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    # What a township's row adds to its county's: the additive figures and the counts of villages.
+    @classmethod
+    def summed_fields(cls) -> list[str]:
+        counts = [f.name for f in AreaSums._meta.get_fields() if f.concrete and f.name not in StatsColumns.additive_fields()
+                  and f.name not in {"last_report_on", "computed_on", "computed_at"}]
+        return [*StatsColumns.additive_fields(), *counts]
+
+
+class TownshipStats(AreaSums):
+    """The sum of a township's VillageStats: what a county's dashboard adds up."""
+
+    township = models.OneToOneField("villages.Region", on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+    class Meta:
         verbose_name = _("township statistics")
         verbose_name_plural = _("township statistics")
 
@@ -155,18 +169,42 @@ class TownshipStats(StatsColumns):
         return f"stats {self.township_id}"
 
 
-class TownshipMonth(models.Model):
-    """Progress reports and disbursements of one township in one month, and its reporting discipline: the projects
+class CountyStats(AreaSums):
+    """The sum of a county's TownshipStats: what city, province and national dashboards add up (2,978 rows for the
+    nation instead of 41,352 townships' rows; README "The nation" has the measurement)."""
+
+    county = models.OneToOneField("villages.Region", on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("county statistics")
+        verbose_name_plural = _("county statistics")
+
+    def __str__(self):
+        return f"stats {self.county_id}"
+
+
+class MonthColumns(models.Model):
+    """Progress reports and disbursements of an area in one month, and its reporting discipline: the projects
     expected to report that month, those that did, and those that did by the deadline (dashboard.stats, "Reporting
     discipline": the rule and REPORTING_GRACE_DAYS)."""
 
-    township = models.ForeignKey("villages.Region", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month.")
     reports = models.PositiveIntegerField(default=0)
     disbursed = MONEY()
     expected = models.PositiveIntegerField(default=0, help_text="Projects open during the month.")
     reported = models.PositiveIntegerField(default=0, help_text="Of them, those with a progress report dated in the month.")
     on_time = models.PositiveIntegerField(default=0, help_text="Of them, those whose first such report was entered by the deadline.")
+
+    class Meta:
+        abstract = True
+
+    SUMMED = ("reports", "disbursed", "expected", "reported", "on_time")
+
+
+class TownshipMonth(MonthColumns):
+    """One township's month."""
+
+    township = models.ForeignKey("villages.Region", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         verbose_name = _("township month")
@@ -180,6 +218,25 @@ class TownshipMonth(models.Model):
 
     def __str__(self):
         return f"{self.township_id} {self.month:%Y-%m}"
+
+
+class CountyMonth(MonthColumns):
+    """One county's month: the sum of its townships' (what city, province and national dashboards add up)."""
+
+    county = models.ForeignKey("villages.Region", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("county month")
+        verbose_name_plural = _("county months")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "month"], name="county_month_unique"),
+            models.CheckConstraint(condition=models.Q(reported__lte=models.F("expected")), name="county_month_reported_within"),
+            models.CheckConstraint(condition=models.Q(on_time__lte=models.F("reported")), name="county_month_on_time_within"),
+        ]
+        indexes = [models.Index(fields=["month", "county"], name="county_month_idx")]
+
+    def __str__(self):
+        return f"{self.county_id} {self.month:%Y-%m}"
 
 
 class AreaOutput(models.Model):

@@ -43,6 +43,10 @@ from .models import (
     STATUSES,
     TYPES,
     AreaOutput,
+    AreaSums,
+    CountyMonth,
+    CountyStats,
+    MonthColumns,
     StatsColumns,
     TownshipMonth,
     TownshipStats,
@@ -328,6 +332,38 @@ def compute_county_outputs(prefix: str) -> list[AreaOutput]:
                        output=row["total"]) for row in rows if row["county"] in known]
 
 
+def compute_county_stats(prefix: str, today: datetime.date) -> list[CountyStats]:
+    """Fresh CountyStats (not saved) for the counties below or above ``prefix``: the sums of their townships' rows
+    (which must be current)."""
+    county = prefix[:6]
+    rows = (
+        TownshipStats.objects.filter(township__code__startswith=county)
+        .annotate(county=Substr("township_id", 1, 6)).values("county")
+        .annotate(**{f"c_{name}": Sum(name) for name in AreaSums.summed_fields()}, c_last_report_on=Max("last_report_on"))
+        .order_by("county")
+    )
+    known = set(Region.objects.filter(code__startswith=county, level="county").values_list("code", flat=True))
+    return [CountyStats(county_id=row["county"], computed_on=today,
+                        **{key[2:]: value for key, value in row.items() if key.startswith("c_")})
+            for row in rows if row["county"] in known]
+
+
+def compute_county_months(prefix: str) -> list[CountyMonth]:
+    """Fresh CountyMonth objects (not saved) for the counties below or above ``prefix``: their townships' months
+    added up (which must be current)."""
+    county = prefix[:6]
+    rows = (
+        TownshipMonth.objects.filter(township__code__startswith=county)
+        .annotate(county=Substr("township_id", 1, 6)).values("county", "month")
+        .annotate(**{f"c_{name}": Sum(name) for name in MonthColumns.SUMMED})
+        .order_by("county", "month")
+    )
+    known = set(Region.objects.filter(code__startswith=county, level="county").values_list("code", flat=True))
+    return [CountyMonth(county_id=row["county"], month=row["month"],
+                        **{key[2:]: value for key, value in row.items() if key.startswith("c_")})
+            for row in rows if row["county"] in known]
+
+
 def _as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
@@ -361,13 +397,17 @@ def rebuild(prefix: str = "", today: datetime.date | None = None, *, analyze_aft
          .order_by("code").values_list("code", flat=True))
     AreaOutput.objects.filter(level=AreaOutput.Level.COUNTY, region__code__startswith=prefix[:6]).delete()
     AreaOutput.objects.bulk_create(compute_county_outputs(prefix), batch_size=2000)
+    CountyStats.objects.filter(county__code__startswith=prefix[:6]).delete()
+    CountyStats.objects.bulk_create(compute_county_stats(prefix, today), batch_size=2000)
+    CountyMonth.objects.filter(county__code__startswith=prefix[:6]).delete()
+    CountyMonth.objects.bulk_create(compute_county_months(prefix), batch_size=2000)
     # The villages' status blocks (the bulk feed's snapshots), last: stamping them takes the one lock that orders
     # every snapshot write (dashboard.status._stamp), held from here to the commit.
     from .status import store_blocks
 
     store_blocks(prefix, today, stats)
     if analyze_after if analyze_after is not None else len(prefix) <= 4:  # a large rebuild: fresh planner statistics
-        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth, AreaOutput, VillageStatus))
+        transaction.on_commit(lambda: analyze(VillageStats, TownshipStats, TownshipMonth, CountyStats, CountyMonth, AreaOutput, VillageStatus))
     return len(stats)
 
 
@@ -382,7 +422,7 @@ def rebuild_all(today: datetime.date | None = None) -> int:
     villages = sum(rebuild(code, today, analyze_after=False) for code in counties)
     if last is not None:
         VillageChange.objects.filter(id__lte=last).delete()
-    analyze(VillageStats, TownshipStats, TownshipMonth, AreaOutput, VillageStatus)
+    analyze(VillageStats, TownshipStats, TownshipMonth, CountyStats, CountyMonth, AreaOutput, VillageStatus)
     return villages
 
 

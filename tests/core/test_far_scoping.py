@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from core import scoping
 from core.models import RoleAssignment
-from dashboard.models import AreaOutput, TownshipMonth, TownshipStats, VillageStats, VillageStatus
+from dashboard.models import AreaOutput, CountyMonth, CountyStats, TownshipMonth, TownshipStats, VillageStats, VillageStatus
 from tests.world import FAR_AREAS, GRANTS, built_once
 
 USERS = tuple(GRANTS)
@@ -106,11 +106,15 @@ def _catalogue(world):
         rows += [(f"{area}.{key}", obj, audience - {user for user in audience if user.endswith("_official")}
                   if key in county_only else audience) for key, obj in far.items()]
         township = far["township"]
+        above_township = {user for user in audience if not user.endswith("_official")}
         rows += [
             (f"{area}.village_stats", VillageStats.objects.get(village=far["village"]), audience),
             (f"{area}.village_status", VillageStatus.objects.get(village=far["village"]), audience),
             (f"{area}.township_stats", TownshipStats.objects.get(township=township), audience),
             *[(f"{area}.township_month", month, audience) for month in TownshipMonth.objects.filter(township=township)],
+            # The county's own sums: not a township official's (their township's are).
+            (f"{area}.county_stats", CountyStats.objects.get(county=township.parent_id), above_township),
+            *[(f"{area}.county_month", month, above_township) for month in CountyMonth.objects.filter(county=township.parent_id)],
             *[(f"{area}.township_output", output, audience) for output in AreaOutput.objects.filter(region=township)],
             *[(f"{area}.grant", grant, audience) for grant in RoleAssignment.objects.filter(region=township)],
         ]

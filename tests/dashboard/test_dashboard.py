@@ -17,7 +17,19 @@ from assessment.models import Assessment, FollowUp
 from core.exceptions import DomainError
 from core.models import Role
 from dashboard import selectors, stats
-from dashboard.models import ASSET_KINDS, KINDS, STATUSES, TYPES, AreaOutput, TownshipMonth, TownshipStats, VillageStats
+from dashboard.models import (
+    ASSET_KINDS,
+    KINDS,
+    STATUSES,
+    TYPES,
+    AreaOutput,
+    AreaSums,
+    CountyMonth,
+    CountyStats,
+    TownshipMonth,
+    TownshipStats,
+    VillageStats,
+)
 from funding import services as funding_services
 from funding.models import GOVERNMENT_KINDS, Allocation, Disbursement, SourceKind
 from maintenance import services as maintenance_services
@@ -227,6 +239,23 @@ def _assert_fresh():
     stored_months = sorted(tuple(getattr(m, f) for f in month_fields) for m in TownshipMonth.objects.all())
     fresh_months = sorted(tuple(getattr(m, f) for f in month_fields) for m in stats.compute_township_months("", TODAY))
     assert stored_months == fresh_months
+    # The counties' rows: their townships' added up here, field by field (the latest report: the latest of theirs).
+    counties_fresh: dict = {}
+    for t in stats.compute_township_stats("", TODAY):
+        row = counties_fresh.setdefault(t.township_id[:6], {"last_report_on": None, **dict.fromkeys(AreaSums.summed_fields(), 0)})
+        for name in AreaSums.summed_fields():
+            row[name] += getattr(t, name)
+        if t.last_report_on and (row["last_report_on"] is None or t.last_report_on > row["last_report_on"]):
+            row["last_report_on"] = t.last_report_on
+    stored_counties = {c.county_id: {name: getattr(c, name) for name in ["last_report_on", *AreaSums.summed_fields()]}
+                       for c in CountyStats.objects.all()}
+    assert stored_counties == counties_fresh and stored_counties
+    county_months: dict = {}
+    for m in fresh_months:
+        key = (m[0][:6], m[1])
+        county_months[key] = [a + b for a, b in zip(county_months.get(key, [0, 0, 0, 0, 0]), m[2:])]
+    assert {(m.county_id, m.month): [m.reports, m.disbursed, m.expected, m.reported, m.on_time]
+            for m in CountyMonth.objects.all()} == county_months
     stored_outputs = sorted((o.region_id, o.level, o.year, o.kind, o.output) for o in AreaOutput.objects.all())
     fresh = stats.compute_township_outputs("")
     fresh_outputs = sorted((o.region_id, o.level, o.year, o.kind, o.output) for o in fresh)
