@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Max, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessment.models import Assessment, AssessmentScheme, AssessmentStatus, FollowUp, SchemeKind
 from assessment.selectors import open_follow_ups_q
@@ -26,7 +27,7 @@ from oversight.selectors import problem_overdue_q
 from projects.models import Project, ProjectStatus, ProjectType
 from projects.rules import overdue_q
 from projects.selectors import completion
-from villages.models import CHILD_CODE_LENGTH, Region, VillageCategory
+from villages.models import CHILD_CODE_LENGTH, CODE_LENGTH, Region, VillageCategory
 from villages.selectors import area_names
 
 from .models import CountyMonth, CountyStats, StatsColumns, TownshipMonth, TownshipStats, VillageStats
@@ -160,7 +161,7 @@ def _months_back(today: datetime.date, count: int) -> list[datetime.date]:
     first = today.replace(day=1)
     months = []
     year, month = first.year, first.month
-    for _ in range(count):
+    for _step in range(count):
         months.append(datetime.date(year, month, 1))
         month -= 1
         if month == 0:
@@ -168,10 +169,16 @@ def _months_back(today: datetime.date, count: int) -> list[datetime.date]:
     return list(reversed(months))
 
 
+def nation() -> Region:
+    """The nation as the dashboard's region (not saved: there is no national row): code "" (every code starts with
+    it), its children the provinces."""
+    return Region(code="", name=_("Nation"))
+
+
 def dashboard(*, user, region: Region, today: datetime.date | None = None) -> Dashboard:
     today = today or timezone.localdate()
     code = region.code
-    child_length = CHILD_CODE_LENGTH[len(code)]
+    child_length = CHILD_CODE_LENGTH[len(code)] if code else CODE_LENGTH["province"]
     stats = restrict(VillageStats.objects.filter(village__code__startswith=code), user)
     if len(code) == 9:  # a township: its villages' own rows
         rows, key, township_rows = stats, "village_id", False

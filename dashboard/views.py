@@ -1,7 +1,7 @@
 """Dashboards: /dashboard/<code>/ for any region in the user's scope, its map points and its figures as XLSX."""
 import io
 
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,22 @@ def region_dashboard(request, code):
     if len(code) == 12:
         return redirect("villages:detail", code=code)
     region = _region(request, code)
+    return _dashboard_page(request, region)
+
+
+@replica_reads_view
+@portal_view
+def nation_dashboard(request):
+    """The whole nation's figures, by province (全国): for users whose scope is the whole country, today superusers
+    only (no role of the portal is held above a province); a 404 for everyone else, as a region outside one's scope.
+    No map (the boundary data has no national outline), no targets panel (targets are set from the province down)
+    and no export: the figures, the provinces and the lists, from the counties' summary rows."""
+    if not scoping.is_unrestricted(request.user):
+        raise Http404
+    return _dashboard_page(request, selectors.nation())
+
+
+def _dashboard_page(request, region):
     board = selectors.dashboard(user=request.user, region=region)
     charts = _charts(board)
     charts["units"] = {"wan": _("10k"), "yuan": _("yuan")}
@@ -46,10 +62,12 @@ def region_dashboard(request, code):
               ("children", _("Completion by area")), ("kind", _("Money by source kind")), ("trend", _("Last 12 months"))]
     cards = [(name, title, _empty(charts[name])) for name, title in titles]
     return render(request, "dashboard/dashboard.html", {
-        "board": board, "region": region, "charts": charts, "chart_cards": cards, "outline_note": _outline_note(region),
+        "board": board, "region": region, "charts": charts, "chart_cards": cards, "outline_note": _outline_note(region) if region.code else {},
         "notice": sample_notice(region.code),
         # Plan against actual comes in its own request (dashboard:targets), which the page's script puts in place.
-        "targets_url": _targets_url(region.code, request),
+        "targets_url": _targets_url(region.code, request) if region.code else None,
+        # Above the provinces: the national figures, for a user whose scope is the whole country.
+        "nation_url": reverse("dashboard:nation") if len(region.code) == 2 and scoping.is_unrestricted(request.user) else None,
     })
 
 

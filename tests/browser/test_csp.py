@@ -40,6 +40,7 @@ SIZES = ("desktop", "phone")
 NOT_PAGES = {
     "healthz": "JSON for load balancers",
     "dashboard:home": "a redirect to the user's own region's dashboard (crawled)",
+    "dashboard:nation": "superusers only (no portal role is national): test_the_national_dashboard_loads_under_the_csp opens it",
     "logout": "POST only (GET answers 405)",
     "projects:photo": "an image file",
     "projects:photo_thumbnail": "an image file",
@@ -464,6 +465,22 @@ def test_the_503_page_loads_under_the_csp(crawl_world, phone, live_server, monke
     assert page.evaluate("getComputedStyle(document.querySelector('.card')).backgroundColor") == "rgb(255, 255, 255)"
     assert page.locator("a.button").get_attribute("href") == "/"  # try again: the page the user asked for
     crawl.shot("503-official")
+    assert not crawl.problems, crawl.problems
+    assert not crawl.axe, crawl.axe
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_national_dashboard_loads_under_the_csp(size, crawl_world, phone, live_server):
+    """全国 as the superuser (the crawl's users hold no national role): its charts hovered, CSP, axe-core, no sideways
+    scroll on the phone, a screenshot; the provinces link to their dashboards."""
+    crawl = Crawl(phone, live_server, "root", size)
+    page = crawl.open(reverse("dashboard:nation"), name="dashboard:nation")
+    draw_charts(page)
+    expect_provinces = {"32", "33"}
+    links = {href.rstrip("/").rsplit("/", 1)[-1] for href in page.locator("#areas a").evaluate_all("els => els.map(e => e.getAttribute('href'))")}
+    assert expect_provinces <= links
+    crawl.check("root nation after charts")
+    crawl.shot("dashboard-nation-root")
     assert not crawl.problems, crawl.problems
     assert not crawl.axe, crawl.axe
 

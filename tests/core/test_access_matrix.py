@@ -247,6 +247,8 @@ ACCESS = {
     # Dashboards (issue 7): a region's dashboard answers 404 outside the user's scope.
     "dashboard:home": [("get", lambda w: reverse("dashboard:home"), statuses(302, 302, 302, 302, 302, 302, 403, far=(302, 302, 302, 403)), False)],
     "dashboard:region": [("get", lambda w: reverse("dashboard:region", args=["330523108"]), READ_OBJECT, False)],
+    # The nation's figures: for a scope of the whole country (superusers); no portal role is held above a province.
+    "dashboard:nation": [("get", lambda w: reverse("dashboard:nation"), statuses(302, 404, 404, 404, 404, 404, 403, far=(404, 404, 404, 403)), False)],
     # Supervision (督查): visits are the supervising office's (the county's here: its staff and the city's supervisor);
     # the problems found are read in their village's township too, rectified by the township (or the county) and
     # re-checked by the visit's office.

@@ -69,7 +69,7 @@ def test_summary_columns_cover_every_choice():
 
 def _fixture(rng: random.Random, villages_per_township=3):
     """Two counties, two townships each, villages with projects of every kind, money, reports, assessments."""
-    townships = ["330523108", "330523001", "330522001", "330522002"]
+    townships = ["330523108", "330523001", "330522001", "330522002", "320481101"]  # and one of 江苏省 (the nation's)
     villages = []
     for t in townships:
         for i in range(villages_per_township):
@@ -183,13 +183,13 @@ def _independent(code: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("code", ["33", "3305", "330523", "330523108"])
+@pytest.mark.parametrize("code", ["", "33", "3305", "330523", "330523108"])
 def test_every_figure_matches_an_independent_computation(db, code):
     _fixture(random.Random(7))
     root = user_with("root")
     root.is_superuser = True
     root.save()
-    board = selectors.dashboard(user=root, region=Region.objects.get(code=code))
+    board = selectors.dashboard(user=root, region=Region.objects.get(code=code) if code else selectors.nation())
     expected = _independent(code)
     t = board.totals
     assert t.villages == expected["villages"] and t.located == expected["located"]
@@ -384,9 +384,13 @@ def test_same_queries_at_every_scope_and_size(client, db):
     client.force_login(root)
     scopes = ["33", "3305", "330523", "330523108"]
     small = {code: _query_count(client, reverse("dashboard:region", args=[code])) for code in scopes}
+    small["nation"] = _query_count(client, reverse("dashboard:nation"))
     _fixture(random.Random(4), villages_per_township=6)
     large = {code: _query_count(client, reverse("dashboard:region", args=[code])) for code in scopes}
-    assert len(set(small.values()) | set(large.values())) == 1, (small, large)
+    large["nation"] = _query_count(client, reverse("dashboard:nation"))
+    # The same at every scope and size; the nation has no row of its own to read and no region above it to name.
+    assert len({n for scope, n in (small | large).items() if scope != "nation"}) == 1, (small, large)
+    assert small["nation"] == large["nation"] == small["33"] - 2, (small, large)
 
 
 def test_export_and_map(client, db):
@@ -467,3 +471,31 @@ def test_an_area_with_no_completion_shows_a_dash_without_a_percent_sign(client, 
     assert "—%" not in page
     assert 'data-value="-1">—</td>' in page  # 天荒坪镇: no project
     assert 'data-value="40.0">40.0%</td>' in page  # 递铺街道
+
+
+def test_the_nation_is_the_provinces_added_up_and_only_for_a_whole_country_scope(client, db):
+    """全国: the provinces as its areas, each with its own dashboard's figures, the totals their sum; a province's
+    dashboard links up to it for the superuser; for every portal role (none is held above a province) a 404."""
+    _fixture(random.Random(8))
+    root = user_with("root")
+    root.is_superuser = True
+    root.save()
+    nation = selectors.dashboard(user=root, region=selectors.nation())
+    provinces = {code: selectors.dashboard(user=root, region=Region.objects.get(code=code)) for code in ("32", "33")}
+    assert [c.code for c in nation.children] == ["32", "33"]
+    for child in nation.children:
+        assert (child.villages, child.projects, child.budget, child.disbursed) == (
+            provinces[child.code].totals.villages, provinces[child.code].totals.projects,
+            provinces[child.code].totals.budget, provinces[child.code].totals.disbursed)
+    assert nation.totals.projects == sum(p.totals.projects for p in provinces.values()) > 0
+    assert [m["reports"] for m in nation.trend] == [sum(p.trend[i]["reports"] for p in provinces.values()) for i in range(12)]
+    client.force_login(root)
+    page = client.get(reverse("dashboard:nation"))
+    assert page.status_code == 200
+    assert f'href="{reverse("dashboard:region", args=["32"])}"' in page.text
+    assert 'data-outline=' not in page.text and "export.xlsx" not in page.text  # no national map or export
+    assert f'href="{reverse("dashboard:nation")}"' in client.get(reverse("dashboard:region", args=["33"])).text
+    supervisor = user_with("province", (Role.SUPERVISOR, "33"))
+    client.force_login(supervisor)
+    assert client.get(reverse("dashboard:nation")).status_code == 404
+    assert f'href="{reverse("dashboard:nation")}"' not in client.get(reverse("dashboard:region", args=["33"])).text
