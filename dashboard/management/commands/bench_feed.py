@@ -19,6 +19,7 @@ from pathlib import Path
 
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Role
@@ -39,27 +40,34 @@ class Command(BaseCommand):
     help = "Time a full and an incremental sync of a province through the bulk village status feed, over HTTP."
 
     def add_arguments(self, parser):
-        parser.add_argument("--province", default="33")
+        parser.add_argument("--province", default="33",
+                            help="The province synced (default 33), or 'all': the whole nation, as a superuser's token.")
         parser.add_argument("--output", default="bench-results/feed.json")
 
     def handle(self, *args, province, output, **options):
         if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             raise CommandError("bench_feed needs the PostgreSQL database of DATABASE_URL (make bench sets it).")
-        villages = Village.objects.filter(code__startswith=province).count()
-        if VillageStatus.objects.filter(village__code__startswith=province).count() < villages:
+        prefix = "" if province == "all" else province
+        villages = Village.objects.filter(code__startswith=prefix).count()
+        if VillageStatus.objects.filter(village__code__startswith=prefix).count() < villages:
             from dashboard.stats import rebuild_all
 
             started = time.perf_counter()
             rebuild_all()
             self.stdout.write(f"filled the status snapshots in {time.perf_counter() - started:.1f} s")
-        user, *_ = user_ensure_with_role(actor=None, username="bench_feed", role=Role.API_CLIENT, region_code=province)
+        if prefix:
+            user, *_ = user_ensure_with_role(actor=None, username="bench_feed", role=Role.API_CLIENT, region_code=province)
+        else:  # no role is held above a province: the whole country is a superuser's scope
+            model = get_user_model()
+            user = model.objects.filter(username="bench_feed_nation").first() or model.objects.create_superuser(
+                "bench_feed_nation", password=None)
         tokens_revoke_all(actor=None, user=user, reason="bench_feed run")
         token, _row = token_issue(user=user)
         with tempfile.TemporaryDirectory() as workdir:
             port = _free_port()
             server = self._serve(Path(workdir), port)
             try:
-                results = self._measure(f"http://127.0.0.1:{port}", token, province, villages)
+                results = self._measure(f"http://127.0.0.1:{port}", token, prefix, villages)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
@@ -94,10 +102,11 @@ class Command(BaseCommand):
                     "next_updated_since": mark}
 
         session.get(f"{base}/api/v1/ping/", timeout=30)  # the connection and the worker warm
-        full = sync({"region": province})
+        area = {"region": province} if province else {}
+        full = sync(area)
         if full["villages"] != villages:
             raise CommandError(f"the full sync sent {full['villages']} villages of {villages}")
-        incremental = sync({"region": province, "updated_since": full["next_updated_since"]})
+        incremental = sync({**area, "updated_since": full["next_updated_since"]})
         return {"full": full, "incremental": incremental}
 
     def _serve(self, workdir: Path, port: int) -> subprocess.Popen:
