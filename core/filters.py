@@ -65,6 +65,21 @@ class OrderingFilter(django_filters.OrderingFilter):
         super().__init__(*args, **kwargs)
 
 
+def code_prefix_q(path: str, prefix: str) -> Q:
+    """``path`` (a division code) starts with the digits ``prefix``, said as a range: at least ``prefix`` and below the
+    next prefix of its length (none after 99…9). For digit strings the two are the same rows; the range is what the
+    code's btree index serves in code order with a row estimate that holds, where PostgreSQL under a collation other
+    than C (C.UTF-8 included) reads LIKE '51%' as a filter: a page of Sichuan's 50 first villages walked 487,306
+    others' first, 127 ms against 0.2 ms on the national data set (README "The nation")."""
+    if not prefix:
+        return Q()
+    following = str(int(prefix) + 1).zfill(len(prefix))
+    condition = Q(**{f"{path}__gte": prefix})
+    if len(following) == len(prefix):
+        condition &= Q(**{f"{path}__lt": following})
+    return condition
+
+
 class RegionCodeFilter(django_filters.CharFilter):
     """`region=<code>`: the region (or village) with this code and everything below it."""
 
@@ -75,9 +90,11 @@ class RegionCodeFilter(django_filters.CharFilter):
 
     def filter(self, qs, value):
         value = (value or "").strip()
-        if value and not ascii_digits(value):
+        if not value:
+            return qs
+        if not ascii_digits(value) or len(value) > 12:  # no division code is longer than a village's
             return qs.none()
-        return super().filter(qs, value)
+        return qs.filter(code_prefix_q(self.field_name, value))
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
