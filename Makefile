@@ -72,6 +72,7 @@ bench-nation: install
 	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py bench_dashboard --province $(NATION_PROVINCE) --output bench-results/nation-dashboard.json
 	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py bench_api --region $(NATION_PROVINCE) --output bench-results/nation-api.json
 	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py bench_feed --province all --output bench-results/nation-feed.json
+	DATABASE_URL=$(NATION_DATABASE_URL) $(PY) manage.py bench_reports --region nation --only roster.csv,roster.xlsx --repeat 1 --output bench-results/nation-roster.json
 
 # Mutation testing of the modules that hold the invariants (tools/mutate.py; README "Mutation testing").
 # Not in CI: about 40 minutes on 2 cores. MODULES="core/scoping.py" limits it; the scores print at the end.

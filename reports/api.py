@@ -16,8 +16,9 @@ from .models import ReportFormat, ReportJob, ReportKind
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
-    region = serializers.CharField(source="region_id", read_only=True, help_text="Division code of the region reported on.")
-    region_name = serializers.CharField(source="region.name", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True, allow_null=True,
+                                   help_text="Division code of the region reported on (null: the whole nation, a roster).")
+    region_name = serializers.CharField(source="area_name", read_only=True)
     requester = serializers.CharField(source="requester.username", read_only=True, allow_null=True, default=None,
                                       help_text="Who asked for it (null for the monthly schedule).")
     download_url = serializers.SerializerMethodField(help_text="Where to fetch the file once status is succeeded (null before, and after it expired).")
@@ -56,8 +57,9 @@ class ReportAcceptedSerializer(ReportJobSerializer):
 
 class ReportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
-    region = serializers.RegexField(r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9})$", max_length=9,
-                                    help_text="Division code of a province, city, county or township.")
+    region = serializers.RegexField(r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|nation)$", max_length=9,
+                                    help_text="Division code of a province, city, county or township; `nation`: the whole "
+                                              "nation, a roster only, for a whole-country scope (superusers).")
     format = serializers.ChoiceField(choices=ReportFormat.choices, required=False,
                                      help_text="progress: xlsx or pdf; funding: xlsx; ranking: xlsx; roster: csv or xlsx; "
                                                "ledger: xlsx; maintenance: xlsx; targets: xlsx or pdf. Default: the first.")

@@ -8,7 +8,7 @@ from .models import ReportJob
 
 def download_name(job: ReportJob) -> str:
     period = f"-{job.period}" if job.period else ""
-    return f"{job.region.name}-{job.get_kind_display()}{period}.{job.format}"
+    return f"{job.area_name}-{job.get_kind_display()}{period}.{job.format}"
 
 
 def file_response(job: ReportJob):

@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReportFormat, ReportKind
+from .models import NATION, ReportFormat, ReportKind
 
 
 class ReportRequestForm(forms.Form):
@@ -13,7 +13,10 @@ class ReportRequestForm(forms.Form):
                              help_text=_("Progress: a month (2025-06, default this month). Funding: a fiscal year (empty for all). "
                                          "Ranking: an assessment period (default the latest). Maintenance and targets: a year (default this year). Roster: empty."))
 
-    def __init__(self, *args, regions=(), **kwargs):
+    def __init__(self, *args, regions=(), nation=False, **kwargs):
         super().__init__(*args, **kwargs)
         if regions:
-            self.fields["region"].widget = forms.Select(choices=[(r.code, f"{r.name} ({r.code})") for r in regions])
+            choices = [(r.code, f"{r.name} ({r.code})") for r in regions]
+            if nation:  # a whole-country scope: the nation's roster (reports.services.report_request says which)
+                choices.insert(0, (NATION, _("The whole nation (roster only)")))
+            self.fields["region"].widget = forms.Select(choices=choices)

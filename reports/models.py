@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.constraints import choices_check
 
+# The region code a request names for the whole nation (a roster only, for a whole-country scope).
+NATION = "nation"
+
 
 class ReportKind(models.TextChoices):
     PROGRESS = "progress", _("programme progress")
@@ -82,7 +85,8 @@ def _or(conditions):
 class ReportJob(models.Model):
     kind = models.CharField(_("kind of report"), max_length=12, choices=ReportKind.choices)
     format = models.CharField(_("format"), max_length=4, choices=ReportFormat.choices)
-    region = models.ForeignKey("villages.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    region = models.ForeignKey("villages.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("region"), help_text=_("Empty: the whole nation (a roster only)."))
     period = models.CharField(_("report period"), max_length=8, blank=True,
                               help_text=_("A month (2025-06) for progress, a fiscal year for funding, an assessment period for ranking."))
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -131,8 +135,11 @@ class ReportJob(models.Model):
                 condition=_or(models.Q(kind=kind, period__regex=pattern) for kind, pattern in PERIOD_PATTERNS.items()),
                 name="report_period_of_kind",
             ),
-            # A report is about a region (a province, city, county or township), never a village.
+            # A report is about a region (a province, city, county or township), never a village; or, a roster only,
+            # about the whole nation (no region).
             models.CheckConstraint(condition=models.Q(In(Length("region"), [2, 4, 6, 9])), name="report_region_code"),
+            models.CheckConstraint(condition=models.Q(region__isnull=False) | models.Q(kind="roster"),
+                                   name="report_nation_roster_only"),
             models.CheckConstraint(
                 condition=~models.Q(status=ReportStatus.QUEUED) | models.Q(started_at__isnull=True, finished_at__isnull=True),
                 name="report_queued_not_started",
@@ -154,7 +161,16 @@ class ReportJob(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.region_id} {self.period or ''}".strip()
+        return f"{self.get_kind_display()} {self.region_id or NATION} {self.period or ''}".strip()
+
+    @property
+    def area_code(self) -> str:
+        """The code every village reported on starts with ("" for the nation)."""
+        return self.region_id or ""
+
+    @property
+    def area_name(self) -> str:
+        return self.region.name if self.region_id else str(_("Nation"))
 
     @property
     def is_done(self) -> bool:

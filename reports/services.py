@@ -41,7 +41,7 @@ from villages.models import Region, RegionLevel
 
 from .kinds import BUILDERS, ReportUnavailable
 from .kinds.ledger import clean_ledger_params
-from .models import FORMATS, PERIOD_PATTERNS, ReportJob, ReportKind, ReportStatus
+from .models import FORMATS, NATION, PERIOD_PATTERNS, ReportJob, ReportKind, ReportStatus
 from .selectors import latest_ranking_period
 
 logger = logging.getLogger(__name__)
@@ -109,9 +109,14 @@ def report_request(
     format = format or FORMATS[kind][0]
     if format not in FORMATS[kind]:
         raise InvalidInput(field_errors={"format": _("This report comes as: %(formats)s.") % {"formats": ", ".join(FORMATS[kind])}})
-    region = Region.objects.filter(code=region_code or "").first()
-    if region is None or not scoping.can(actor, permission, region):
-        raise InvalidInput(field_errors={"region": _("Unknown, or outside your area.")})
+    if region_code == NATION:  # the whole nation: a roster, for a whole-country scope (no role is held above a province)
+        if kind != ReportKind.ROSTER or not scoping.is_unrestricted(actor):
+            raise InvalidInput(field_errors={"region": _("The whole nation: a roster only, for a whole-country scope.")})
+        region = None
+    else:
+        region = Region.objects.filter(code=region_code or "").first()
+        if region is None or not scoping.can(actor, permission, region):
+            raise InvalidInput(field_errors={"region": _("Unknown, or outside your area.")})
     period = _period(kind, period, region, timezone.localdate())
     if kind == ReportKind.LEDGER:
         params = clean_ledger_params(params or {}, region.code)
@@ -199,7 +204,7 @@ def temp_name(job: ReportJob, token: str) -> str:
 def final_name(job: ReportJob) -> str:
     created = timezone.localtime(job.created_at)
     period = f"-{job.period}" if job.period else ""
-    return f"reports/{created:%Y/%m}/{job.pk}-{job.kind}-{job.region_id}{period}.{job.format}"
+    return f"reports/{created:%Y/%m}/{job.pk}-{job.kind}-{job.region_id or NATION}{period}.{job.format}"
 
 
 def _finish(job: ReportJob, token: str, temp: Path, rows: int) -> ReportJob | None:

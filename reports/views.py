@@ -41,7 +41,7 @@ class ReportDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["status"] = selectors.job_status(self.object)
-        context["notice"] = sample_notice(self.object.region_id)  # the file says so too (reports.kinds.common.notice)
+        context["notice"] = sample_notice(self.object.area_code)  # the file says so too (reports.kinds.common.notice)
         return context
 
 
@@ -55,7 +55,7 @@ def report_request(request):
     if not scoping.can_anywhere(user, "report.request"):
         raise NotPermitted("report.request")
     regions = _regions(user)
-    form = ReportRequestForm(request.POST or None, regions=regions,
+    form = ReportRequestForm(request.POST or None, regions=regions, nation=scoping.is_unrestricted(user),
                              initial={"kind": request.GET.get("kind", "progress"), "region": request.GET.get("region")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

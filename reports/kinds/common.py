@@ -60,7 +60,7 @@ def title(job, region) -> str:
 def notice(job) -> str:
     """The banner of a report whose figures are, wholly or partly, invented (a region seeded with sample or
     scale-test data: villages.selectors.sample_notice), in the job's language; empty for real data."""
-    return sample_notice(job.region_id)
+    return sample_notice(job.area_code)
 
 
 def generated_line(now) -> str:

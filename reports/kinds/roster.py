@@ -24,7 +24,7 @@ CENTS = Decimal("0.01")
 
 
 def plan(job: ReportJob) -> Plan:
-    return Plan(rows=selectors.village_count(job.region_id))
+    return Plan(rows=selectors.village_count(job.area_code))
 
 
 def columns() -> list[Column]:
@@ -51,7 +51,7 @@ def roster_rows(job: ReportJob) -> Iterator[list]:
     kinds, categories, grades = labels(VillageKind.choices), labels(VillageCategory.choices), labels(Grade.choices)
     for (code, short_name, name, township, kind, category, joined, projects, live, building, percent_sum, overdue, stale,
          last_report, budget, allocated, disbursed, period, score, grade, open_follow_ups) in (
-        selectors.roster(job.region_id).iterator(chunk_size=CHUNK)
+        selectors.roster(job.area_code).iterator(chunk_size=CHUNK)
     ):
         yield [code, short_name, name, township, kinds.get(kind, kind), categories.get(category, category), joined,
                projects or 0, live or 0, building or 0, completion(percent_sum or 0, live or 0), overdue or 0, stale or 0,

@@ -541,3 +541,33 @@ def test_the_roster_is_one_snapshot(county_world, postgres, monkeypatch, tmp_pat
     monkeypatch.setattr(roster_kind, "safe_row", original)
     roster.build_csv(job, tmp_path / "after.csv", lambda n: None)
     assert "改名村".encode() in (tmp_path / "after.csv").read_bytes()
+
+
+def test_the_whole_nations_roster_is_a_superusers_and_a_roster_only(county_world):
+    """region=nation: every village of every province, for a whole-country scope (superusers; no role is held above a
+    province); any other kind, or any other user, is refused on the region field and nothing is queued; the database
+    refuses a national job of another kind."""
+    from django.db import IntegrityError, transaction
+
+    from reports.models import NATION, ReportJob
+    from tests.factories import VillageFactory, user_with
+
+    VillageFactory(code="320481101201", township_code="320481101")  # 江苏省 too
+    root = user_with("root")
+    root.is_superuser = True
+    root.save()
+    county_world["root"] = root
+    job = _request(county_world, "roster", user="root", region=NATION)
+    assert job.region_id is None and job.status == ReportStatus.SUCCEEDED, job.error
+    rows = list(csv.DictReader(io.StringIO(_path(job).read_bytes().decode("utf-8-sig"))))
+    assert [r["村代码"] for r in rows] == list(Village.objects.order_by("code").values_list("code", flat=True))
+    assert {r["村代码"][:2] for r in rows} == {"32", "33"} and job.rows == len(rows)
+    assert job.area_name == "全国" and "nation" in job.file.name
+    before = ReportJob.objects.count()
+    for user, kind in (("root", "progress"), ("root", "funding"), ("county", "roster")):
+        with pytest.raises(InvalidInput) as refused:
+            services.report_request(actor=county_world[user], kind=kind, region_code=NATION)
+        assert "region" in refused.value.field_errors, (user, kind)
+    assert ReportJob.objects.count() == before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportJob.objects.create(kind="funding", format="xlsx", region=None, requester=root)

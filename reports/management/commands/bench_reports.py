@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils import timezone, translation
 
-from reports.models import ReportJob, ReportKind
+from reports.models import NATION, ReportJob, ReportKind
 from reports.services import report_run
 from villages.models import Region
 
@@ -50,15 +50,17 @@ class Command(BaseCommand):
     help = "Benchmark report generation at province scale (rows/s and peak RSS per report)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--region", default="33")
+        parser.add_argument("--region", default="33", help="A region's code, or 'nation' (the roster only).")
         parser.add_argument("--repeat", type=int, default=3, help="runs per report; the best and the median are shown")
         parser.add_argument("--output", default="bench-results/reports.json")
         parser.add_argument("--only", default="", help="comma-separated reports to run, e.g. roster.csv,progress.xlsx")
 
     def handle(self, *args, region, repeat, output, only, **options):
-        place = Region.objects.filter(code=region).first()
-        if place is None:
+        place = None if region == NATION else Region.objects.filter(code=region).first()
+        if place is None and region != NATION:
             raise CommandError(f"No region {region}: run import_divisions and generate_programme first.")
+        if region == NATION and not only.startswith("roster"):
+            raise CommandError("--region nation: the roster only (--only roster.csv,roster.xlsx).")
         from reports.selectors import latest_ranking_period
 
         user, _created = get_user_model().objects.get_or_create(username="bench_reports")
@@ -67,7 +69,7 @@ class Command(BaseCommand):
         with translation.override(settings.LANGUAGE_CODE):
             translation.gettext("Summary")
         ContentType.objects.get_for_model(ReportJob)
-        period_of = {"month": timezone.localdate().strftime("%Y-%m"), "latest": latest_ranking_period(region) or "", "": "",
+        period_of = {"month": timezone.localdate().strftime("%Y-%m"), "latest": (latest_ranking_period(place.code) or "") if place else "", "": "",
                      "year": str(timezone.localdate().year)}
         results = []
         load = os.getloadavg()
