@@ -72,11 +72,12 @@ class Command(BaseCommand):
                 server.terminate()
                 server.wait(timeout=30)
         tokens_revoke_all(actor=None, user=user, reason="bench_feed run")
-        ok = all(results[name]["seconds"] <= limit for name, limit in TARGETS.items())
+        # The targets are a province's (issue 24); the whole nation is measured and reported against them, not failed.
+        ok = all(results[name]["seconds"] <= limit for name, limit in TARGETS.items()) or not prefix
         self.stdout.write(f"Bulk status feed over HTTP, one client, {villages} villages of {province}:")
         for name, limit in TARGETS.items():
             r = results[name]
-            verdict = "PASS" if r["seconds"] <= limit else "FAIL"
+            verdict = ("PASS" if r["seconds"] <= limit else "FAIL") if prefix else "    "  # the nation: no target
             self.stdout.write(f"{verdict} {name:<12} {r['seconds']:>7.2f} s  ({r['pages']} pages, {r['villages']} villages, "
                               f"{r['bytes'] / 1e6:.1f} MB; target ≤ {limit:g} s)")
         Path(output).parent.mkdir(parents=True, exist_ok=True)
