@@ -5,6 +5,7 @@ Codes are the national statistical division codes in their short form per level 
 (core.models) reason about code lengths, and core imports no domain app; villages.models re-exports it.
 """
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,3 +38,18 @@ PARENT_LEVEL = {
 def ancestor_codes(code: str) -> list[str]:
     """The codes of the regions above ``code`` (a region's or a village's), widest first."""
     return [code[:n] for n in _LENGTHS if n < len(code)]
+
+
+def code_prefix_q(path: str, prefix: str) -> Q:
+    """``path`` (a division code) starts with the digits ``prefix``, said as a range: at least ``prefix`` and below the
+    next prefix of its length (none after 99…9). For digit strings the two are the same rows; the range is what the
+    code's btree index serves in code order with a row estimate that holds, where PostgreSQL under a collation other
+    than C (C.UTF-8 included) reads LIKE '51%' as a filter: a page of Sichuan's 50 first villages walked 487,306
+    others' first, 127 ms against 0.2 ms on the national data set (README "The nation")."""
+    if not prefix:
+        return Q()
+    following = str(int(prefix) + 1).zfill(len(prefix))
+    condition = Q(**{f"{path}__gte": prefix})
+    if len(following) == len(prefix):
+        condition &= Q(**{f"{path}__lt": following})
+    return condition

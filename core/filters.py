@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
 from drf_spectacular.utils import extend_schema_field
 
+from .divisions import code_prefix_q
+
 MAX_ID = 2**63 - 1  # the largest primary key the database holds (bigint)
 
 
@@ -63,21 +65,6 @@ class OrderingFilter(django_filters.OrderingFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("empty_label", _("Default order"))
         super().__init__(*args, **kwargs)
-
-
-def code_prefix_q(path: str, prefix: str) -> Q:
-    """``path`` (a division code) starts with the digits ``prefix``, said as a range: at least ``prefix`` and below the
-    next prefix of its length (none after 99…9). For digit strings the two are the same rows; the range is what the
-    code's btree index serves in code order with a row estimate that holds, where PostgreSQL under a collation other
-    than C (C.UTF-8 included) reads LIKE '51%' as a filter: a page of Sichuan's 50 first villages walked 487,306
-    others' first, 127 ms against 0.2 ms on the national data set (README "The nation")."""
-    if not prefix:
-        return Q()
-    following = str(int(prefix) + 1).zfill(len(prefix))
-    condition = Q(**{f"{path}__gte": prefix})
-    if len(following) == len(prefix):
-        condition &= Q(**{f"{path}__lt": following})
-    return condition
 
 
 class RegionCodeFilter(django_filters.CharFilter):

@@ -28,6 +28,7 @@ from django.utils import timezone
 from assessment import selectors as assessment_selectors
 from assessment.api import FollowUpSerializer
 from assessment.models import Assessment, AssessmentStatus, FollowUp
+from core.divisions import code_prefix_q
 from funding.selectors import Figures
 from maintenance.models import Asset, AssetStatus, Inspection, InspectionStatus
 from maintenance.selectors import MaintenanceFigures, has_keeper_q
@@ -92,8 +93,9 @@ def _share(s: VillageStats) -> dict:
 
 
 def _within(prefix: str, path: str) -> Q:
-    """Rows below ``prefix``: one village exactly (its key), or every village under a region's code."""
-    return Q(**{path: prefix}) if len(prefix) == 12 else Q(**{f"{path}__startswith": prefix})
+    """Rows below ``prefix``: one village exactly (its key), or every village under a region's code (as a range of
+    codes, which the code's index serves: core.divisions.code_prefix_q)."""
+    return Q(**{path: prefix}) if len(prefix) == 12 else code_prefix_q(path, prefix)
 
 
 def village_blocks(prefix: str, today: datetime.date | None = None, stats: list[VillageStats] | None = None) -> dict[str, dict]:

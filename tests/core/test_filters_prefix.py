@@ -1,7 +1,7 @@
-"""core.filters.code_prefix_q: a code prefix said as a range selects exactly the codes that start with it."""
+"""core.divisions.code_prefix_q: a code prefix said as a range selects exactly the codes that start with it."""
 import pytest
 
-from core.filters import code_prefix_q
+from core.divisions import code_prefix_q
 from tests.factories import VillageFactory
 from villages.models import Village
 
