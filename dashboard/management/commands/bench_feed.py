@@ -7,14 +7,8 @@ generate_programme), and with one requests session and an API client's token of 
 Targets (issue 24): full sync ≤ 15 s, incremental ≤ 1 s. Snapshots missing (a database generated before the feed
 existed) are filled first, a county per transaction, as the nightly rebuild does."""
 import json
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import requests
@@ -22,18 +16,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from core.management.serving import free_port, serve
 from core.models import Role
 from core.services import token_issue, tokens_revoke_all, user_ensure_with_role
 from dashboard.models import VillageStatus
 from villages.models import Village
 
 TARGETS = {"full": 15.0, "incremental": 1.0}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Command(BaseCommand):
@@ -64,8 +53,8 @@ class Command(BaseCommand):
         tokens_revoke_all(actor=None, user=user, reason="bench_feed run")
         token, _row = token_issue(user=user)
         with tempfile.TemporaryDirectory() as workdir:
-            port = _free_port()
-            server = self._serve(Path(workdir), port)
+            port = free_port()
+            server = serve(Path(workdir), port, who="bench_feed")
             try:
                 results = self._measure(f"http://127.0.0.1:{port}", token, prefix, villages)
             finally:
@@ -109,29 +98,3 @@ class Command(BaseCommand):
             raise CommandError(f"the full sync sent {full['villages']} villages of {villages}")
         incremental = sync({**area, "updated_since": full["next_updated_since"]})
         return {"full": full, "incremental": incremental}
-
-    def _serve(self, workdir: Path, port: int) -> subprocess.Popen:
-        env = {
-            **os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
-            "STATIC_ROOT": str(workdir / "static"),
-            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15"),
-            "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
-            "BEHIND_HTTPS_PROXY": "0", "SECURE_HSTS_SECONDS": "0", "LOG_FORMAT": "text", "QIANCUN_ENV_FILE": "",
-        }
-        log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--access-logfile", "/dev/null", "config.wsgi:application"],
-            env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
-                    return server
-            except urllib.error.HTTPError:
-                return server  # it answers
-            except OSError:
-                time.sleep(0.5)
-        server.terminate()
-        raise CommandError(f"gunicorn did not answer in 60 s: {(workdir / 'gunicorn.log').read_text()[-2000:]}")

@@ -18,10 +18,8 @@ township; the county dashboard of the busiest county, as its county staff.
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -32,6 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.test import Client
 
+from core.management.serving import free_port, serve
 from core.models import Role
 from core.services import user_ensure_with_role
 from projects.models import ProgressReport, Project, ProjectStatus
@@ -40,12 +39,6 @@ ATTEMPTS = 3
 GOALS = {"performance": 90, "accessibility": 95, "best-practices": 95}
 LIGHTHOUSE = Path(settings.BASE_DIR) / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Command(BaseCommand):
@@ -66,8 +59,8 @@ class Command(BaseCommand):
         pages = [page for page in self._pages(province) if only in page[0]]
         workdir = Path(tempfile.mkdtemp(prefix="qiancun-lighthouse-"))
         try:
-            port = _free_port()
-            server = self._serve(workdir, port)
+            port = free_port()
+            server = serve(workdir, port, who="bench_lighthouse", collect_static=True)
             browser, debugging = self._browser(workdir)
             try:
                 rows = [self._measure(workdir, port, debugging, page, runs) for page in pages]
@@ -109,47 +102,10 @@ class Command(BaseCommand):
         client.force_login(user)  # a session row in this database, which the server below reads
         return client.cookies[settings.SESSION_COOKIE_NAME].value
 
-    # --- the server ---------------------------------------------------------------------------------------------
-
-    def _serve(self, workdir: Path, port: int) -> subprocess.Popen:
-        database = settings.DATABASES["default"]
-        if database["ENGINE"].endswith("sqlite3"):
-            raise CommandError("bench_lighthouse needs the PostgreSQL database of DATABASE_URL (make bench sets it).")
-        env = {
-            **os.environ,
-            "DEBUG": "0",
-            "SECRET_KEY": settings.SECRET_KEY,  # the session cookies above are signed with it
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "STATIC_ROOT": str(workdir / "static"),
-            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15"),
-            # Plain HTTP on the loopback: no redirect to HTTPS, cookies without the Secure flag, no HSTS.
-            "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
-            "BEHIND_HTTPS_PROXY": "0", "SECURE_HSTS_SECONDS": "0",
-            "LOG_FORMAT": "text", "QIANCUN_ENV_FILE": "",
-        }
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=settings.BASE_DIR)
-        log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--access-logfile", "/dev/null", "config.wsgi:application"],
-            env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as answer:
-                    if answer.status == 200:
-                        return server
-            except OSError:
-                time.sleep(0.5)
-        server.terminate()
-        raise CommandError(f"gunicorn did not answer in 60 s: {(workdir / 'gunicorn.log').read_text()[-2000:]}")
-
     # --- the browser and Lighthouse -----------------------------------------------------------------------------
 
     def _browser(self, workdir: Path):
-        debugging = _free_port()
+        debugging = free_port()
         browser = subprocess.Popen(
             [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
              f"--remote-debugging-port={debugging}", f"--user-data-dir={workdir / 'chromium'}", "about:blank"],
